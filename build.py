@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Build the widget bundle the Parley server serves: `python build.py [--out DIR] [--force]`.
+
+1. Installs the runtime assets (PyScript core, Pyodide, MicroPython for PyScript) from the npm registry with
+   `npm ci`, pinned by client/package-lock.json. Nothing is fetched from a CDN at run time.
+2. Copies the runtimes into version+integrity named folders, and the widget's own files (client/parley/*.py,
+   client/static/*) under content-hashed names.
+3. Precompresses everything compressible (gzip and brotli) next to the originals.
+4. Writes manifest.json (logical name -> served path, sizes) and prints a size report.
+
+A second run with nothing changed reuses every output (keyed by content hash) and rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import brotli
+
+ROOT = Path(__file__).resolve().parent
+CLIENT = ROOT / "client"
+DEFAULT_OUT = ROOT / "build" / "bundle"
+
+# npm package -> (served folder prefix, folder inside the package, glob patterns of the files to ship).
+RUNTIMES: dict[str, tuple[str, str, list[str]]] = {
+    "@pyscript/core": ("pyscript", "dist", ["*.js", "core.css"]),
+    "pyodide": (
+        "pyodide",
+        ".",
+        ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"],
+    ),
+    "@micropython/micropython-webassembly-pyscript": ("micropython", ".", ["micropython.mjs", "micropython.wasm"]),
+    # In-memory IndexedDB for frames refused storage (PyScript's Pyodide start-up waits on IndexedDB).
+    "fake-indexeddb": ("fake-indexeddb", "build/esm", ["*.js", "lib/*.js"]),
+}
+# Files the widget needs per runtime path, for the size report (logical names in the manifest).
+COMPRESSIBLE = {".js", ".mjs", ".wasm", ".css", ".py", ".json", ".zip", ".html", ".svg", ".txt"}
+LARGE = 1 << 20  # brotli quality 11 is slow on multi-MB files; they get 9 (a few % bigger, 10x faster)
+SKIP_EXT = {".map"}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def npm_install() -> None:
+    """Install the pinned runtime packages unless node_modules already matches the lock file."""
+    lock = CLIENT / "package-lock.json"
+    stamp = CLIENT / "node_modules" / ".parley-lock-sha256"
+    want = sha256_file(lock)
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    npm = shutil.which("npm")
+    if not npm:
+        sys.exit("build.py: npm is required (install Node.js and npm), it installs the pinned runtime assets")
+    print("build.py: npm ci (pinned by client/package-lock.json)", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CLIENT, check=True)
+    stamp.write_text(want)
+
+
+def integrity_tag(package: str) -> str:
+    """Short tag from the lock file's integrity hash, so a folder name changes whenever its content may."""
+    lock = json.loads((CLIENT / "package-lock.json").read_text())
+    entry = lock["packages"][f"node_modules/{package}"]
+    digest = hashlib.sha256(entry["integrity"].encode()).hexdigest()[:10]
+    return f"{entry['version']}-{digest}"
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    if target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return True
+
+
+def precompress(target: Path) -> dict[str, int]:
+    """Write target.gz and target.br beside target (once per content) and return their sizes."""
+    sizes = {"raw": target.stat().st_size}
+    if target.suffix not in COMPRESSIBLE:
+        return sizes
+    raw: bytes | None = None
+    for ext, encode in (
+        (".gz", lambda b: gzip.compress(b, compresslevel=9, mtime=0)),
+        (".br", lambda b: brotli.compress(b, quality=11 if len(b) < LARGE else 9)),
+    ):
+        variant = target.with_name(target.name + ext)
+        if not variant.exists() or variant.stat().st_mtime < target.stat().st_mtime:
+            raw = raw if raw is not None else target.read_bytes()
+            packed = encode(raw)
+            if len(packed) >= len(raw) * 0.95:  # not worth a variant
+                variant.unlink(missing_ok=True)
+                continue
+            write_if_changed(variant, packed)
+        sizes["gzip" if ext == ".gz" else "br"] = variant.stat().st_size
+    return sizes
+
+
+def copy_runtimes(out: Path) -> dict[str, dict[str, object]]:
+    files: dict[str, dict[str, object]] = {}
+    for package, (prefix, base, patterns) in RUNTIMES.items():
+        source = CLIENT / "node_modules" / package / base
+        folder = f"rt/{prefix}-{integrity_tag(package)}"
+        for pattern in patterns:
+            for path in sorted(source.glob(pattern)):
+                if path.suffix in SKIP_EXT:
+                    continue
+                name = path.relative_to(source).as_posix()
+                rel = f"{folder}/{name}"
+                target = out / "static" / rel
+                if not target.exists() or target.stat().st_size != path.stat().st_size:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+                files[f"{prefix}/{name}"] = {"path": f"static/{rel}", **precompress(target)}
+    return files
+
+
+def hashed_name(path: Path, digest: str) -> str:
+    return f"{path.stem}.{digest[:12]}{path.suffix}"
+
+
+def copy_own_files(out: Path) -> dict[str, dict[str, object]]:
+    """The widget's Python package and static assets, under content-hashed names."""
+    files: dict[str, dict[str, object]] = {}
+    sources = [(p, f"parley/{p.name}") for p in sorted((CLIENT / "parley").glob("*.py"))]
+    sources += [
+        (p, f"static/{p.name}")
+        for p in sorted((CLIENT / "static").iterdir())
+        if p.is_file() and p.suffix not in SKIP_EXT
+    ]
+    for path, logical in sources:
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        folder = logical.rsplit("/", 1)[0]
+        rel = f"static/{folder}/{hashed_name(path, digest)}"
+        target = out / rel
+        write_if_changed(target, data)
+        files[logical] = {"path": rel, "sha256": digest, **precompress(target)}
+    return files
+
+
+def prune(out: Path, keep: set[str]) -> None:
+    """Remove outputs of earlier builds that the manifest no longer names."""
+    static = out / "static"
+    if not static.exists():
+        return
+    for path in static.rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(out).as_posix()
+            base = rel.removesuffix(".gz").removesuffix(".br")
+            if base not in keep:
+                path.unlink()
+
+
+def size_report(manifest: dict[str, dict[str, object]]) -> str:
+    paths = {
+        "widget (MicroPython)": lambda name: not name.startswith("pyodide/"),
+        "widget (Pyodide)": lambda name: not name.startswith("micropython/"),
+    }
+    lines = [f"{'file':<44}{'raw':>12}{'gzip':>12}{'brotli':>12}"]
+
+    def row(name: str, raw: int, gz: int, br: int) -> str:
+        return f"{name:<44}{raw / 1024:>10.1f}Ki{gz / 1024:>10.1f}Ki{br / 1024:>10.1f}Ki"
+
+    def sizes(entry: dict[str, object]) -> tuple[int, int, int]:
+        raw = int(str(entry["raw"]))
+        return raw, int(str(entry.get("gzip", raw))), int(str(entry.get("br", entry.get("gzip", raw))))
+
+    for name, entry in sorted(manifest.items()):
+        if name.startswith("fake-indexeddb/") or (name.startswith("pyscript/") and not _on_boot_path(name)):
+            continue  # loaded only when needed (see docs/performance.md)
+        lines.append(row(name, *sizes(entry)))
+    lines.append("-" * 80)
+    for label, wanted in paths.items():
+        total = [0, 0, 0]
+        for name, entry in manifest.items():
+            if wanted(name) and _on_boot_path(name):
+                for i, value in enumerate(sizes(entry)):
+                    total[i] += value
+        lines.append(row(f"total: {label}", *total))
+    return "\n".join(lines)
+
+
+def _on_boot_path(name: str) -> bool:
+    """Files a visitor's browser fetches to boot the widget (PyScript loads only a few of its chunks)."""
+    if name.startswith("pyscript/"):
+        base = name.split("/", 1)[1]
+        return base.startswith(("core", "mpy-", "py-", "error-", "index-", "toml-", "deprecations")) and not (
+            base.startswith(("py-editor", "py-game", "py-terminal"))
+        )
+    return not name.startswith("fake-indexeddb/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle folder (default build/bundle)")
+    parser.add_argument("--force", action="store_true", help="rebuild every output")
+    parser.add_argument("--quiet", action="store_true", help="no size report")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out: Path = args.out
+    if args.force and out.exists():
+        shutil.rmtree(out)
+    npm_install()
+    manifest = {**copy_runtimes(out), **copy_own_files(out)}
+    prune(out, {str(entry["path"]) for entry in manifest.values()})
+    changed = write_if_changed(
+        out / "manifest.json", json.dumps({"version": 1, "files": manifest}, indent=1, sort_keys=True).encode()
+    )
+    if not args.quiet:
+        print(size_report(manifest))
+    took = time.perf_counter() - started
+    print(f"build.py: bundle in {out} ({'updated' if changed else 'unchanged'}, {took:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+/*! Parley loader: draws the launcher at once, opens the widget frame (Parley origin) in idle time or on
+ * first interaction, and carries a small postMessage bridge with exact origins both ways.
+ * Snippet: <script src="https://PARLEY/embed.js" data-site="CLIENT_ID" async></script>
+ * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr".
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.Parley && window.Parley._loaded) return;
+  var origin = new URL(script.src).origin;
+  var ds = script.dataset;
+  var site = ds.site || "";
+  var listeners = {};
+  var queue = [];
+  var state = { ready: false, open: false, unread: 0, here: 0, frame: null, title: document.title };
+
+  // Launcher: a shadow root so host CSS cannot reach it; it never waits for Python.
+  var host = document.createElement("parley-launcher");
+  host.setAttribute("data-state", "loading");
+  var shadow = host.attachShadow({ mode: "open" });
+  shadow.innerHTML =
+    "<style>:host{all:initial;position:fixed;z-index:2147483000;inset:auto 20px 20px auto}" +
+    ":host([data-side=left]){inset:auto auto 20px 20px}" +
+    "button{all:unset;box-sizing:border-box;width:56px;height:56px;border-radius:50%;cursor:pointer;" +
+    "background:var(--parley-accent,#3056d3);color:#fff;display:grid;place-items:center;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}" +
+    "button:hover{transform:scale(1.06)}button:focus-visible{outline:3px solid #ffbf47;outline-offset:3px}" +
+    "svg{width:28px;height:28px;fill:currentColor}" +
+    ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;" +
+    "background:#c62828;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center;box-sizing:border-box}" +
+    ".h{position:absolute;bottom:-4px;right:-4px;min-width:18px;height:18px;padding:0 4px;border-radius:9px;" +
+    "background:#1b7f3b;color:#fff;font:600 11px/18px system-ui,sans-serif;text-align:center;box-sizing:border-box}" +
+    "[hidden]{display:none}</style>" +
+    '<button type="button" aria-label="Open chat" aria-expanded="false">' +
+    '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>' +
+    '</button><span class="b" hidden aria-hidden="true"></span><span class="h" hidden aria-hidden="true"></span>';
+  var button = shadow.querySelector("button");
+  var badge = shadow.querySelector(".b");
+  var hereBadge = shadow.querySelector(".h");
+  (document.body || document.documentElement).appendChild(host);
+
+  function frameURL() {
+    var q = "site=" + encodeURIComponent(site) + "&host=" + encodeURIComponent(location.origin);
+    if (ds.runtime) q += "&runtime=" + encodeURIComponent(ds.runtime);
+    if (ds.theme) q += "&theme=" + encodeURIComponent(ds.theme);
+    if (ds.lang) q += "&lang=" + encodeURIComponent(ds.lang);
+    return origin + "/frame?" + q;
+  }
+
+  function mountFrame() {
+    if (state.frame) return state.frame;
+    var f = document.createElement("iframe");
+    f.src = frameURL();
+    f.title = "Parley chat";
+    f.setAttribute("allow", "clipboard-write; storage-access");
+    f.style.cssText =
+      "position:fixed;z-index:2147483001;border:0;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.3);" +
+      "right:20px;bottom:88px;width:min(380px,calc(100vw - 40px));height:min(600px,calc(100vh - 120px));" +
+      "background:transparent;color-scheme:normal;display:none";
+    state.frame = f;
+    (document.body || document.documentElement).appendChild(f);
+    layout();
+    return f;
+  }
+
+  function layout() {
+    var f = state.frame;
+    if (!f) return;
+    if (window.innerWidth <= 480) {
+      f.style.right = f.style.bottom = "0";
+      f.style.width = "100vw";
+      f.style.height = "100vh";
+      f.style.borderRadius = "0";
+    } else {
+      f.style.right = "20px";
+      f.style.bottom = "88px";
+      f.style.width = "min(380px,calc(100vw - 40px))";
+      f.style.height = "min(600px,calc(100vh - 120px))";
+      f.style.borderRadius = "14px";
+    }
+  }
+
+  function send(msg) {
+    msg.parley = 1;
+    if (!state.ready) { queue.push(msg); return; }
+    state.frame.contentWindow.postMessage(msg, origin);
+  }
+
+  function pageInfo() {
+    return { type: "page", url: location.href, title: document.title };
+  }
+
+  function setOpen(open) {
+    mountFrame();
+    state.open = open;
+    state.frame.style.display = open ? "block" : "none";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+    send({ type: open ? "open" : "close" });
+    emit(open ? "open" : "close", {});
+  }
+
+  function renderCounts() {
+    badge.hidden = !state.unread;
+    badge.textContent = state.unread > 99 ? "99+" : String(state.unread || "");
+    hereBadge.hidden = !state.here;
+    hereBadge.textContent = String(state.here || "");
+    var label = state.open ? "Close chat" : "Open chat";
+    if (state.unread) label += ", " + state.unread + " unread";
+    if (state.here) label += ", " + state.here + " friends on this site";
+    button.setAttribute("aria-label", label);
+    var base = state.title.replace(/^\(\d+\+?\) /, "");
+    if (document.hidden && state.unread) document.title = "(" + state.unread + ") " + base;
+    else if (document.title !== base && /^\(\d+\+?\) /.test(document.title)) document.title = base;
+  }
+
+  function emit(name, detail) {
+    (listeners[name] || []).slice().forEach(function (fn) {
+      try { fn(detail); } catch (e) { console.error("Parley listener failed", e); }
+    });
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== origin || !state.frame || event.source !== state.frame.contentWindow) return;
+    var m = event.data;
+    if (!m || m.parley !== 1 || typeof m.type !== "string") return;
+    switch (m.type) {
+      case "ready":
+        state.ready = true;
+        host.setAttribute("data-state", "ready");
+        host.setAttribute("data-runtime", String(m.runtime || ""));
+        state.frame.contentWindow.postMessage({ parley: 1, type: "page", url: location.href, title: document.title }, origin);
+        if (state.open) state.frame.contentWindow.postMessage({ parley: 1, type: "open" }, origin);
+        queue.splice(0).forEach(function (q) { state.frame.contentWindow.postMessage(q, origin); });
+        emit("ready", { runtime: m.runtime });
+        break;
+      case "open": setOpen(true); break;
+      case "close": setOpen(false); break;
+      case "counts":
+        state.unread = Math.max(0, m.unread | 0);
+        state.here = Math.max(0, m.here | 0);
+        renderCounts();
+        emit("counts", { unread: state.unread, here: state.here });
+        break;
+      case "event":
+        emit(String(m.name), m.detail || {});
+        break;
+    }
+  });
+
+  button.addEventListener("click", function () { setOpen(!state.open); });
+  button.addEventListener("pointerenter", mountFrame, { once: true });
+  button.addEventListener("focus", mountFrame, { once: true });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && state.open) { setOpen(false); button.focus(); }
+  });
+  document.addEventListener("visibilitychange", renderCounts);
+  window.addEventListener("resize", layout);
+  var lastUrl = location.href;
+  function notePage() {
+    if (location.href === lastUrl && document.title === state.title) return;
+    lastUrl = location.href;
+    state.title = document.title.replace(/^\(\d+\+?\) /, "");
+    if (state.ready) send(pageInfo());
+  }
+  window.addEventListener("popstate", notePage);
+  window.addEventListener("hashchange", notePage);
+  setInterval(notePage, 2000);
+
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+  idle(mountFrame, { timeout: 1500 });
+
+  window.Parley = {
+    _loaded: true,
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    toggle: function () { setOpen(!state.open); },
+    share: function (target) { setOpen(true); send({ type: "share", url: location.href, title: document.title, to: target || null }); },
+    on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); },
+    off: function (name, fn) { listeners[name] = (listeners[name] || []).filter(function (g) { return g !== fn; }); },
+    get ready() { return state.ready; },
+    get unread() { return state.unread; },
+  };
+})();

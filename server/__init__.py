@@ -1,0 +1,1 @@
+"""Parley server: OAuth identity provider, message relay and widget host (FastAPI)."""

@@ -1,0 +1,131 @@
+"""`parley demo`: the Parley server plus a demo host site on another origin, with two demo accounts.
+
+Parley is served on http://localhost:PORT and the host site on http://127.0.0.1:HOST_PORT, so the widget frame
+is cross-site exactly as on a real customer's page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from typing import Any
+
+import uvicorn
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from .app import create_app
+from .settings import Settings
+from .store import tables
+from .store.clock import now_ms
+
+DEMO_USERS = (("alice", "Alice Martin", "alice-demo-pw"), ("bob", "Bob Okafor", "bob-demo-pw"))
+DEMO_CLIENT_ID = "demo-site"
+DEMO_SCOPES = "profile friends messages share"
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="icon" href="data:,">
+<style>
+body{{margin:0;font:17px/1.6 Georgia,serif;color:#222;background:#fbfaf7}}
+header{{background:#23395d;color:#fff;padding:18px 8vw;font:600 20px system-ui,sans-serif}}
+main{{max-width:680px;margin:40px auto;padding:0 20px}} h1{{font-size:34px;line-height:1.2}}
+nav a{{color:#cfe0ff;margin-left:18px;font-weight:400;font-size:16px}}
+</style></head><body>
+<header>The Daily Lantern <nav style="display:inline"><a href="/?page=1">Front page</a>
+<a href="/?page=2">Science</a></nav></header>
+<main><h1>{title}</h1>
+<p>Lighthouses were once kept by families who lived at the foot of the tower, trimming wicks through the
+night. Today most are automated, but a few keepers remain, and their logbooks read like letters to the sea.</p>
+<p>This is the demo host page: it is served from a different origin than Parley and contains nothing but
+the one-line snippet below. Open the chat in the corner, sign in as <b>alice</b> here and as <b>bob</b> in
+another browser, and you will see each other on this site.</p>
+</main>
+{snippet}
+</body></html>
+"""
+
+
+def snippet(public_url: str, runtime: str | None = None) -> str:
+    """The copy-paste snippet for the demo site."""
+    extra = f' data-runtime="{html.escape(runtime)}"' if runtime else ""
+    return f'<script src="{public_url}/embed.js" data-site="{DEMO_CLIENT_ID}"{extra} async></script>'
+
+
+def host_app(public_url: str) -> Starlette:
+    """The demo host site: an article page with the snippet (?runtime=pyodide picks the runtime)."""
+
+    async def page(request: Request) -> HTMLResponse:
+        runtime = request.query_params.get("runtime")
+        runtime = runtime if runtime in ("micropython", "pyodide") else None
+        title = "Keepers of the light" if request.query_params.get("page") != "2" else "Why the sea glows"
+        return HTMLResponse(HOST_PAGE.format(title=title, snippet=snippet(public_url, runtime)))
+
+    return Starlette(routes=[Route("/", page)])
+
+
+async def seed(store: Any, settings: Settings, host_origin: str) -> None:
+    """Create alice and bob (friends) and the demo site, unless they exist."""
+    ids = []
+    for username, display_name, password in DEMO_USERS:
+        user = await store.get_user_by_username(username)
+        if user is None:
+            user = await store.create_user(username, display_name, password)
+        ids.append(user.id)
+    if not await store.are_friends(ids[0], ids[1]):
+        await store.request(ids[0], DEMO_USERS[1][0])
+        await store.accept(ids[1], ids[0])
+    async with store.transaction() as conn:
+        row = (await conn.execute(select(tables.sites.c.id).where(tables.sites.c.client_id == DEMO_CLIENT_ID))).first()
+        values = {
+            "name": "The Daily Lantern (demo)",
+            "origins": [host_origin],
+            "redirect_uris": [f"{settings.public_url}/oauth/callback"],
+            "scopes": DEMO_SCOPES,
+            "settings": {"theme": "auto", "runtime": "micropython"},
+        }
+        if row is None:
+            await conn.execute(
+                tables.sites.insert().values(client_id=DEMO_CLIENT_ID, owner_id=ids[0], created_at=now_ms(), **values)
+            )
+        else:
+            await conn.execute(tables.sites.update().where(tables.sites.c.id == row.id).values(**values))
+
+
+async def _run(settings: Settings, host_port: int) -> None:
+    host_origin = f"http://127.0.0.1:{host_port}"
+    app = create_app(settings)
+    parley = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                       ws_per_message_deflate=settings.ws_compression)
+    )
+    host = uvicorn.Server(uvicorn.Config(host_app(settings.public_url), host="127.0.0.1", port=host_port,
+                                         log_level="warning"))
+    task = asyncio.create_task(parley.serve())
+    while not parley.started:
+        if task.done():
+            task.result()
+            return
+        await asyncio.sleep(0.05)
+    await seed(app.state.store, settings, host_origin)
+    host_task = asyncio.create_task(host.serve())
+    while not host.started:
+        await asyncio.sleep(0.05)
+    print(
+        f"\nParley demo is running.\n"
+        f"  Parley server : {settings.public_url}\n"
+        f"  Demo host site: {host_origin}/   (Pyodide runtime: {host_origin}/?runtime=pyodide)\n"
+        f"  Accounts      : " + ", ".join(f"{u} / {p}" for u, _, p in DEMO_USERS) + " (friends)\n"
+        "  Open the host site in two browsers (or a private window), sign in as each. Ctrl+C stops.\n",
+        flush=True,
+    )
+    await asyncio.gather(task, host_task)
+
+
+def run_demo(settings: Settings, host_port: int = 8001) -> int:
+    """Run until interrupted."""
+    asyncio.run(_run(settings, host_port))
+    return 0

@@ -1,0 +1,61 @@
+"""One settings object, read from the environment (PARLEY_*) and overridable by CLI options."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything a Parley process needs to know; every field maps to PARLEY_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public_url: str = ""  # how browsers reach this server; default http://localhost:<port>
+    data_dir: Path = REPO_ROOT / "data"
+    database_url: str = ""  # default: SQLite file in data_dir
+    broker_url: str = "memory://"
+    bundle_dir: Path = REPO_ROOT / "build" / "bundle"
+    secret_key: str = ""  # signs cookies; default: generated once and kept in data_dir
+    ws_compression: bool = False  # per-message deflate costs ~64 KiB per socket
+    access_token_ttl: int = Field(900, gt=0)  # seconds
+    refresh_token_ttl: int = Field(30 * 86400, gt=0)
+    presence_ttl: int = Field(30, gt=1)  # seconds without heartbeat before a device fades out
+    max_frame_bytes: int = Field(16384, gt=256)
+    secure_cookies: bool = False  # set behind TLS
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError(f"unsupported broker URL scheme {scheme!r}: use memory:// or redis://")
+        return value
+
+    def resolved(self) -> Settings:
+        """Fill the defaults that depend on other fields (public URL, database, secret)."""
+        data = self.model_copy()
+        if not data.public_url:
+            data.public_url = f"http://localhost:{data.port}"
+        if not data.database_url:
+            data.database_url = f"sqlite+aiosqlite:///{data.data_dir / 'parley.sqlite3'}"
+        if not data.secret_key:
+            data.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file = data.data_dir / "secret.key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_urlsafe(48))
+                key_file.chmod(0o600)
+            data.secret_key = key_file.read_text().strip()
+        return data

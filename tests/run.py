@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Run every check Parley has: `python tests/run.py [pytest args]`.
+
+Installs Debian's Chromium with apt-get when it is missing, builds the widget bundle, then runs ruff, mypy
+(server) and the whole pytest suite, browser tests included. Exits non-zero when anything fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CHROMIUM = "/usr/bin/chromium"
+
+
+def step(title: str, command: list[str], env: dict[str, str] | None = None) -> None:
+    print(f"\n=== {title}: {' '.join(command)}", flush=True)
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    print(f"=== {title}: exit {result.returncode} in {time.perf_counter() - started:.1f} s", flush=True)
+    if result.returncode != 0:
+        sys.exit(f"tests/run.py: {title} failed (exit {result.returncode})")
+
+
+def ensure_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"tests/run.py: {CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    step("apt-get update", ["apt-get", "update", "-qq"], env)
+    step("install chromium", ["apt-get", "install", "-y", "-qq", "chromium", "fonts-dejavu-core"], env)
+
+
+def main() -> None:
+    ensure_chromium()
+    step("build widget bundle", [PY, "build.py", "--quiet"])
+    step("ruff", [PY, "-m", "ruff", "check", "."])
+    step("mypy (server)", [PY, "-m", "mypy"])
+    step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
