@@ -1,0 +1,39 @@
+"""/me: the signed-in user, data export and account deletion."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from .deps import ProfileUser, SessionUser, StoreDep
+from .errors import ApiError
+from .schemas import DeleteMeIn, ExportOut, MeOut
+
+router = APIRouter(tags=["me"])
+
+
+@router.get("/me", response_model=MeOut)
+async def get_me(principal: ProfileUser, store: StoreDep) -> MeOut:
+    """Your profile (scope `profile`)."""
+    user = await store.get_user(principal.user_id)
+    if user is None or user.deleted:
+        raise ApiError(401, "unauthenticated", "this account no longer exists")
+    return MeOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        created_at=user.created_at,
+        scopes=sorted(principal.scopes),
+    )
+
+
+@router.get("/me/export", response_model=ExportOut)
+async def export_me(principal: SessionUser, store: StoreDep) -> ExportOut:
+    """All your data as JSON (Parley's own pages only)."""
+    return ExportOut.model_validate(await store.export_user(principal.user_id))
+
+
+@router.delete("/me", status_code=204, response_class=Response)
+async def delete_me(body: DeleteMeIn, principal: SessionUser, store: StoreDep) -> Response:
+    """Delete your account after confirming your password (Parley's own pages only)."""
+    await store.delete_user(principal.user_id, password=body.password)
+    return Response(status_code=204)

@@ -1,0 +1,211 @@
+"""Request and response bodies of the JSON API (they make the OpenAPI schema exact)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..store import records
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Position = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserOut(BaseModel):
+    """Another Parley user as you may see them."""
+
+    id: int
+    username: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: records.User) -> UserOut:
+        return cls(id=user.id, username=user.username, display_name=user.display_name)
+
+
+class MeOut(UserOut):
+    """The signed-in user, with what the caller may do."""
+
+    created_at: int
+    scopes: list[str]
+
+
+class FriendsOut(BaseModel):
+    friends: list[UserOut]
+
+
+class FriendRequestsOut(BaseModel):
+    incoming: list[UserOut]
+    outgoing: list[UserOut]
+
+
+class FriendRequestIn(Strict):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class FriendRequestOut(BaseModel):
+    """'pending' when sent, 'accepted' when they had already asked you."""
+
+    state: Literal["pending", "accepted"]
+
+
+class ShareData(Strict):
+    """A shared link: http(s) URL, title and an optional description."""
+
+    url: str = Field(min_length=1, max_length=2048)
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class MessageOut(BaseModel):
+    """A stored message; sender_id is null and sender_deleted true for a deleted account's messages."""
+
+    id: int
+    conversation_id: int
+    position: int
+    sender_id: int | None
+    sender_deleted: bool
+    client_id: str
+    kind: str
+    text: str
+    data: dict[str, Any] | None
+    created_at: int
+
+    @classmethod
+    def of(cls, message: records.MessageRecord) -> MessageOut:
+        return cls(
+            id=message.id,
+            conversation_id=message.conversation_id,
+            position=message.position,
+            sender_id=None if message.sender_deleted else message.sender_id,
+            sender_deleted=message.sender_deleted,
+            client_id=message.client_id,
+            kind=message.kind,
+            text=message.text,
+            data=message.data,
+            created_at=message.created_at,
+        )
+
+
+class ConversationOut(BaseModel):
+    id: int
+    kind: Literal["direct", "group"]
+    title: str | None
+    created_by: int | None
+    created_at: int
+    members: list[int]
+    last_position: int
+    read_position: int
+    unread: int
+    last_message: MessageOut | None
+
+    @classmethod
+    def of(cls, conv: records.Conversation) -> ConversationOut:
+        return cls(
+            id=conv.id,
+            kind=conv.kind,  # type: ignore[arg-type]
+            title=conv.title,
+            created_by=conv.created_by,
+            created_at=conv.created_at,
+            members=list(conv.member_ids),
+            last_position=conv.last_position,
+            read_position=conv.read_position,
+            unread=conv.unread,
+            last_message=MessageOut.of(conv.last_message) if conv.last_message else None,
+        )
+
+
+class ConversationsOut(BaseModel):
+    conversations: list[ConversationOut]
+
+
+class CreateConversationIn(Strict):
+    """One member and no title: the direct conversation with that friend. Otherwise a new group."""
+
+    members: list[Id] = Field(min_length=1, max_length=49)
+    title: str | None = Field(default=None, max_length=128)
+
+
+class MessagesPage(BaseModel):
+    """Newest-first with `before` (next_before pages older), oldest-first with `after` (next_after)."""
+
+    messages: list[MessageOut]
+    next_before: int | None = None
+    next_after: int | None = None
+
+
+class SendMessageIn(Strict):
+    """A message to send; resending the same client_id returns the stored message (never stored twice)."""
+
+    client_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["text", "share"]
+    text: str | None = Field(default=None, max_length=8000)
+    data: ShareData | None = None
+
+
+class ReadIn(Strict):
+    position: Position
+
+
+class ReadOut(BaseModel):
+    read_position: int
+
+
+class DeleteMeIn(Strict):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ExportProfile(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    created_at: int
+
+
+class ExportEdge(BaseModel):
+    username: str
+    since: int
+
+
+class ExportRequests(BaseModel):
+    incoming: list[ExportEdge]
+    outgoing: list[ExportEdge]
+
+
+class ExportConversation(BaseModel):
+    id: int
+    kind: str
+    title: str | None
+    created_at: int
+    joined_at: int
+    read_position: int
+
+
+class ExportMessage(BaseModel):
+    id: int
+    conversation_id: int
+    position: int
+    client_id: str
+    kind: str
+    text: str
+    data: dict[str, Any] | None
+    created_at: int
+
+
+class ExportOut(BaseModel):
+    """Everything Parley keeps about you."""
+
+    profile: ExportProfile
+    friends: list[ExportEdge]
+    friend_requests: ExportRequests
+    blocked: list[ExportEdge]
+    conversations: list[ExportConversation]
+    messages: list[ExportMessage]

@@ -1,0 +1,82 @@
+"""The store's foundation: one engine, read and write transactions, row-to-record helpers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..passwords import Passwords
+from . import records
+from .engine import WRITE_OPTION, is_sqlite
+
+
+class StoreBase:
+    """Holds the engine; every public store method runs in one `_read()` or `_write()` transaction."""
+
+    def __init__(self, engine: AsyncEngine, passwords: Passwords | None = None) -> None:
+        self.engine = engine
+        self.passwords = passwords or Passwords()
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        # SQLite has one writer at a time: queue this process's writers here, not in SQLite's busy loop.
+        self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the backing database is SQLite."""
+        return is_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        if self._write_lock is None:
+            async with self._write_engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._write_engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for other server modules (OAuth, sessions) that work on their own tables."""
+        async with self._write() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def user_record(row: Mapping[Any, Any]) -> records.User:
+    """A User record from a row of the users table."""
+    return records.User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        created_at=row["created_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> records.MessageRecord:
+    """A MessageRecord from a row of the messages table."""
+    data: dict[str, Any] | None = row["data"]
+    return records.MessageRecord(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        position=row["position"],
+        sender_id=row["sender_id"],
+        client_id=row["client_id"],
+        kind=row["kind"],
+        text=row["text"],
+        data=data,
+        created_at=row["created_at"],
+        sender_deleted=sender_deleted,
+    )

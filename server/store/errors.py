@@ -1,0 +1,80 @@
+"""Store errors: each carries a stable machine-readable `code` and a human message.
+
+The API turns them into `{"error": {"code", "message"}}` bodies; `status` is the HTTP status it uses.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+    code = "store_error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    """The object does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+    status = 404
+
+
+class NotMember(StoreError):
+    """The caller is not a member of the conversation; also raised for ids that do not exist."""
+
+    code = "not_member"
+    status = 404
+
+
+class NotFriend(StoreError):
+    """The action needs an accepted friendship."""
+
+    code = "not_friend"
+    status = 403
+
+
+class Blocked(StoreError):
+    """One of the two users blocked the other."""
+
+    code = "blocked"
+    status = 403
+
+
+class Conflict(StoreError):
+    """The request conflicts with the current state (e.g. a client id reused elsewhere)."""
+
+    code = "conflict"
+    status = 409
+
+
+class Invalid(StoreError):
+    """The input breaks a rule (length, format, limits)."""
+
+    code = "invalid"
+    status = 422
+
+
+class UsernameTaken(StoreError):
+    """The username is already in use (or reserved by a deleted account)."""
+
+    code = "username_taken"
+    status = 409
+
+
+class WrongPassword(StoreError):
+    """The password given to confirm an action is wrong."""
+
+    code = "wrong_password"
+    status = 403
+
+
+class SchemaTooNew(StoreError):
+    """The database schema is newer than this code knows: refuse to run on it."""
+
+    code = "schema_too_new"
+    status = 500

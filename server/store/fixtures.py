@@ -1,0 +1,76 @@
+"""Pytest fixtures for any test that needs a real store: SQLite (temporary file) and PostgreSQL.
+
+In a conftest.py:  from server.store.fixtures import database_url, postgres_url, sqlite_template, store
+
+`database_url` is parametrized over both databases. An unreachable PostgreSQL skips its half, except under
+CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from ..passwords import Passwords
+from .store import Store, open_store
+from .testing import clear, create_postgres_database, drop_postgres_database
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating every time would be slow)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+
+    async def migrate() -> None:
+        store = await open_store(f"sqlite+aiosqlite:///{path}")
+        await store.close()
+
+    anyio.run(migrate)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated throwaway PostgreSQL database for this test session."""
+    try:
+        url = anyio.run(create_postgres_database)
+    except (OSError, ConnectionError) as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is unreachable in CI: {error}")
+        pytest.skip(f"PostgreSQL is unreachable: {error}")
+
+    async def migrate() -> None:
+        store = await open_store(url)
+        await store.close()
+
+    anyio.run(migrate)
+    yield url
+    anyio.run(drop_postgres_database, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "parley.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A Store on an empty database (cheap password hashing)."""
+    opened = await open_store(database_url, passwords=Passwords.fast())
+    await clear(opened)
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -1,0 +1,188 @@
+"""The relational schema: one class per table, SQLAlchemy 2 declarative, portable SQLite/PostgreSQL.
+
+Times are integer milliseconds since the epoch (UTC) so both databases and the wire protocol agree
+without time-zone conversions. Secrets (tokens, codes) are stored only as SHA-256 hex digests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for ids that grow.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every Parley table."""
+
+    type_annotation_map: dict[Any, Any] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class User(Base):
+    """A Parley account. A deleted account keeps its row (messages show 'deleted user')."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)  # lower-case [a-z0-9_.-]
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Friendship(Base):
+    """One directed edge per (user, other). Accepted friendships are stored in both directions.
+
+    state: 'pending' (user asked other), 'accepted', 'blocked' (user blocked other).
+    """
+
+    __tablename__ = "friendships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_friendships_other", "other_id", "state"),)
+
+
+class Conversation(Base):
+    """A one-to-one ('direct') or group conversation; last_position is the newest message's position."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # 'direct' | 'group'
+    title: Mapped[str | None] = mapped_column(String(128), default=None)
+    # For direct conversations: "minid:maxid", so there is at most one per pair.
+    direct_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    last_position: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Member(Base):
+    """A user's membership of a conversation and how far they have read."""
+
+    __tablename__ = "members"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    joined_at: Mapped[int] = mapped_column(BigInteger)
+    read_position: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (Index("ix_members_user", "user_id"),)
+
+
+class Message(Base):
+    """A stored message. (conversation_id, position) orders it; (sender_id, client_id) deduplicates."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(BigInteger)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # 'text' | 'share'
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # share: url, title, description
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "position", name="uq_messages_position"),
+        UniqueConstraint("sender_id", "client_id", name="uq_messages_client_id"),
+    )
+
+
+class Site(Base):
+    """A registered site: an OAuth 2.0 public client with exact origins and the scopes it may ask for."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(128))
+    origins: Mapped[list[str]] = mapped_column(JSON)  # exact "scheme://host[:port]"
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON)  # exact URIs
+    scopes: Mapped[str] = mapped_column(String(255))  # space-separated allowed scopes
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # theme, runtime, extensions...
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Consent(Base):
+    """What a user allowed a site to do; revoked_at ends it (and its tokens)."""
+
+    __tablename__ = "consents"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # user hides from this site's rendezvous
+
+
+class AuthorizationCode(Base):
+    """A single-use, short-lived authorization code bound to a PKCE S256 challenge."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(255))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    family_id: Mapped[str | None] = mapped_column(String(64), default=None)  # tokens issued from it
+
+
+class Token(Base):
+    """An access/refresh token pair. Rotation links pairs of one grant by family_id."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(255))
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    issued_at: Mapped[int] = mapped_column(BigInteger)
+    access_expires_at: Mapped[int] = mapped_column(BigInteger)
+    refresh_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    refresh_used_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # rotated
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    __table_args__ = (Index("ix_tokens_user_site", "user_id", "site_id"),)
+
+
+class WebSession(Base):
+    """A sign-in session on Parley's own pages (cookie holds the random id; stored hashed)."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)

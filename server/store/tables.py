@@ -1,0 +1,25 @@
+"""Core Table objects for the ORM models, for typed Core queries inside the store."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from . import models
+
+metadata = models.Base.metadata
+
+
+def _table(name: str) -> Table:
+    return metadata.tables[name]
+
+
+users = _table("users")
+friendships = _table("friendships")
+conversations = _table("conversations")
+members = _table("members")
+messages = _table("messages")
+sites = _table("sites")
+consents = _table("consents")
+oauth_codes = _table("oauth_codes")
+oauth_tokens = _table("oauth_tokens")
+web_sessions = _table("web_sessions")

@@ -1,0 +1,14 @@
+"""Fixtures: a Store on SQLite and on PostgreSQL (see server.store.fixtures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.store.fixtures import database_url, postgres_url, sqlite_template, store
+
+__all__ = ["database_url", "postgres_url", "sqlite_template", "store"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,174 @@
+"""Messages: validation, gapless positions under concurrency, idempotent resends, history, read positions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, tables
+from server.store.testing import make_friends, make_user
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def chat(store):
+    alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
+    await make_friends(store, alice, bob)
+    conv = await store.open_direct(alice.id, bob.id)
+    return alice, bob, conv
+
+
+async def count_messages(store) -> int:
+    async with store.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(tables.messages)))
+
+
+async def test_append_assigns_positions_ids_and_times(store, chat):
+    alice, bob, conv = chat
+    first, created = await store.append_message(conv.id, alice.id, "c1", "text", "  hello  ")
+    second, _ = await store.append_message(conv.id, bob.id, "c1", "text", "hi")
+    assert created and (first.position, second.position) == (1, 2)
+    assert first.text == "hello" and first.id != second.id and first.created_at > 0
+    assert (await store.get_conversation(conv.id, alice.id)).last_position == 2
+
+
+async def test_resend_is_deduplicated(store, chat):
+    alice, _, conv = chat
+    first, created = await store.append_message(conv.id, alice.id, "same", "text", "once")
+    again, created_again = await store.append_message(conv.id, alice.id, "same", "text", "once")
+    assert created and not created_again and again == first
+    assert await count_messages(store) == 1
+
+
+async def test_concurrent_appends_get_gapless_unique_positions(store, chat):
+    alice, bob, conv = chat
+    sends = [store.append_message(conv.id, (alice, bob)[i % 2].id, f"c{i}", "text", f"message {i}") for i in range(60)]
+    results = await asyncio.gather(*sends)
+    assert sorted(record.position for record, _ in results) == list(range(1, 61))
+    assert (await store.get_conversation(conv.id, alice.id)).last_position == 60
+
+
+async def test_concurrent_resends_store_once(store, chat):
+    alice, _, conv = chat
+    results = await asyncio.gather(
+        *[store.append_message(conv.id, alice.id, "dup", "text", "only once") for _ in range(20)]
+    )
+    assert sum(created for _, created in results) == 1
+    assert {record.id for record, _ in results} == {results[0][0].id}
+    assert await count_messages(store) == 1
+    assert (await store.get_conversation(conv.id, alice.id)).last_position == 1
+
+
+async def test_client_id_reused_in_another_conversation_conflicts(store, chat):
+    alice, bob, conv = chat
+    carol = await make_user(store, "carol")
+    await make_friends(store, alice, carol)
+    group = await store.create_group(alice.id, [bob.id, carol.id], "g")
+    await store.append_message(conv.id, alice.id, "c1", "text", "hi")
+    with pytest.raises(Conflict):
+        await store.append_message(group.id, alice.id, "c1", "text", "hi")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "data"),
+    [
+        ("text", "   ", None),
+        ("text", "x" * 4001, None),
+        ("text", "nul\x00", None),
+        ("text", "hi", {"url": "https://a.example"}),
+        ("emoji", "hi", None),
+        ("share", "", None),
+        ("share", "", {"url": "javascript:alert(1)", "title": "t"}),
+        ("share", "", {"url": "ftp://example.com/x", "title": "t"}),
+        ("share", "", {"url": "https://user:pw@example.com/", "title": "t"}),
+        ("share", "", {"url": "https://example.com/" + "a" * 2048, "title": "t"}),
+        ("share", "", {"url": "https://example.com/", "title": "t" * 301}),
+        ("share", "", {"url": "https://example.com/", "title": ""}),
+        ("share", "", {"url": "https://example.com/", "title": "t", "description": "d" * 1001}),
+        ("share", "", {"url": "https:///nohost", "title": "t"}),
+        ("share", "", {"url": "https://example.com/", "title": "t", "extra": 1}),
+    ],
+)
+async def test_invalid_content_is_refused(store, chat, kind, text, data):
+    alice, _, conv = chat
+    with pytest.raises(Invalid):
+        await store.append_message(conv.id, alice.id, "c1", kind, text, data)
+    assert await count_messages(store) == 0
+
+
+async def test_text_of_4000_characters_and_a_share_are_stored(store, chat):
+    alice, _, conv = chat
+    long, _ = await store.append_message(conv.id, alice.id, "c1", "text", "x" * 4000)
+    share, _ = await store.append_message(
+        conv.id,
+        alice.id,
+        "c2",
+        "share",
+        "",
+        {"url": "https://example.com/page?q=1", "title": " Page ", "description": "About it"},
+    )
+    assert len(long.text) == 4000
+    assert share.kind == "share"
+    assert share.data == {"url": "https://example.com/page?q=1", "title": "Page", "description": "About it"}
+
+
+async def test_blocked_users_cannot_message_each_other(store, chat):
+    alice, bob, conv = chat
+    await store.block(bob.id, alice.id)
+    with pytest.raises(Blocked):
+        await store.append_message(conv.id, alice.id, "c1", "text", "hi")
+
+
+async def test_batched_append_returns_results_in_order(store, chat):
+    alice, bob, conv = chat
+    results = await store.append_messages(
+        [
+            NewMessage(conv.id, alice.id, "b1", "text", "one"),
+            NewMessage(conv.id, alice.id, "b2", "text", ""),
+            NewMessage(conv.id, bob.id, "b1", "text", "two"),
+            NewMessage(conv.id, alice.id, "b1", "text", "one"),
+            NewMessage(conv.id + 99, alice.id, "b3", "text", "lost"),
+        ]
+    )
+    assert [r.message.position if r.message else None for r in results] == [1, None, 2, 1, None]
+    assert [r.created for r in results] == [True, False, True, False, False]
+    assert isinstance(results[1].error, Invalid) and isinstance(results[4].error, NotMember)
+    assert await count_messages(store) == 2
+
+
+async def test_history_pages_newest_first_with_cursor(store, chat):
+    alice, bob, conv = chat
+    for i in range(1, 8):
+        await store.append_message(conv.id, alice.id, f"c{i}", "text", f"m{i}")
+    page = await store.history(conv.id, bob.id, limit=3)
+    assert [m.position for m in page.messages] == [7, 6, 5] and page.next_before == 5
+    page = await store.history(conv.id, bob.id, before_position=page.next_before, limit=3)
+    assert [m.position for m in page.messages] == [4, 3, 2] and page.next_before == 2
+    page = await store.history(conv.id, bob.id, before_position=page.next_before, limit=3)
+    assert [m.position for m in page.messages] == [1] and page.next_before is None
+    with pytest.raises(Invalid):
+        await store.history(conv.id, bob.id, limit=0)
+
+
+async def test_messages_after_catches_up_in_order(store, chat):
+    alice, bob, conv = chat
+    for i in range(1, 6):
+        await store.append_message(conv.id, alice.id, f"c{i}", "text", f"m{i}")
+    assert [m.position for m in await store.messages_after(conv.id, bob.id, 2)] == [3, 4, 5]
+    assert [m.position for m in await store.messages_after(conv.id, bob.id, 0, limit=2)] == [1, 2]
+    assert await store.messages_after(conv.id, bob.id, 5) == ()
+
+
+async def test_read_position_is_monotonic_and_clamped(store, chat):
+    alice, bob, conv = chat
+    for i in range(1, 4):
+        await store.append_message(conv.id, alice.id, f"c{i}", "text", f"m{i}")
+    assert await store.set_read_position(conv.id, bob.id, 2) == 2
+    assert await store.set_read_position(conv.id, bob.id, 1) == 2
+    assert await store.set_read_position(conv.id, bob.id, 99) == 3
+    assert (await store.get_conversation(conv.id, bob.id)).read_position == 3
+    with pytest.raises(Invalid):
+        await store.set_read_position(conv.id, bob.id, -1)
