@@ -1,0 +1,757 @@
+"""Parley wire protocol v1: frame types, codes, encode/decode and validation.
+
+Pure and shared: the browser widget (MicroPython or Pyodide) and the server import this same module.
+Only the stdlib ``json`` module is used; no typing, dataclasses or enum at run time.
+
+Every frame is one JSON object in one WebSocket text frame, with its type in ``"t"``. Frames are
+described once, in the tables ``CLIENT_FRAMES`` and ``SERVER_FRAMES`` (type -> field specs); decoding
+validates against them and returns a new dict holding only the known fields, normalized. See
+docs/protocol.md for the semantics.
+"""
+
+import json
+
+VERSION = 1
+MAX_FRAME_BYTES = 16384  # default limit on one inbound frame, in UTF-8 bytes
+MAX_TEXT_CHARS = 4000
+MAX_CID_CHARS = 64
+MAX_URL_CHARS = 2048
+MAX_TITLE_CHARS = 300
+MAX_DESCRIPTION_CHARS = 1000
+MAX_SHARE_TARGETS = 20
+MAX_HISTORY_LIMIT = 200
+DEFAULT_HISTORY_LIMIT = 50
+MAX_RESUME_CONVERSATIONS = 500
+MAX_INT = 9007199254740991  # 2**53 - 1: every id and position stays exact in JavaScript too
+TYPING_INTERVAL_MS = 3000  # a client sends "typing" at most this often while the user types
+TYPING_TTL_MS = 6000  # a "typing" notice shows until this long after it arrived
+
+# -- frame types, client -> server --------------------------------------------------------------
+HELLO = "hello"
+SEND = "send"
+SHARE = "share"
+TYPING = "typing"  # both directions
+READ = "read"  # both directions
+PRESENCE = "presence"  # both directions
+PAGE = "page"
+PING = "ping"
+HISTORY = "history"
+# -- frame types, server -> client --------------------------------------------------------------
+WELCOME = "welcome"
+ACK = "ack"
+MSG = "msg"
+RESYNC = "resync"
+ERROR = "error"
+PONG = "pong"
+HISTORY_PAGE = "history_page"
+
+# -- message kinds, presence statuses, resync reasons -------------------------------------------
+KIND_TEXT = "text"
+KIND_SHARE = "share"
+MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE)
+ONLINE = "online"
+AWAY = "away"
+HIDDEN = "hidden"  # only ever sent by a client: others then see "offline"
+OFFLINE = "offline"
+CLIENT_STATUSES = (ONLINE, AWAY, HIDDEN)
+SERVER_STATUSES = (ONLINE, AWAY, OFFLINE)
+RESYNC_TOO_OLD = "too_old"  # the gap is longer than the server replays
+RESYNC_AHEAD = "ahead"  # the client claims a position the server never gave out
+RESYNC_GONE = "gone"  # the conversation is gone or the user is no longer a member
+RESYNC_REASONS = (RESYNC_TOO_OLD, RESYNC_AHEAD, RESYNC_GONE)
+
+# -- error codes (the "code" of an error frame; ProtocolError.code) ------------------------------
+E_BAD_JSON = "bad_json"  # not JSON text
+E_BAD_FRAME = "bad_frame"  # JSON, but not an object with a string "t"
+E_UNKNOWN_TYPE = "unknown_type"
+E_BAD_FIELD = "bad_field"  # a field is missing or invalid; the message names it
+E_TOO_BIG = "too_big"
+E_VERSION = "unsupported_version"
+E_AUTH_REQUIRED = "auth_required"  # a frame other than hello before welcome
+E_FORBIDDEN = "forbidden"  # scope missing, not a member, not a friend
+E_NOT_FOUND = "not_found"
+E_RATE_LIMITED = "rate_limited"
+E_UNAVAILABLE = "unavailable"  # the store is briefly unavailable: retry later
+E_INTERNAL = "internal"
+ERROR_CODES = (
+    E_BAD_JSON,
+    E_BAD_FRAME,
+    E_UNKNOWN_TYPE,
+    E_BAD_FIELD,
+    E_TOO_BIG,
+    E_VERSION,
+    E_AUTH_REQUIRED,
+    E_FORBIDDEN,
+    E_NOT_FOUND,
+    E_RATE_LIMITED,
+    E_UNAVAILABLE,
+    E_INTERNAL,
+)
+RETRYABLE_ERRORS = (E_RATE_LIMITED, E_UNAVAILABLE, E_INTERNAL)  # a send failing with these stays queued
+
+# -- WebSocket close codes ----------------------------------------------------------------------
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001  # server shutting down
+CLOSE_TOO_BIG = 1009  # a frame over the size limit
+CLOSE_INTERNAL = 1011
+CLOSE_RESTART = 1012  # server restarting or lost its broker: reconnect and resume
+CLOSE_AUTH_FAILED = 4001  # token invalid or expired: refresh it, then reconnect
+CLOSE_FORBIDDEN = 4003  # origin not registered for the site, or scope missing: do not retry
+CLOSE_POLICY = 4008  # rate limit or other policy violation: reconnect after a long backoff
+CLOSE_SLOW_CONSUMER = 4009  # the socket's send queue overflowed: reconnect at once and resume
+CLOSE_REVOKED = 4010  # the grant was revoked: sign out
+CLOSE_HEARTBEAT = 4011  # nothing received for two heartbeat intervals
+CLOSE_PROTOCOL = 4400  # malformed frames before authentication, or too many after
+CLOSE_AUTH_TIMEOUT = 4408  # no hello in time
+CLOSE_VERSION = 4426  # protocol version not supported: reload the widget
+
+HELLO_TIMEOUT_S = 10  # the server closes with CLOSE_AUTH_TIMEOUT if no hello arrives in time
+
+# OAuth scope a client frame needs (frames not listed need none beyond a valid token)
+SCOPE_MESSAGES = "messages"
+SCOPE_SHARE = "share"
+SCOPE_FRIENDS = "friends"  # friends' presence, rendezvous and page titles
+FRAME_SCOPES = {
+    "send": SCOPE_MESSAGES,
+    "history": SCOPE_MESSAGES,
+    "read": SCOPE_MESSAGES,
+    "typing": SCOPE_MESSAGES,
+    "share": SCOPE_SHARE,
+}
+
+RECONNECT = "reconnect"  # reconnect with backoff and resume
+REFRESH = "refresh"  # refresh the access token, then reconnect
+SIGN_OUT = "sign_out"  # forget the tokens; do not reconnect
+STOP = "stop"  # do not reconnect automatically (configuration problem or outdated client)
+CLOSE_ACTIONS = {
+    CLOSE_NORMAL: STOP,
+    CLOSE_GOING_AWAY: RECONNECT,
+    CLOSE_TOO_BIG: RECONNECT,
+    CLOSE_INTERNAL: RECONNECT,
+    CLOSE_RESTART: RECONNECT,
+    CLOSE_AUTH_FAILED: REFRESH,
+    CLOSE_FORBIDDEN: STOP,
+    CLOSE_POLICY: RECONNECT,
+    CLOSE_SLOW_CONSUMER: RECONNECT,
+    CLOSE_REVOKED: SIGN_OUT,
+    CLOSE_HEARTBEAT: RECONNECT,
+    CLOSE_PROTOCOL: RECONNECT,
+    CLOSE_AUTH_TIMEOUT: RECONNECT,
+    CLOSE_VERSION: STOP,
+}
+
+
+def close_action(code):
+    """What a client does after the socket closed with ``code``: RECONNECT, REFRESH, SIGN_OUT or STOP."""
+    return CLOSE_ACTIONS.get(code, RECONNECT)
+
+
+class ProtocolError(Exception):
+    """A frame broke the protocol. ``code`` is one of the E_* codes; ``ref`` the frame's cid/rid if known."""
+
+    def __init__(self, code, message, ref=None):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+    def __str__(self):
+        return self.code + ": " + self.message
+
+
+def _fail(message):
+    raise ProtocolError(E_BAD_FIELD, message)
+
+
+# -- field validators: value -> normalized value, or ProtocolError ------------------------------
+# A validator is a function (value, name) -> value. Factories below build them from parameters.
+
+
+def _int(lo, hi):
+    def check(value, name):
+        if type(value) is not int or value < lo or value > hi:
+            _fail(name + " must be an integer in " + str(lo) + ".." + str(hi))
+        return value
+
+    return check
+
+
+ID = _int(1, MAX_INT)
+POS = _int(0, MAX_INT)
+TS = _int(0, MAX_INT)
+
+
+def _bool(value, name):
+    if type(value) is not bool:
+        _fail(name + " must be true or false")
+    return value
+
+
+def _has_bad_chars(text, multiline):
+    """True if ``text`` holds a control character (tab/newline allowed if multiline) or a surrogate."""
+    if _ISPRINTABLE:
+        probe = text.replace("\n", "").replace("\t", "") if multiline else text
+        if probe.isprintable():
+            return False
+    for ch in text:
+        code = ord(ch)
+        if code < 32:
+            if not (multiline and (code == 10 or code == 9)):
+                return True
+        elif code == 127 or 0xD800 <= code <= 0xDFFF:
+            return True
+    return False
+
+
+_ISPRINTABLE = hasattr(str, "isprintable")
+
+
+def _str(lo, hi, multiline=False):
+    """A string of lo..hi characters; single-line strings have control characters replaced by spaces."""
+
+    def check(value, name):
+        if type(value) is not str:
+            _fail(name + " must be a string")
+        if multiline and "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if _has_bad_chars(value, multiline):
+            if multiline:
+                _fail(name + " holds a control character")
+            value = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in value)
+            if _has_bad_chars(value, False):
+                _fail(name + " holds an unpaired surrogate")
+        if len(value) < lo or len(value) > hi:
+            _fail(name + " must have " + str(lo) + ".." + str(hi) + " characters")
+        return value
+
+    return check
+
+
+_TEXT_CHARS = _str(1, MAX_TEXT_CHARS, multiline=True)
+
+
+def _text(value, name):
+    value = _TEXT_CHARS(value, name)
+    if not value.strip():
+        _fail(name + " is blank")
+    return value
+
+
+def _token(hi):
+    """Visible ASCII only (0x21..0x7e), 1..hi characters: client ids, request ids, device ids, tokens."""
+
+    def check(value, name):
+        if type(value) is not str or not value or len(value) > hi:
+            _fail(name + " must be 1.." + str(hi) + " visible ASCII characters")
+        for ch in value:
+            if not ("!" <= ch <= "~"):
+                _fail(name + " must be 1.." + str(hi) + " visible ASCII characters")
+        return value
+
+    return check
+
+
+CID = _token(MAX_CID_CHARS)
+
+
+def _choice(values):
+    def check(value, name):
+        if type(value) is not str or value not in values:
+            _fail(name + " must be one of " + ", ".join(values))
+        return value
+
+    return check
+
+
+def url_host(url):
+    """The host[:port] of an http(s) URL (lower-cased), or "" if it is not one. Used for link cards."""
+    lowered = url[:8].lower()
+    if lowered.startswith("https://"):
+        rest = url[8:]
+    elif lowered.startswith("http://"):
+        rest = url[7:]
+    else:
+        return ""
+    end = len(rest)
+    for sep in "/?#":
+        at = rest.find(sep)
+        if 0 <= at < end:
+            end = at
+    return rest[:end].lower()
+
+
+def check_url(url, name="url"):
+    """Return ``url`` normalized (scheme lower-cased) if it is a safe http(s) link; else ProtocolError."""
+    if type(url) is not str or not url or len(url) > MAX_URL_CHARS:
+        _fail(name + " must be a URL of 1.." + str(MAX_URL_CHARS) + " characters")
+    for ch in url:
+        if ch <= " " or ch == "\\" or ch == "\x7f" or 0xD800 <= ord(ch) <= 0xDFFF:
+            _fail(name + " holds a space, control character or backslash")
+    scheme = url[: url.find(":")].lower() if ":" in url else ""
+    if scheme not in ("http", "https") or url[len(scheme) : len(scheme) + 3] != "://":
+        _fail(name + " must be an http or https URL")
+    host = url_host(url)
+    if not host or "@" in host:
+        _fail(name + " must name a host and no user info")
+    if host.startswith("["):  # IPv6 literal: [addr] or [addr]:port
+        close = host.find("]")
+        if close < 0:
+            _fail(name + " has a broken IPv6 host")
+        port = host[close + 2 :] if host[close + 1 : close + 2] == ":" else ""
+        if host[close + 1 :] and not port:
+            _fail(name + " has a broken IPv6 host")
+    else:
+        colon = host.find(":")
+        port = host[colon + 1 :] if colon >= 0 else ""
+        if colon == 0 or (colon > 0 and not port):
+            _fail(name + " has an empty host or port")
+    if port and (not port.isdigit() or int(port) > 65535):
+        _fail(name + " has an invalid port")
+    return scheme + url[len(scheme) :]
+
+
+def _url(value, name):
+    return check_url(value, name)
+
+
+def _object(fields, check=None):
+    """A nested object validated by ``fields`` (same shape as a frame's fields), then by ``check``."""
+
+    def validate(value, name):
+        if type(value) is not dict:
+            _fail(name + " must be an object")
+        return _apply_fields(value, fields, check, name + ".")
+
+    return validate
+
+
+def _list(item, lo, hi):
+    def check(value, name):
+        if type(value) is not list or len(value) < lo or len(value) > hi:
+            _fail(name + " must be a list of " + str(lo) + ".." + str(hi) + " items")
+        return [item(v, name + "[]") for v in value]
+
+    return check
+
+
+def _unique_ids(lo, hi):
+    ids = _list(ID, lo, hi)
+
+    def check(value, name):
+        value = ids(value, name)
+        seen = []
+        for v in value:
+            if v not in seen:
+                seen.append(v)
+        return seen
+
+    return check
+
+
+def _positions(value, name):
+    """{conversation id: last position}. JSON keys are strings; the result has int keys."""
+    if type(value) is not dict or len(value) > MAX_RESUME_CONVERSATIONS:
+        _fail(name + " must be an object of at most " + str(MAX_RESUME_CONVERSATIONS) + " entries")
+    out = {}
+    for key, pos in value.items():
+        if not (type(key) is str and key.isdigit() and 0 < len(key) < 17):
+            _fail(name + " keys must be conversation ids")
+        out[ID(int(key), name + " key")] = POS(pos, name + "[" + key + "]")
+    return out
+
+
+# -- tables: field specs per frame type ---------------------------------------------------------
+# A spec is (field name, validator, required). A frame may also have a cross-field check
+# (normalized frame -> None or ProtocolError). Unknown fields are dropped (forward compatibility).
+
+SHARE_DATA = (
+    ("url", _url, True),
+    ("title", _str(0, MAX_TITLE_CHARS), False),
+    ("description", _str(0, MAX_DESCRIPTION_CHARS), False),
+)
+PAGE_FIELDS = (("url", _url, True), ("title", _str(0, MAX_TITLE_CHARS), False))
+
+
+def _check_send(frame):
+    if frame["kind"] == KIND_TEXT:
+        if "text" not in frame:
+            _fail("a text message needs text")
+        frame.pop("data", None)
+    elif "data" not in frame:
+        _fail("a share message needs data")
+
+
+def _check_share(frame):
+    if ("to" in frame) == ("conv" in frame):
+        _fail("a share needs exactly one of to and conv")
+
+
+def _check_history(frame):
+    if "before" in frame and "after" in frame:
+        _fail("history takes before or after, not both")
+    frame.setdefault("limit", DEFAULT_HISTORY_LIMIT)
+
+
+def _check_msg(frame):
+    if ("text" if frame["kind"] == KIND_TEXT else "data") not in frame:
+        _fail("msg misses its " + ("text" if frame["kind"] == KIND_TEXT else "data"))
+
+
+CLIENT_FRAMES = {
+    HELLO: (
+        (
+            ("v", _int(1, 1000), True),
+            ("token", _token(4096), True),
+            ("resume", _positions, False),
+            ("page", _object(PAGE_FIELDS), False),
+            ("device", _token(64), False),
+        ),
+        None,
+    ),
+    SEND: (
+        (
+            ("cid", CID, True),
+            ("conv", ID, True),
+            ("kind", _choice(MESSAGE_KINDS), True),
+            ("text", _text, False),
+            ("data", _object(SHARE_DATA), False),
+        ),
+        _check_send,
+    ),
+    SHARE: (
+        (
+            ("cid", CID, True),
+            ("to", _unique_ids(1, MAX_SHARE_TARGETS), False),
+            ("conv", ID, False),
+            ("data", _object(SHARE_DATA), True),
+            ("text", _text, False),
+        ),
+        _check_share,
+    ),
+    TYPING: ((("conv", ID, True),), None),
+    READ: ((("conv", ID, True), ("pos", POS, True)), None),
+    PRESENCE: ((("status", _choice(CLIENT_STATUSES), True),), None),
+    PAGE: (PAGE_FIELDS, None),
+    PING: ((), None),
+    HISTORY: (
+        (
+            ("rid", _token(64), True),
+            ("conv", ID, True),
+            ("before", POS, False),
+            ("after", POS, False),
+            ("limit", _int(1, MAX_HISTORY_LIMIT), False),
+        ),
+        _check_history,
+    ),
+}
+
+PRESENCE_FIELDS = (
+    ("user", ID, True),
+    ("device", _token(64), False),
+    ("status", _choice(SERVER_STATUSES), True),
+    ("here", _bool, True),
+    ("title", _str(0, MAX_TITLE_CHARS), False),
+)
+MESSAGE_FIELDS = (
+    ("id", ID, True),
+    ("conv", ID, True),
+    ("pos", ID, True),
+    ("ts", TS, True),
+    ("from", ID, True),
+    ("kind", _choice(MESSAGE_KINDS), True),
+    ("text", _str(0, MAX_TEXT_CHARS, multiline=True), False),
+    ("data", _object(SHARE_DATA), False),
+    ("cid", CID, False),
+)
+
+SERVER_FRAMES = {
+    WELCOME: (
+        (
+            ("v", _int(1, 1000), True),
+            (
+                "me",
+                _object((("id", ID, True), ("username", _str(0, 64), False), ("name", _str(0, 128), False))),
+                True,
+            ),
+            ("session", _token(128), True),
+            ("heartbeat", _int(1, 3600), True),
+            ("presence", _list(_object(PRESENCE_FIELDS), 0, 100000), False),
+            ("max_frame", _int(256, MAX_INT), False),
+        ),
+        None,
+    ),
+    ACK: (
+        (
+            ("cid", CID, True),
+            ("id", ID, True),
+            ("conv", ID, True),
+            ("pos", ID, True),
+            ("ts", TS, True),
+            ("rest", _int(0, MAX_SHARE_TARGETS), False),
+        ),
+        None,
+    ),
+    MSG: (MESSAGE_FIELDS, _check_msg),
+    RESYNC: ((("conv", ID, True), ("reason", _str(1, 32), True)), None),
+    TYPING: ((("conv", ID, True), ("from", ID, True)), None),
+    READ: ((("conv", ID, True), ("user", ID, True), ("pos", POS, True)), None),
+    PRESENCE: (PRESENCE_FIELDS, None),
+    ERROR: (
+        (("code", _str(1, 64), True), ("message", _str(0, 1000), False), ("ref", _token(64), False)),
+        None,
+    ),
+    PONG: ((("ts", TS, False),), None),
+    HISTORY_PAGE: (
+        (
+            ("rid", _token(64), True),
+            ("conv", ID, True),
+            ("messages", _list(_object(MESSAGE_FIELDS, _check_msg), 0, MAX_HISTORY_LIMIT), True),
+            ("next", POS, False),
+        ),
+        None,
+    ),
+}
+
+
+def _apply_fields(obj, fields, check, prefix, out=None):
+    out = {} if out is None else out
+    for name, validate, required in fields:
+        if name in obj and obj[name] is not None:
+            out[name] = validate(obj[name], prefix + name)
+        elif required:
+            _fail(prefix + name + " is missing")
+    if check is not None:
+        check(out)
+    return out
+
+
+# -- decode / validate / encode -----------------------------------------------------------------
+
+
+def _ref_of(obj):
+    ref = obj.get("cid", obj.get("rid"))
+    if type(ref) is str and 0 < len(ref) <= MAX_CID_CHARS:
+        return ref
+    return None
+
+
+def validate(obj, table):
+    """Validate a decoded frame against ``table``; return a new normalized dict (with "t")."""
+    if type(obj) is not dict:
+        raise ProtocolError(E_BAD_FRAME, "a frame must be a JSON object")
+    kind = obj.get("t")
+    if type(kind) is not str:
+        raise ProtocolError(E_BAD_FRAME, 'a frame needs a string "t"', _ref_of(obj))
+    spec = table.get(kind)
+    if spec is None:
+        raise ProtocolError(E_UNKNOWN_TYPE, "unknown frame type " + kind[:32], _ref_of(obj))
+    try:
+        return _apply_fields(obj, spec[0], spec[1], "", {"t": kind})
+    except ProtocolError as exc:
+        exc.ref = _ref_of(obj)
+        raise
+
+
+def _utf8_len(text):
+    try:
+        return len(text.encode("utf-8"))
+    except Exception:  # CPython: a lone surrogate; it takes 3 bytes in any lenient encoding
+        return len(text) * 3
+
+
+def loads(text, max_bytes=MAX_FRAME_BYTES):
+    """Parse one frame's JSON text (str or UTF-8 bytes) within ``max_bytes``; ProtocolError otherwise."""
+    if type(text) is not str:
+        if type(text) is not bytes and type(text) is not bytearray:
+            raise ProtocolError(E_BAD_JSON, "a frame is JSON text")
+        if len(text) > max_bytes:
+            raise ProtocolError(E_TOO_BIG, "frame over " + str(max_bytes) + " bytes")
+        try:
+            text = bytes(text).decode("utf-8")
+        except Exception:
+            raise ProtocolError(E_BAD_JSON, "a frame is UTF-8 text") from None
+    elif len(text) > max_bytes or (len(text) * 4 > max_bytes and _utf8_len(text) > max_bytes):
+        raise ProtocolError(E_TOO_BIG, "frame over " + str(max_bytes) + " bytes")
+    try:
+        return json.loads(text)
+    except Exception:  # ValueError, RecursionError, MemoryError: all mean "not a frame we accept"
+        raise ProtocolError(E_BAD_JSON, "a frame is one JSON object") from None
+
+
+def parse_client_frame(text, max_bytes=MAX_FRAME_BYTES):
+    """Decode and validate a frame a client sent (server side). Returns a normalized dict."""
+    return validate(loads(text, max_bytes), CLIENT_FRAMES)
+
+
+def parse_server_frame(text, max_bytes=1 << 24):
+    """Decode and validate a frame the server sent (client side). Returns a normalized dict."""
+    return validate(loads(text, max_bytes), SERVER_FRAMES)
+
+
+def decode(text, max_bytes=MAX_FRAME_BYTES):
+    """Alias of parse_client_frame: the server's entry point for every inbound frame."""
+    return parse_client_frame(text, max_bytes)
+
+
+def encode(frame):
+    """Serialize a frame dict to compact JSON text (ASCII-only, so always valid UTF-8)."""
+    return json.dumps(frame, separators=(",", ":"))
+
+
+# -- constructors, client -> server (validated: they raise ProtocolError on bad input) ----------
+
+
+def _client(frame):
+    return validate(frame, CLIENT_FRAMES)
+
+
+def _wire_positions(positions):
+    return {str(conv): pos for conv, pos in positions.items()}
+
+
+def make_hello(token, resume=None, page=None, device=None):
+    """The first frame: ``resume`` maps conversation id -> last contiguous position the client holds."""
+    frame = {"t": HELLO, "v": VERSION, "token": token}
+    if resume:
+        frame["resume"] = _wire_positions(resume)
+    if page:
+        frame["page"] = page
+    if device:
+        frame["device"] = device
+    out = _client(frame)
+    if "resume" in out:
+        out["resume"] = _wire_positions(out["resume"])
+    return out
+
+
+def make_send(cid, conv, text=None, data=None):
+    frame = {"t": SEND, "cid": cid, "conv": conv, "kind": KIND_SHARE if data is not None else KIND_TEXT}
+    if text is not None:
+        frame["text"] = text
+    if data is not None:
+        frame["data"] = data
+    return _client(frame)
+
+
+def make_share(cid, data, to=None, conv=None, text=None):
+    frame = {"t": SHARE, "cid": cid, "data": data}
+    if to is not None:
+        frame["to"] = to
+    if conv is not None:
+        frame["conv"] = conv
+    if text is not None:
+        frame["text"] = text
+    return _client(frame)
+
+
+def make_typing(conv):
+    return _client({"t": TYPING, "conv": conv})
+
+
+def make_read(conv, pos):
+    return _client({"t": READ, "conv": conv, "pos": pos})
+
+
+def make_presence(status):
+    return _client({"t": PRESENCE, "status": status})
+
+
+def make_page(url, title=None):
+    frame = {"t": PAGE, "url": url}
+    if title is not None:
+        frame["title"] = title
+    return _client(frame)
+
+
+def make_ping():
+    return {"t": PING}
+
+
+def make_history(rid, conv, before=None, after=None, limit=DEFAULT_HISTORY_LIMIT):
+    frame = {"t": HISTORY, "rid": rid, "conv": conv, "limit": limit}
+    if before is not None:
+        frame["before"] = before
+    if after is not None:
+        frame["after"] = after
+    return _client(frame)
+
+
+# -- constructors, server -> client (trusted input: not validated, for speed) -------------------
+
+
+def make_welcome(me, session, heartbeat, presence=None, max_frame=MAX_FRAME_BYTES):
+    return {
+        "t": WELCOME,
+        "v": VERSION,
+        "me": me,
+        "session": session,
+        "heartbeat": heartbeat,
+        "presence": presence or [],
+        "max_frame": max_frame,
+    }
+
+
+def make_ack(cid, id, conv, pos, ts, rest=0):
+    frame = {"t": ACK, "cid": cid, "id": id, "conv": conv, "pos": pos, "ts": ts}
+    if rest:
+        frame["rest"] = rest
+    return frame
+
+
+def message_fields(id, conv, pos, ts, sender, kind, text=None, data=None, cid=None):
+    """A stored message as it travels on the wire (in msg frames and history pages), without "t"."""
+    out = {"id": id, "conv": conv, "pos": pos, "ts": ts, "from": sender, "kind": kind}
+    if kind == KIND_TEXT or text:
+        out["text"] = text or ""
+    if data is not None:
+        out["data"] = data
+    if cid is not None:
+        out["cid"] = cid
+    return out
+
+
+def make_msg(id, conv, pos, ts, sender, kind, text=None, data=None, cid=None):
+    frame = message_fields(id, conv, pos, ts, sender, kind, text, data, cid)
+    frame["t"] = MSG
+    return frame
+
+
+def make_resync(conv, reason):
+    return {"t": RESYNC, "conv": conv, "reason": reason}
+
+
+def make_user_typing(conv, sender):
+    return {"t": TYPING, "conv": conv, "from": sender}
+
+
+def make_user_read(conv, user, pos):
+    return {"t": READ, "conv": conv, "user": user, "pos": pos}
+
+
+def make_user_presence(user, status, here, title=None, device=None):
+    frame = {"t": PRESENCE, "user": user, "status": status, "here": here}
+    if device is not None:
+        frame["device"] = device
+    if title:
+        frame["title"] = title
+    return frame
+
+
+def make_error(code, message="", ref=None):
+    frame = {"t": ERROR, "code": code, "message": message}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def make_pong(ts=None):
+    return {"t": PONG} if ts is None else {"t": PONG, "ts": ts}
+
+
+def make_history_page(rid, conv, messages, next_before=None):
+    return {"t": HISTORY_PAGE, "rid": rid, "conv": conv, "messages": messages, "next": next_before}
+
+
+def error_frame(exc):
+    """The error frame answering a ProtocolError."""
+    return make_error(exc.code, exc.message, exc.ref)

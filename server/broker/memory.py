@@ -1,0 +1,65 @@
+"""In-process broker: the default for a single server process. Payloads and entries stay in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from server.broker.base import Broker, PresenceEntry, check_ttl
+
+
+class MemoryBroker(Broker):
+    """Fan-out by the event loop (publication order kept), presence as {user: {device: (expiry, json)}}."""
+
+    def __init__(self, url: str = "memory://") -> None:
+        super().__init__(url)
+        self._presence: dict[int, dict[str, tuple[float, str]]] = {}
+        self._closed = False
+
+    async def connect(self) -> None:
+        self._closed = False
+
+    async def close(self) -> None:
+        self._closed = True
+        self._dispatchers.clear()
+
+    async def publish(self, channel: str, payload: str) -> None:
+        if self._closed:
+            raise RuntimeError("broker is closed")
+        if channel in self._dispatchers:
+            asyncio.get_running_loop().call_soon(self._deliver, channel, payload)
+
+    async def _subscribe(self, channel: str) -> None:
+        return None
+
+    async def _unsubscribe(self, channel: str) -> None:
+        return None
+
+    async def set_presence(self, user_id: int, device_id: str, entry: Mapping[str, Any], ttl_s: float) -> None:
+        expires = time.monotonic() + check_ttl(ttl_s) / 1000
+        self._presence.setdefault(user_id, {})[device_id] = (expires, json.dumps(entry))
+
+    async def remove_presence(self, user_id: int, device_id: str) -> None:
+        devices = self._presence.get(user_id)
+        if devices is not None:
+            devices.pop(device_id, None)
+            if not devices:
+                del self._presence[user_id]
+
+    async def get_presence(self, user_ids: Iterable[int]) -> dict[int, dict[str, PresenceEntry]]:
+        now = time.monotonic()
+        found: dict[int, dict[str, PresenceEntry]] = {}
+        for user_id in user_ids:
+            devices = self._presence.get(user_id)
+            if not devices:
+                continue
+            for device_id in [d for d, (expires, _) in devices.items() if expires <= now]:
+                del devices[device_id]
+            if not devices:
+                del self._presence[user_id]
+                continue
+            found[user_id] = {device_id: json.loads(raw) for device_id, (_, raw) in devices.items()}
+        return found

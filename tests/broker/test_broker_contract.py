@@ -1,0 +1,111 @@
+"""The broker contract, run against every backend (memory and real Redis)."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from broker_inbox import Inbox
+
+from server.broker import Broker, open_broker
+
+pytestmark = pytest.mark.anyio
+
+
+async def settle() -> None:
+    """Give a backend time to deliver anything still in flight (for 'nothing arrives' checks)."""
+    await anyio.sleep(0.15)
+
+
+async def test_publish_reaches_the_channel_dispatcher_in_order(broker: Broker) -> None:
+    inbox = Inbox()
+    await broker.subscribe("conv:1", inbox)
+    for index in range(50):
+        await broker.publish("conv:1", f"frame {index} é")
+    assert await inbox.wait_for(50) == [f"frame {index} é" for index in range(50)]
+
+
+async def test_channels_are_isolated_and_unsubscribe_stops_delivery(broker: Broker) -> None:
+    first, second = Inbox(), Inbox()
+    await broker.subscribe("conv:1", first)
+    await broker.subscribe("conv:2", second)
+    await broker.publish("conv:2", "for two")
+    await broker.publish("conv:3", "for nobody")
+    assert await second.wait_for(1) == ["for two"]
+    await broker.unsubscribe("conv:2")
+    assert broker.subscribed() == ["conv:1"]
+    await broker.publish("conv:2", "too late")
+    await broker.publish("conv:1", "for one")
+    assert await first.wait_for(1) == ["for one"]
+    await settle()
+    assert second.payloads == ["for two"]
+    await broker.unsubscribe("conv:2")  # unsubscribing twice is harmless
+
+
+async def test_subscribing_again_replaces_the_dispatcher(broker: Broker) -> None:
+    old, new = Inbox(), Inbox()
+    await broker.subscribe("user:7", old)
+    await broker.subscribe("user:7", new)
+    await broker.publish("user:7", "x")
+    assert await new.wait_for(1) == ["x"]
+    await settle()
+    assert old.payloads == []
+
+
+async def test_a_failing_dispatcher_does_not_stop_the_listener(broker: Broker) -> None:
+    def explode(payload: str) -> None:
+        raise RuntimeError("dispatcher bug")
+
+    inbox = Inbox()
+    await broker.subscribe("bad", explode)
+    await broker.subscribe("good", inbox)
+    await broker.publish("bad", "boom")
+    await broker.publish("good", "still here")
+    assert await inbox.wait_for(1) == ["still here"]
+
+
+async def test_presence_entries_per_device(broker: Broker) -> None:
+    await broker.set_presence(1, "tab-a", {"status": "online", "site": 3}, ttl_s=30)
+    await broker.set_presence(1, "tab-b", {"status": "away", "site": 4}, ttl_s=30)
+    await broker.set_presence(2, "phone", {"status": "online", "title": "Über | <b>"}, ttl_s=30)
+    found = await broker.get_presence([1, 2, 3])
+    assert found == {
+        1: {"tab-a": {"status": "online", "site": 3}, "tab-b": {"status": "away", "site": 4}},
+        2: {"phone": {"status": "online", "title": "Über | <b>"}},
+    }
+    await broker.set_presence(1, "tab-a", {"status": "away", "site": 3}, ttl_s=30)  # refresh = same call
+    await broker.remove_presence(1, "tab-b")
+    await broker.remove_presence(1, "never-there")
+    await broker.remove_presence(9, "nobody")
+    assert await broker.get_presence([1, 2]) == {
+        1: {"tab-a": {"status": "away", "site": 3}},
+        2: {"phone": {"status": "online", "title": "Über | <b>"}},
+    }
+    await broker.remove_presence(1, "tab-a")
+    assert await broker.get_presence([1]) == {}
+    assert await broker.get_presence([]) == {}
+
+
+async def test_presence_expires_without_heartbeat_and_lives_with_it(broker: Broker) -> None:
+    await broker.set_presence(5, "quiet", {"s": 1}, ttl_s=0.3)
+    await broker.set_presence(5, "beating", {"s": 2}, ttl_s=0.3)
+    await broker.set_presence(6, "long", {"s": 3}, ttl_s=30)
+    for _ in range(4):  # 0.6 s in all: "beating" refreshes every 0.15 s, "quiet" never
+        await anyio.sleep(0.15)
+        await broker.set_presence(5, "beating", {"s": 2}, ttl_s=0.3)
+    assert await broker.get_presence([5, 6]) == {5: {"beating": {"s": 2}}, 6: {"long": {"s": 3}}}
+    await anyio.sleep(0.4)
+    assert await broker.get_presence([5, 6]) == {6: {"long": {"s": 3}}}
+
+
+async def test_ping_succeeds_while_connected(broker: Broker) -> None:
+    await broker.ping()
+
+
+async def test_invalid_ttl_is_refused(broker: Broker) -> None:
+    with pytest.raises(ValueError):
+        await broker.set_presence(1, "d", {}, ttl_s=0)
+
+
+async def test_unknown_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported broker URL scheme"):
+        await open_broker("kafka://localhost")

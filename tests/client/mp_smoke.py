@@ -1,0 +1,79 @@
+# Smoke test of parley.protocol and parley.state, in plain asserts: runs under MicroPython 1.27 (through
+# micropython_runner.mjs) and under CPython (tests/client/test_client_micropython.py runs both).
+import sys
+
+from parley import protocol as P
+from parley import state as S
+
+
+def refused(text, code):
+    try:
+        P.parse_client_frame(text)
+    except P.ProtocolError as exc:
+        assert exc.code == code, (text, exc.code)
+        return exc
+    raise AssertionError("accepted: " + text)
+
+
+# -- protocol -------------------------------------------------------------------------------------
+frame = P.parse_client_frame('{"t":"send","cid":"c-1","conv":7,"kind":"text","text":"h\\u00e9\\r\\nllo","x":[1]}')
+assert frame == {"t": "send", "cid": "c-1", "conv": 7, "kind": "text", "text": "h\u00e9\nllo"}, frame
+assert P.parse_client_frame(P.encode(frame)) == frame
+assert P.encode({"t": "ping"}) == '{"t":"ping"}'
+hello = P.make_hello("tok.en", resume={3: 10, 4: 0}, page={"url": "HTTPS://Example.com/a?b#c", "title": "T\x01"})
+assert hello["resume"] == {"3": 10, "4": 0}, hello
+assert hello["page"] == {"url": "https://Example.com/a?b#c", "title": "T "}, hello
+again = P.parse_client_frame(P.encode(hello))
+assert again["resume"] == {3: 10, 4: 0}, again
+share = P.make_share("s1", {"url": "http://[::1]:8080/x", "title": "x"}, to=[2, 3, 2])
+assert share["to"] == [2, 3]
+assert P.url_host("https://Ex.com:8443/p?q") == "ex.com:8443"
+
+refused("{", P.E_BAD_JSON)
+refused("[" * 5000, P.E_BAD_JSON)
+refused("[]", P.E_BAD_FRAME)
+refused('{"t":"nope","cid":"abc"}', P.E_UNKNOWN_TYPE)
+refused('{"t":"send","cid":"c","conv":1,"kind":"text"}', P.E_BAD_FIELD)
+refused('{"t":"send","cid":"c","conv":true,"kind":"text","text":"x"}', P.E_BAD_FIELD)
+refused('{"t":"send","cid":"c","conv":1.0,"kind":"text","text":"x"}', P.E_BAD_FIELD)
+refused('{"t":"send","cid":"c d","conv":1,"kind":"text","text":"x"}', P.E_BAD_FIELD)
+refused('{"t":"send","cid":"c","conv":1,"kind":"text","text":"   "}', P.E_BAD_FIELD)
+refused('{"t":"send","cid":"c","conv":1,"kind":"text","text":"a\\u0000b"}', P.E_BAD_FIELD)
+exc = refused('{"t":"share","cid":"s9","to":[1],"data":{"url":"javascript:alert(1)"}}', P.E_BAD_FIELD)
+assert exc.ref == "s9"
+refused('{"t":"share","cid":"s","to":[1],"data":{"url":"http://u:p@evil.com/"}}', P.E_BAD_FIELD)
+refused('{"t":"ping","pad":"' + "x" * 20000 + '"}', P.E_TOO_BIG)
+assert P.close_action(P.CLOSE_REVOKED) == P.SIGN_OUT
+assert P.close_action(P.CLOSE_SLOW_CONSUMER) == P.RECONNECT
+assert P.error_frame(exc)["ref"] == "s9"
+
+server = P.parse_server_frame(P.encode(P.make_msg(11, 7, 1, 1000, 2, "text", "yo", cid="x")))
+assert server["from"] == 2 and server["cid"] == "x"
+
+# -- state ----------------------------------------------------------------------------------------
+st = S.ChatState()
+events = st.apply(
+    P.make_welcome({"id": 1, "name": "Me"}, "sess", 25, [P.make_user_presence(2, "online", True, "Docs")])
+)
+assert ("me", 1) in events and ("here", 1) in events, events
+assert st.friends_here() == [2] and st.title_of(2) == "Docs"
+st.add_conversation(7, last_pos=0, read_pos=0)
+out = st.queue_send(7, "text", text="first", cid="c1", now=5)
+assert st.outbox_frames() == [out]
+assert [r["text"] for r in st.conversations[7].pending] == ["first"]
+events = st.apply(P.make_ack("c1", 100, 7, 1, 6))
+assert st.outbox_frames() == [] and st.conversations[7].pending == []
+assert [m["text"] for m in st.conversations[7].messages] == ["first"]
+for pos in (4, 3, 3, 2):
+    st.apply(P.make_msg(100 + pos, 7, pos, 10 + pos, 2, "text", "m" + str(pos)), now=50)
+conv = st.conversations[7]
+assert [m["pos"] for m in conv.messages] == [1, 2, 3, 4], [m["pos"] for m in conv.messages]
+assert conv.head == 4 and st.unread_total() == 3
+assert st.resume_positions() == {7: 4}
+assert st.apply(P.make_user_typing(7, 2), now=100) == [("typing", 7)]
+assert conv.typing_users(100 + P.TYPING_TTL_MS - 1) == [2]
+assert st.expire_typing(100 + P.TYPING_TTL_MS) == [("typing", 7)]
+read = st.mark_read(7)
+assert read == {"t": "read", "conv": 7, "pos": 4} and st.unread_total() == 0
+assert st.apply(P.make_user_presence(2, "offline", False)) == [("presence", 2), ("here", 0)]
+print("MP-SMOKE-OK", sys.implementation.name)

@@ -1,0 +1,56 @@
+"""The pure client modules under real MicroPython 1.27 (the WebAssembly build PyScript ships), via node."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+MODULES = [ROOT / "client" / "parley" / "protocol.py", ROOT / "client" / "parley" / "state.py"]
+NODE_MODULES = Path(os.environ.get("PARLEY_NODE_MODULES", ROOT / "client" / "node_modules"))
+INTERPRETER = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
+
+
+def require_runtime() -> str:
+    node = shutil.which("node")
+    missing = "node" if node is None else (None if INTERPRETER.exists() else str(INTERPRETER))
+    if missing:
+        reason = f"MicroPython runtime unavailable: {missing} (run npm ci in client/)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    assert node is not None
+    return node
+
+
+def run_under_micropython(script: Path) -> subprocess.CompletedProcess[str]:
+    command = [require_runtime(), str(HERE / "micropython_runner.mjs"), str(script), *map(str, MODULES)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ})
+
+
+def test_smoke_script_passes_under_micropython() -> None:
+    result = run_under_micropython(HERE / "mp_smoke.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MP-SMOKE-OK micropython" in result.stdout
+
+
+def test_smoke_script_passes_under_cpython() -> None:
+    result = subprocess.run(
+        [sys.executable, str(HERE / "mp_smoke.py")], capture_output=True, text=True, cwd=ROOT / "client", timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MP-SMOKE-OK cpython" in result.stdout
+
+
+def test_runner_reports_a_failing_script(tmp_path: Path) -> None:
+    script = tmp_path / "fail.py"
+    script.write_text("from parley import protocol\nassert protocol.VERSION == 2, 'wrong version'\n")
+    result = run_under_micropython(script)
+    assert result.returncode == 1
+    assert "AssertionError" in result.stderr and "wrong version" in result.stderr
