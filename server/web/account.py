@@ -1,0 +1,189 @@
+"""/account: sign in, create an account, sign out, change password, and the sites a user authorized."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from ..oauth import repo
+from ..oauth.origins import origin_of
+from ..security import app_limiter, client_ip
+from ..store.errors import StoreError
+from . import sessions
+from .pages import error_page, render, safe_next, see_other
+
+# Failed sign-ins per (username, IP); sign-ups per IP.
+SIGNIN_FAILURES = (5, 300.0)
+SIGNUPS = (10, 600.0)
+
+
+def sentence(message: str) -> str:
+    """A store error message as a sentence for a page."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def continuation_targets(next_path: str) -> list[str]:
+    """Origins a sign-in that continues to /oauth/authorize may end up redirecting to (for form-action)."""
+    parts = urlsplit(next_path)
+    if parts.path != "/oauth/authorize":
+        return []
+    uris = parse_qs(parts.query).get("redirect_uri", [])
+    origin = origin_of(uris[0]) if uris else None
+    return [origin] if origin else []
+
+
+async def signin_page(
+    request: Request, next_path: str, *, status_code: int = 200, error: str | None = None,
+    username: str = "", headers: dict[str, str] | None = None,
+) -> Response:
+    """The sign-in / create-account page, continuing to `next_path` afterwards."""
+    return await render(
+        request, "signin.html", {"next": next_path, "error": error, "username": username},
+        status_code=status_code, form_targets=continuation_targets(next_path), opener_policy="unsafe-none",
+        headers=headers,
+    )
+
+
+async def _checked_form(request: Request) -> FormData | None:
+    form = await request.form()
+    return form if await sessions.csrf_valid(request, _text(form, "csrf_token")) else None
+
+
+async def csrf_failure(request: Request) -> Response:
+    """The answer to a form post without a valid CSRF token."""
+    return await error_page(
+        request, "This form has expired", "Go back, reload the page and try again.", status_code=403
+    )
+
+
+async def call_revoke_hook(request: Request, user_id: int, site_id: int) -> None:
+    """Tell the relay (if it registered `app.state.on_revoke`) to close the user's sockets for the site."""
+    hook: Any = getattr(request.app.state, "on_revoke", None)
+    if hook is not None:
+        result = hook(user_id, site_id)
+        if inspect.isawaitable(result):
+            await result
+
+
+def account_router() -> APIRouter:
+    """Routes of the /account pages."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/account")
+    async def account(request: Request, next: str | None = None) -> Response:
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return await signin_page(request, safe_next(next))
+        if next and safe_next(next, ""):
+            return see_other(safe_next(next))
+        notice = "Your password was changed." if request.query_params.get("changed") else None
+        return await render(request, "account.html", {"notice": notice})
+
+    @router.post("/account/signin")
+    async def signin(request: Request) -> Response:
+        form = await _checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        username = _text(form, "username").strip().lower()[:64]
+        next_path = safe_next(_text(form, "next"))
+        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
+        key = f"{username}|{client_ip(request)}"
+        wait = window.retry_after(key)
+        if wait is not None:
+            return await signin_page(
+                request, next_path, status_code=429, username=username, headers={"Retry-After": str(wait)},
+                error=f"Too many failed sign-ins. Try again in {wait} seconds.",
+            )
+        user = await request.app.state.store.authenticate(username, _text(form, "password"))
+        if user is None:
+            window.hit(key)
+            return await signin_page(
+                request, next_path, status_code=400, username=username, error="Wrong username or password."
+            )
+        window.reset(key)
+        response = see_other(next_path)
+        await sessions.start(request, response, user)
+        return response
+
+    @router.post("/account/signup")
+    async def signup(request: Request) -> Response:
+        form = await _checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        next_path = safe_next(_text(form, "next"))
+        wait = app_limiter(request.app, "signup", *SIGNUPS).hit(client_ip(request))
+        if wait is not None:
+            return await signin_page(
+                request, next_path, status_code=429, headers={"Retry-After": str(wait)},
+                error=f"Too many new accounts from your network. Try again in {wait} seconds.",
+            )
+        try:
+            user = await request.app.state.store.create_user(
+                _text(form, "username"), _text(form, "display_name"), _text(form, "password")
+            )
+        except StoreError as exc:
+            return await signin_page(request, next_path, status_code=400, error=sentence(exc.message))
+        response = see_other(next_path)
+        await sessions.start(request, response, user)
+        return response
+
+    @router.post("/account/signout")
+    async def signout(request: Request) -> Response:
+        form = await _checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        response = see_other("/account")
+        await sessions.end(request, response)
+        return response
+
+    @router.post("/account/password")
+    async def change_password(request: Request) -> Response:
+        form = await _checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account")
+        try:
+            await request.app.state.store.change_password(
+                signed_in.user.id, _text(form, "current_password"), _text(form, "new_password")
+            )
+        except StoreError as exc:
+            return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
+        response = see_other("/account?changed=1")
+        await sessions.end(request, response, everywhere=True)
+        await sessions.start(request, response, signed_in.user)
+        return response
+
+    @router.get("/account/sites")
+    async def authorized_sites(request: Request) -> Response:
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account?next=/account/sites")
+        consents = await repo.consents_of_user(request.app.state.store, signed_in.user.id)
+        notice = "Access revoked." if request.query_params.get("revoked") else None
+        return await render(request, "account_sites.html", {"consents": consents, "notice": notice})
+
+    @router.post("/account/sites/{site_id}/revoke")
+    async def revoke(request: Request, site_id: int) -> Response:
+        form = await _checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account")
+        await repo.revoke_consent(request.app.state.store, signed_in.user.id, site_id)
+        await call_revoke_hook(request, signed_in.user.id, site_id)
+        return see_other("/account/sites?revoked=1")
+
+    return router
