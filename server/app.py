@@ -8,9 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from .api import api_router, install_error_handlers
 from .bundle import Bundle, bundle_router
 from .frame import frame_router
+from .oauth import oauth_router
 from .settings import Settings
+from .web import web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))
+    app.include_router(api_router())
+    app.include_router(oauth_router())
+    app.include_router(web_router())
+    install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from . import admin
+from .oauth import sites as site_cli
 from .settings import Settings
 
 
@@ -39,13 +41,12 @@ def _add_server_options(parser: argparse.ArgumentParser, port: int | None = None
     parser.add_argument("--data-dir", help="folder for the SQLite file and the secret key")
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
     from .bundle import BundleMissing
 
-    settings = _settings_from(args)
     try:
         app = create_app(settings)
     except BundleMissing as error:
@@ -61,10 +62,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .bundle import BundleMissing
     from .demo import run_demo
 
-    return run_demo(_settings_from(args), host_port=args.host_port)
+    try:
+        return run_demo(settings, host_port=args.host_port)
+    except BundleMissing as error:
+        raise CliError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,24 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host-port", type=int, default=8001, help="port of the demo host site (default 8001)")
     demo.set_defaults(handler=_demo)
 
-    for module in ("server.admin", "server.oauth.sites"):
-        register = _optional_register(module)
-        if register is not None:
-            register(sub)
+    admin.register(sub)
+    site_cli.register(sub)
     return parser
-
-
-def _optional_register(module: str) -> Callable[[Any], None] | None:
-    import importlib
-
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name == module:
-            return None
-        raise
-    register: Callable[[Any], None] | None = getattr(loaded, "register", None)
-    return register
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,10 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        handler = args.handler
-        if handler.__code__.co_argcount == 2:  # admin handlers take (args, settings)
-            return int(handler(args, _settings_from(args)) or 0)
-        return int(handler(args) or 0)
+        return int(args.handler(args, _settings_from(args)) or 0)
     except CliError as error:
         print(f"parley: {error}", file=sys.stderr)
         return 1
