@@ -137,7 +137,8 @@ def hashed_name(path: Path, digest: str) -> str:
 def copy_own_files(out: Path) -> dict[str, dict[str, object]]:
     """The widget's Python package and static assets, under content-hashed names."""
     files: dict[str, dict[str, object]] = {}
-    sources = [(p, f"parley/{p.name}") for p in sorted((CLIENT / "parley").glob("*.py"))]
+    package = CLIENT / "parley"
+    sources = [(p, "parley/" + p.relative_to(package).as_posix()) for p in sorted(package.rglob("*.py"))]
     sources += [
         (p, f"static/{p.name}")
         for p in sorted((CLIENT / "static").iterdir())
@@ -147,7 +148,7 @@ def copy_own_files(out: Path) -> dict[str, dict[str, object]]:
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         folder = logical.rsplit("/", 1)[0]
-        rel = f"static/{folder}/{hashed_name(path, digest)}"
+        rel = f"static/{folder}/{hashed_name(path, digest)}"  # parley/ui/panel.py -> static/parley/ui/panel.<h>.py
         target = out / rel
         write_if_changed(target, data)
         files[logical] = {"path": rel, "sha256": digest, **precompress(target)}

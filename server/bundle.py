@@ -99,9 +99,13 @@ def bundle_router(bundle: Bundle) -> APIRouter:
     @router.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def static_file(path: str, request: Request) -> Response:
         rel = f"static/{path}"
-        if rel not in served:
+        if rel not in served or not (bundle.root / rel).exists():
             raise HTTPException(404, "no such file")
         return file_response(bundle.root / rel, request, IMMUTABLE)
+
+    @router.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    async def favicon(request: Request) -> Response:
+        return file_response(bundle.root / str(bundle.files["static/favicon.svg"]["path"]), request, LOADER_CACHE)
 
     @router.api_route("/embed.js", methods=["GET", "HEAD"], include_in_schema=False)
     async def embed_js(request: Request) -> Response:

@@ -2,9 +2,12 @@
 
 import json
 
-from pyscript import document
+from pyscript import document, window
 
 from parley import bridge, runtime
+from parley.client import Client
+from parley.i18n import pick_language
+from parley.widget import Widget
 
 
 def read_config():
@@ -13,13 +16,41 @@ def read_config():
     return json.loads(node.textContent)
 
 
+def browser_languages():
+    languages = window.navigator.languages
+    return [str(languages[i]) for i in range(int(languages.length))] if languages else []
+
+
 async def main():
-    """Boot the widget in the frame and tell the host page it is ready."""
+    """Boot the widget in the frame, restore the visitor's sign-in, and tell the host page it is ready."""
     config = read_config()
+    site = config["site"]
     bridge.start(config["host_origin"])
     root = document.getElementById("parley-root")
     root.setAttribute("data-runtime", runtime.name())
-    status = document.getElementById("parley-status")
-    status.textContent = "Ready"
+    lang = pick_language(config.get("lang"), browser_languages())
+    document.documentElement.setAttribute("lang", lang)
+    client = Client(config["public_url"], site["client_id"], site.get("scopes") or None, config.get("ws_url"))
+    widget = Widget(
+        client, root, site.get("name") or "", lang,
+        on_counts=lambda unread, here: bridge.post("counts", unread=unread, here=here),
+        on_close=lambda: bridge.post("close"),
+    )
+
+    def on_host(kind, data):
+        if kind == "open":
+            widget.set_open(True)
+        elif kind == "close":
+            widget.set_open(False)
+        elif kind == "page":
+            widget.set_page(str(data.get("url") or ""), str(data.get("title") or ""))
+        elif kind == "share":
+            widget.set_page(str(data.get("url") or ""), str(data.get("title") or ""))
+            if client.signed_in:
+                widget.go("share")
+
+    bridge.on_message(on_host)
+    await widget.start()
     root.setAttribute("data-state", "ready")
-    bridge.post("ready", runtime=runtime.name())
+    root.removeAttribute("aria-busy")
+    bridge.post("ready", runtime=runtime.name(), signed_in=client.signed_in)

@@ -211,25 +211,7 @@ def oauth_router() -> APIRouter:
         if not origin_allowed(origin, site, settings.public_url):
             assert origin is not None
             return refused(origin)
-        wait = app_limiter(request.app, "token", *TOKEN_REQUESTS).hit(f"{client_id}|{client_ip(request)}")
-        if wait is not None:
-            limited = JSONResponse(
-                {"error": "slow_down", "error_description": "Too many token requests; retry later"},
-                status_code=429, headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
-            )
-            return add_cors(limited, origin)
-        prefetched = Prefetched(SiteClient(site, settings.public_url) if site else None)
-        replay = await _prefetch_grant(store, data, prefetched)
-        if replay is not None:
-            return add_cors(replay, origin)
-        server = ParleyAuthorizationServer(settings, prefetched)
-        response: Response = server.create_token_response(_request_data(request, params))
-        effects = server.effects
-        if response.status_code == 200 and effects.token_row is not None:
-            stored = await _store_token(store, effects.token_row, effects)
-            if not stored:
-                response = _invalid_grant("The grant was already used; every token issued from it is revoked")
-        return add_cors(response, origin)
+        return add_cors(await token_response(request, params, site), origin)
 
     @router.post("/oauth/revoke")
     async def revoke(request: Request) -> Response:
@@ -258,6 +240,35 @@ def oauth_router() -> APIRouter:
         return add_cors(response, origin)
 
     return router
+
+
+async def token_response(request: Request, params: list[tuple[str, str]], site: SiteRecord | None) -> Response:
+    """Run the token endpoint's grant (rate-limited) for already-authorized params; the caller adds CORS.
+
+    Shared by /oauth/token and the copy-paste frame's /frame/session, which keeps the refresh token in a cookie.
+    """
+    settings = _settings(request)
+    store = request.app.state.store
+    data = dict(params)
+    client_id = data.get("client_id", "")
+    wait = app_limiter(request.app, "token", *TOKEN_REQUESTS).hit(f"{client_id}|{client_ip(request)}")
+    if wait is not None:
+        return JSONResponse(
+            {"error": "slow_down", "error_description": "Too many token requests; retry later"},
+            status_code=429, headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
+        )
+    prefetched = Prefetched(SiteClient(site, settings.public_url) if site else None)
+    replay = await _prefetch_grant(store, data, prefetched)
+    if replay is not None:
+        return replay
+    server = ParleyAuthorizationServer(settings, prefetched)
+    response: Response = server.create_token_response(_request_data(request, params))
+    effects = server.effects
+    if response.status_code == 200 and effects.token_row is not None:
+        stored = await _store_token(store, effects.token_row, effects)
+        if not stored:
+            response = _invalid_grant("The grant was already used; every token issued from it is revoked")
+    return response
 
 
 def _invalid_grant(description: str) -> Response:

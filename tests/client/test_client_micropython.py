@@ -54,3 +54,22 @@ def test_runner_reports_a_failing_script(tmp_path: Path) -> None:
     result = run_under_micropython(script)
     assert result.returncode == 1
     assert "AssertionError" in result.stderr and "wrong version" in result.stderr
+
+
+def test_every_widget_module_compiles_under_micropython(tmp_path: Path) -> None:
+    """MicroPython's grammar is narrower than CPython's (no `[*a, b]`, no `from __future__`): compile every
+    module of the widget package there, so a construct it rejects fails here rather than in a visitor's browser."""
+    package = ROOT / "client" / "parley"
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) > 5
+    lines = ["failed = []"]
+    for source in sources:
+        name = source.relative_to(package).as_posix()
+        lines.append(f"try:\n    compile({source.read_text()!r}, {name!r}, 'exec')\n"
+                     f"except SyntaxError as error:\n    failed.append(({name!r}, str(error)))")
+    lines.append("assert not failed, failed\nprint('COMPILED', " + str(len(sources)) + ")")
+    script = tmp_path / "compile_all.py"
+    script.write_text("\n".join(lines) + "\n")
+    result = run_under_micropython(script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"COMPILED {len(sources)}" in result.stdout

@@ -1,0 +1,165 @@
+"""Sign-in for the widget: OAuth 2.0 authorization code + PKCE (S256) in a top-level popup (browser I/O).
+
+In the copy-paste frame the refresh token never reaches Python or JavaScript: /frame/session keeps it in an
+HttpOnly, Partitioned (CHIPS) cookie on the Parley origin, so a returning visitor of the same site stays signed
+in even where third-party cookies and storage are blocked, and signing in on one site signs in nowhere else.
+The access token lives in memory only.
+"""
+
+import asyncio
+import binascii
+import hashlib
+import json
+
+from pyscript import window
+from pyscript.ffi import create_proxy
+
+from parley.http import ParleyError, request
+
+REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
+POPUP_FEATURES = "popup=yes,width=480,height=700"
+
+
+def b64url(data):
+    """Unpadded base64url of bytes."""
+    text = binascii.b2a_base64(data).decode().strip()
+    return text.replace("+", "-").replace("/", "_").rstrip("=")
+
+
+def new_verifier():
+    """A PKCE code verifier: 64 characters from the browser's CSPRNG (two random UUIDs)."""
+    return (str(window.crypto.randomUUID()) + str(window.crypto.randomUUID())).replace("-", "")
+
+
+def challenge_of(verifier):
+    """S256 code challenge of a verifier."""
+    return b64url(hashlib.sha256(verifier.encode()).digest())
+
+
+def query(params):
+    """application/x-www-form-urlencoded query string (encodeURIComponent per value)."""
+    return "&".join(k + "=" + str(window.encodeURIComponent(str(v))) for k, v in params.items())
+
+
+class FrameAuth:
+    """Tokens for the copy-paste frame: popup sign-in, silent refresh through the partitioned cookie."""
+
+    def __init__(self, public_url, client_id, scope):
+        self.public_url = public_url
+        self.client_id = client_id
+        self.scope = scope
+        self.redirect_uri = public_url + "/oauth/callback"
+        self.access_token = None
+        self.expires_at = 0
+        self.user = None
+        self.granted = ()
+
+    @property
+    def signed_in(self):
+        return self.access_token is not None
+
+    def _accept(self, data):
+        self.access_token = data["access_token"]
+        self.expires_at = window.Date.now() + int(data.get("expires_in", 600)) * 1000
+        self.user = data.get("user")
+        self.granted = tuple(str(data.get("scope") or "").split())
+        return self.user
+
+    async def _session(self, path, body):
+        return await request("POST", self.public_url + "/frame/session" + path, body,
+                             credentials="include", headers={"X-Parley-Frame": "1"})
+
+    async def restore(self):
+        """Sign in silently from the cookie of an earlier visit; the user, or None."""
+        try:
+            data = await self._session("/refresh", {"client_id": self.client_id})
+        except ParleyError:
+            data = None
+        if not data:  # 204: nothing kept for this site in this browser
+            self.access_token = None
+            return None
+        return self._accept(data)
+
+    async def token(self):
+        """A valid access token (refreshed if it is about to expire), or None when signed out."""
+        if self.access_token is None:
+            return None
+        if window.Date.now() > self.expires_at - REFRESH_MARGIN_MS:
+            await self.restore()
+        return self.access_token
+
+    def open_popup(self):
+        """Open the sign-in popup. Call synchronously from the click (popup blockers), then await finish()."""
+        verifier = new_verifier()
+        state = new_verifier()[:32]
+        url = self.public_url + "/oauth/authorize?" + query({
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+            "state": state,
+            "code_challenge": challenge_of(verifier),
+            "code_challenge_method": "S256",
+        })
+        popup = window.open(url, "parley-signin", POPUP_FEATURES)
+        return {"popup": popup, "verifier": verifier, "state": state}
+
+    async def finish(self, attempt, timeout_s=600):
+        """Wait for the popup's result (postMessage from our own origin and that popup only), then exchange
+        the code. Returns the user; raises ParleyError on denial, mismatch or timeout."""
+        popup = attempt["popup"]
+        if popup is None or (hasattr(popup, "closed") and popup.closed is None):
+            raise ParleyError("popup_blocked", "the sign-in window was blocked")
+        result = {}
+        done = asyncio.Event()
+        own_origin = str(window.location.origin)
+
+        def on_message(event):
+            if str(event.origin) != own_origin or event.source != popup:
+                return  # forged or unrelated: ignore
+            try:
+                data = json.loads(window.JSON.stringify(event.data))
+            except Exception:
+                return
+            if not isinstance(data, dict) or data.get("type") != "parley:oauth":
+                return
+            result.update(data)
+            done.set()
+
+        proxy = create_proxy(on_message)
+        window.addEventListener("message", proxy)
+        try:
+            waited = 0
+            while not done.is_set():
+                await asyncio.sleep(0.2)
+                waited += 0.2
+                if popup.closed and not done.is_set():
+                    await asyncio.sleep(0.3)  # the message may be on its way as the popup closes
+                    if not done.is_set():
+                        raise ParleyError("cancelled", "the sign-in window was closed")
+                if waited > timeout_s:
+                    raise ParleyError("timeout", "sign-in took too long")
+        finally:
+            window.removeEventListener("message", proxy)
+        if result.get("error"):
+            raise ParleyError(str(result["error"]), str(result.get("error_description") or result["error"]))
+        if result.get("state") != attempt["state"]:
+            raise ParleyError("state_mismatch", "the sign-in answer does not match this request")
+        if result.get("iss") and result["iss"] != self.public_url:
+            raise ParleyError("issuer_mismatch", "the sign-in answer comes from another server")
+        data = await self._session("", {
+            "client_id": self.client_id,
+            "code": result.get("code"),
+            "code_verifier": attempt["verifier"],
+            "redirect_uri": self.redirect_uri,
+        })
+        return self._accept(data)
+
+    async def sign_out(self):
+        """Revoke this site's tokens for this browser and forget them."""
+        self.access_token = None
+        self.user = None
+        try:
+            await self._session("/end", {"client_id": self.client_id})
+        except ParleyError:
+            pass

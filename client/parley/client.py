@@ -1,0 +1,327 @@
+"""The Parley client: sign-in, friends, conversations, live messages and presence (browser I/O, no UI).
+
+The copy-paste widget draws its UI on top of a Client, and developers use the same object from Python. All chat
+state lives in parley.state.ChatState (pure); this module feeds it server frames and REST results, sends what
+the user does, and turns state changes into events (parley.events).
+"""
+
+import asyncio
+
+from pyscript import window
+
+from parley import protocol as P
+from parley import state as S
+from parley.auth import FrameAuth
+from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
+from parley.events import Emitter
+from parley.http import ParleyError, request
+
+DEFAULT_SCOPE = "profile friends messages share"
+
+
+def now_ms():
+    return int(window.Date.now())
+
+
+def new_cid():
+    """A client message id: unique per sender, so a resend after a reconnect is stored once."""
+    return str(window.crypto.randomUUID())
+
+
+class Client:
+    """One visitor's Parley session on one site."""
+
+    def __init__(self, server, client_id, scope=DEFAULT_SCOPE, ws_url=None):
+        self.server = server.rstrip("/")
+        self.client_id = client_id
+        self.auth = FrameAuth(self.server, client_id, scope or DEFAULT_SCOPE)
+        self.ws_url = ws_url or (self.server.replace("http", "ws", 1) + "/v1/ws")
+        self.state = S.ChatState()
+        self.events = Emitter()
+        self.me = None
+        self.friends = {}
+        self.conv_info = {}
+        self.status = "online"
+        self.page = None
+        self.device = new_cid()[:16]
+        self.connection = Connection(self.ws_url, self._hello, self._on_frame, self._on_status, self._on_auth_lost)
+        self.listeners = []  # callables(events) from the UI
+        self.commands = {}
+        self.filters = []
+        self._rid = 0
+        self._tasks = set()
+        self._here = set()
+
+    # -- session --------------------------------------------------------------------------------------
+
+    @property
+    def signed_in(self):
+        return self.auth.signed_in and self.me is not None
+
+    @property
+    def connection_status(self):
+        return self.connection.status
+
+    def on(self, name, handler=None):
+        """Register a developer event handler (see parley.events.EVENTS)."""
+        return self.events.on(name, handler)
+
+    async def start(self):
+        """Restore an earlier sign-in of this browser on this site, if any; then go live."""
+        user = await self.auth.restore()
+        if user is not None:
+            await self._signed_in(user)
+        self.events.emit("ready", {"signed_in": self.signed_in})
+
+    def begin_sign_in(self):
+        """Open the sign-in popup; call it synchronously from a click, then await finish_sign_in()."""
+        return self.auth.open_popup()
+
+    async def finish_sign_in(self, attempt):
+        user = await self.auth.finish(attempt)
+        await self._signed_in(user)
+        return self.me
+
+    async def sign_in(self):
+        """Open the popup and wait for the visitor to sign in (call from a click handler)."""
+        return await self.finish_sign_in(self.begin_sign_in())
+
+    async def sign_out(self):
+        """Forget this site's sign-in in this browser and close the connection."""
+        self.connection.stop()
+        await self.auth.sign_out()
+        self.me = None
+        self.friends = {}
+        self.state = S.ChatState()
+        self._notify([("signed_out", None)])
+        self.events.emit("signed_out", {})
+
+    async def _signed_in(self, user):
+        self.me = user
+        self.state.me = user["id"]
+        await self.refresh_lists()
+        self.connection.start()
+        self._notify([("signed_in", None)])
+        self.events.emit("signed_in", {"user": user})
+
+    async def api(self, method, path, body=None):
+        """Call the JSON API (/api/v1) with this visitor's access token."""
+        token = await self.auth.token()
+        if token is None:
+            raise ParleyError("not_signed_in", "sign in first")
+        return await request(method, self.server + "/api/v1" + path, body, token=token)
+
+    async def refresh_lists(self):
+        """Load friends and conversations (REST)."""
+        friends = await self.api("GET", "/friends")
+        self.friends = {}
+        for friend in friends["friends"]:
+            self.friends[friend["id"]] = {"id": friend["id"], "username": friend["username"],
+                                          "name": friend.get("display_name") or friend["username"]}
+        convs = await self.api("GET", "/conversations")
+        events = []
+        for conv in convs["conversations"]:
+            self.conv_info[conv["id"]] = conv
+            events = events + self.state.add_conversation(
+                conv["id"], conv["last_position"], conv["read_position"],
+                {"kind": conv["kind"], "title": conv.get("title"), "members": conv["members"]})
+        self._notify(events + [("friends", None)])
+
+    # -- live connection ------------------------------------------------------------------------------
+
+    async def _hello(self):
+        token = await self.auth.token()
+        if token is None:
+            return None
+        page = self.page if self.page and self.page.get("url") else None
+        return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device)
+
+    def _on_frame(self, frame):
+        events = self.state.apply(frame, now_ms())
+        if frame["t"] == P.WELCOME:
+            for outgoing in self.state.outbox_frames():
+                self.connection.send(outgoing)
+            if self.status != "online":
+                self.connection.send(P.make_presence(self.status))
+        elif frame["t"] == P.MSG:
+            self._message_events(frame)
+        elif frame["t"] == P.ACK:
+            self.events.emit("message_sent", {"message": dict(frame)})
+        self._notify(events)
+        for event in events:
+            if event[0] == S.EV_GAP or event[0] == S.EV_RESYNC:
+                conv = self.state.conversation(event[1])
+                after = conv.head if (conv is not None and event[0] == S.EV_GAP) else None
+                self.load_history(event[1], after=after)
+            elif event[0] == S.EV_RETRY:
+                self._later(self._resend(event[1]))
+
+    def _message_events(self, frame):
+        if self.me is None or frame["from"] == self.me["id"]:
+            return
+        detail = {"message": dict(frame), "conversation": frame["conv"]}
+        self.events.emit("message", detail)
+        if frame["kind"] == P.KIND_SHARE:
+            self.events.emit("share", detail)
+
+    def _on_status(self, status):
+        self._notify([("connection", status)])
+        self.events.emit("connection", {"status": status})
+
+    def _on_auth_lost(self, action):
+        if action == P.REFRESH:
+            self._later(self._refresh_and_reconnect())
+        else:
+            self._later(self.sign_out())
+
+    async def _refresh_and_reconnect(self):
+        user = await self.auth.restore()
+        if user is None:
+            await self.sign_out()
+        else:
+            self.connection.reconnect_now()
+
+    async def _resend(self, cid):
+        await asyncio.sleep(2)
+        for entry in self.state.outbox:
+            if entry["cid"] == cid:
+                self.connection.send(entry["frame"])
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def set_page(self, url, title):
+        """The host page the visitor is on (rendezvous and 'share this page')."""
+        self.page = {"url": url, "title": title or ""}
+        try:
+            self.connection.send(P.make_page(url, title or None))
+        except P.ProtocolError:
+            pass
+
+    def set_status(self, status):
+        """online, away or hidden (hidden on this site)."""
+        self.status = status
+        self.connection.send(P.make_presence(status))
+        self._notify([("my_status", status)])
+
+    async def open_direct(self, user_id):
+        """The conversation with one friend (created on first use); returns its id."""
+        for conv_id, info in self.conv_info.items():
+            if info["kind"] == "direct" and user_id in info["members"]:
+                return conv_id
+        conv = await self.api("POST", "/conversations", {"members": [int(user_id)]})
+        self.conv_info[conv["id"]] = conv
+        events = self.state.add_conversation(conv["id"], conv["last_position"], conv["read_position"],
+                                             {"kind": conv["kind"], "title": conv.get("title"),
+                                              "members": conv["members"]})
+        self._notify(events)
+        return conv["id"]
+
+    def send_text(self, conv_id, text):
+        """Send a text message (slash commands and outgoing filters apply first). Returns the cid or None."""
+        text = text.strip()
+        if not text:
+            return None
+        if text.startswith("/"):
+            name = text[1:].split(" ", 1)[0]
+            handler = self.commands.get(name)
+            if handler is not None:
+                self._run_command(handler, conv_id, text[len(name) + 1:].strip())
+                return None
+        for function in self.filters:
+            text = function(text, conv_id)
+            if not text:
+                return None
+        cid = new_cid()
+        frame = self.state.queue_send(conv_id, P.KIND_TEXT, text=text, cid=cid, now=now_ms())
+        self.connection.send(frame)
+        self._notify([(S.EV_MESSAGES, conv_id)])
+        return cid
+
+    def share(self, data, to=None, conv_id=None, text=None):
+        """Share a link card {url, title[, description]} with friends (`to`: user ids) or a conversation."""
+        cid = new_cid()
+        frame = self.state.queue_share(cid, data, to=to, conv_id=conv_id, text=text, now=now_ms())
+        self.connection.send(frame)
+        if conv_id is not None:
+            self._notify([(S.EV_MESSAGES, conv_id)])
+        return cid
+
+    def retry(self, cid):
+        frame = self.state.retry(cid)
+        if frame is not None:
+            self.connection.send(frame)
+
+    def mark_read(self, conv_id):
+        frame = self.state.mark_read(conv_id)
+        if frame is not None:
+            self.connection.send(frame)
+            self._notify([(S.EV_CONVERSATION, conv_id)] + [(S.EV_UNREAD, self.state.unread_total())])
+
+    def typing(self, conv_id):
+        frame = self.state.typing_frame(conv_id, now_ms())
+        if frame is not None:
+            self.connection.send(frame)
+
+    def load_history(self, conv_id, before=None, after=None):
+        """Ask for a page of history (the latest page by default)."""
+        self._rid += 1
+        frame = self.state.request_history("h" + str(self._rid), conv_id, before=before, after=after)
+        self.connection.send(frame)
+
+    def expire_typing(self):
+        events = self.state.expire_typing(now_ms())
+        if events:
+            self._notify(events)
+
+    # -- extension points -----------------------------------------------------------------------------
+
+    def command(self, name, handler=None):
+        """Register a slash command: `@client.command("roll")`, handler(args_text, conversation_id)."""
+
+        def register(function):
+            self.commands[name.lstrip("/")] = function
+            return function
+
+        return register(handler) if handler is not None else register
+
+    def outgoing_filter(self, function):
+        """Register function(text, conversation_id) -> text (or None to drop) for every text sent."""
+        self.filters.append(function)
+        return function
+
+    def _run_command(self, handler, conv_id, args):
+        try:
+            result = handler(args, conv_id)
+            if result is not None and hasattr(result, "send"):
+                self._later(result)
+        except Exception as error:
+            print("parley: command failed:", error)
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    def _notify(self, events):
+        if not events:
+            return
+        for listener in list(self.listeners):
+            listener(events)
+        for event in events:
+            if event[0] == S.EV_UNREAD:
+                self.events.emit("unread", {"count": event[1]})
+            elif event[0] == S.EV_PRESENCE:
+                user = event[1]
+                self.events.emit("presence", {"user": user, "status": self.state.status_of(user),
+                                              "here": self.state.is_here(user)})
+            elif event[0] == S.EV_HERE:
+                here = set(self.state.friends_here())
+                for user in sorted(here - self._here):
+                    self.events.emit("friend_here", {"user": user, "friend": self.friends.get(user)})
+                self._here = here
+
+    def _later(self, coroutine):
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        self._tasks = set(t for t in self._tasks if not t.done())
+        return task
+
+
+__all__ = ["CONNECTING", "OFFLINE", "ONLINE", "Client"]

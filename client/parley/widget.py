@@ -1,0 +1,286 @@
+"""The widget: a Client plus the panel that draws it, the screens a visitor moves through, and the host bridge.
+
+Used by the copy-paste frame (parley.frame) and by developers mounting the widget inline (parley.mount).
+"""
+
+import asyncio
+
+from pyscript import window
+
+from parley import state as S
+from parley.http import ParleyError
+from parley.i18n import Translator, is_rtl
+from parley.ui.panel import Panel
+
+TYPING_SWEEP_S = 1
+
+
+class Widget:
+    """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page)."""
+
+    def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None):
+        self.client = client
+        self.site_name = site_name
+        self.lang = lang
+        self.t = Translator(lang)
+        self.screen = "signed_out"
+        self.current_conv = None
+        self.drafts = {}
+        self.busy = False
+        self.is_open = False
+        self.page = None
+        self.on_counts = on_counts
+        self.on_close = on_close
+        self._last_counts = None
+        root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
+        self.panel = Panel(root, self)
+        self._bind()
+        client.listeners.append(self._on_changes)
+        self._sweeper = asyncio.create_task(self._sweep_typing())
+
+    # -- what the panel reads -------------------------------------------------------------------------
+
+    @property
+    def me(self):
+        return self.client.me
+
+    @property
+    def friends(self):
+        return self.client.friends
+
+    @property
+    def state(self):
+        return self.client.state
+
+    @property
+    def connection(self):
+        return self.client.connection_status
+
+    @property
+    def my_status(self):
+        return self.client.status
+
+    def user_name(self, user_id):
+        if self.me and user_id == self.me["id"]:
+            return self.t("you")
+        friend = self.friends.get(user_id)
+        return friend["name"] if friend else self.t("deleted_user") if user_id is None else "#" + str(user_id)
+
+    def direct_peer(self, conv_id):
+        info = self.client.conv_info.get(conv_id) or {}
+        if info.get("kind") != "direct":
+            return None
+        others = [m for m in info.get("members", []) if not self.me or m != self.me["id"]]
+        return others[0] if others else None
+
+    def conversation_title(self, conv_id):
+        info = self.client.conv_info.get(conv_id) or {}
+        if info.get("title"):
+            return info["title"]
+        peer = self.direct_peer(conv_id)
+        if peer is not None:
+            return self.user_name(peer)
+        names = [self.user_name(m) for m in info.get("members", []) if not self.me or m != self.me["id"]]
+        return ", ".join(names) or self.t("title")
+
+    def conversation_subtitle(self, conv_id):
+        peer = self.direct_peer(conv_id)
+        if peer is not None:
+            status = self.state.status_of(peer)
+            title = self.state.title_of(peer)
+            return self.t("on_page", title=title) if title else self.t(status)
+        info = self.client.conv_info.get(conv_id) or {}
+        return ", ".join(self.user_name(m) for m in info.get("members", []))
+
+    def group_conversations(self):
+        convs = [self.state.conversation(cid) for cid, info in self.client.conv_info.items()
+                 if info.get("kind") == "group"]
+        return [conv for conv in convs if conv is not None]
+
+    def unread_with(self, user_id):
+        for conv_id, info in self.client.conv_info.items():
+            if info.get("kind") == "direct" and user_id in info.get("members", []):
+                conv = self.state.conversation(conv_id)
+                return conv.unread if conv else 0
+        return 0
+
+    def draft(self, conv_id):
+        return self.drafts.get(conv_id, "")
+
+    def page_host(self):
+        from parley.protocol import url_host
+
+        return url_host((self.page or {}).get("url") or "") or ""
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def start(self):
+        """Restore the visitor's sign-in, then draw."""
+        await self.client.start()
+        self.screen = "home" if self.client.signed_in else "signed_out"
+        self.panel.render()
+        self._counts()
+
+    def set_open(self, is_open):
+        self.is_open = is_open
+        if is_open and self.screen == "chat":
+            self.client.mark_read(self.current_conv)
+            if self.panel.composer is not None:
+                self.panel.composer.focus()
+
+    def set_page(self, url, title):
+        self.page = {"url": url, "title": title}
+        self.client.set_page(url, title)
+
+    def go(self, screen, conv_id=None):
+        self.screen = screen
+        self.current_conv = conv_id
+        self.panel.render()
+        if screen == "chat":
+            conv = self.state.conversation(conv_id)
+            if conv is None or not conv.messages:
+                self.client.load_history(conv_id)
+            if self.is_open:
+                self.client.mark_read(conv_id)
+
+    # -- state changes from the client ----------------------------------------------------------------
+
+    def _on_changes(self, events):
+        kinds = set(event[0] for event in events)
+        if "signed_out" in kinds:
+            self.go("signed_out")
+        elif "signed_in" in kinds and self.screen == "signed_out":
+            self.go("home")
+        if self.screen == "chat":
+            mine = [e for e in events if len(e) > 1 and e[1] == self.current_conv]
+            if any(e[0] == S.EV_MESSAGES for e in mine):
+                self.panel.render_log()
+                if self.is_open and window.document.visibilityState == "visible":
+                    self.client.mark_read(self.current_conv)
+            elif any(e[0] == S.EV_READ for e in mine):
+                self.panel.render_log()
+            if any(e[0] == S.EV_TYPING for e in mine):
+                self.panel.render_typing()
+            if kinds & {"connection", S.EV_PRESENCE, "my_status"}:
+                self.panel.render_header()
+        elif self.screen in ("home", "share"):
+            if kinds & {S.EV_PRESENCE, S.EV_HERE, S.EV_CONVERSATION, S.EV_UNREAD, "friends"}:
+                self.panel.render()
+            elif kinds & {"connection", "my_status"}:
+                self.panel.render_header()
+        for event in events:
+            if event[0] == S.EV_FAILED:
+                self.panel.show_notice(self.t("failed"))
+        self._counts()
+
+    def _counts(self):
+        here = len([u for u in self.state.friends_here() if u in self.friends]) if self.client.signed_in else 0
+        counts = (self.state.unread_total() if self.client.signed_in else 0, here)
+        if counts != self._last_counts:
+            self._last_counts = counts
+            if self.on_counts:
+                self.on_counts(counts[0], counts[1])
+
+    async def _sweep_typing(self):
+        while True:
+            await asyncio.sleep(TYPING_SWEEP_S)
+            if self.client.signed_in:
+                self.client.expire_typing()
+
+    # -- what the visitor does ------------------------------------------------------------------------
+
+    def _bind(self):
+        on = self.panel.events.on
+        on("click", "sign-in", self._sign_in)
+        on("click", "close", lambda arg, event, node: self.on_close and self.on_close())
+        on("click", "back", lambda arg, event, node: self.go("home"))
+        on("click", "open-user", self._open_user)
+        on("click", "open-conv", lambda arg, event, node: self.go("chat", int(arg)))
+        on("click", "send", lambda arg, event, node: self._send())
+        on("click", "share-start", lambda arg, event, node: self.go("share"))
+        on("click", "share-here", self._share_here)
+        on("click", "share-to", self._share_to)
+        on("click", "share-conv", self._share_conv)
+        on("click", "older", self._older)
+        on("click", "retry", lambda arg, event, node: self.client.retry(arg))
+        on("change", "status", lambda arg, event, node: self.client.set_status(str(node.value)))
+        on("keydown", "compose", self._compose_key)
+        on("input", "compose", self._compose_input)
+
+    def _sign_in(self, arg, event, node):
+        attempt = self.client.begin_sign_in()  # synchronously, inside the click: popup blockers allow it
+        self.busy = True
+        self.panel.render()
+        return self._finish_sign_in(attempt)
+
+    async def _finish_sign_in(self, attempt):
+        try:
+            await self.client.finish_sign_in(attempt)
+            self.panel.show_notice("")
+        except ParleyError as error:
+            message = self.t("popup_blocked") if error.code == "popup_blocked" else \
+                self.t("sign_in_failed", reason=error.message)
+            self.panel.show_notice(message)
+        finally:
+            self.busy = False
+            self.screen = "home" if self.client.signed_in else "signed_out"
+            self.panel.render()
+
+    async def _open_user(self, arg, event, node):
+        conv_id = await self.client.open_direct(int(arg))
+        self.go("chat", conv_id)
+
+    def _send(self):
+        composer = self.panel.composer
+        if composer is None:
+            return
+        text = str(composer.value)
+        if not text.strip():
+            return
+        if len(text) > 4000:
+            self.panel.show_notice(self.t("failed"))
+            return
+        composer.value = ""
+        self.drafts.pop(self.current_conv, None)
+        self.client.send_text(self.current_conv, text)
+        composer.focus()
+
+    def _compose_key(self, arg, event, node):
+        if event.key == "Enter" and not event.shiftKey and not event.isComposing:
+            event.preventDefault()
+            self._send()
+
+    def _compose_input(self, arg, event, node):
+        self.drafts[self.current_conv] = str(node.value)
+        self.client.typing(self.current_conv)
+
+    def _share_data(self):
+        page = self.page or {}
+        data = {"url": page.get("url") or "", "title": (page.get("title") or page.get("url") or "")[:300]}
+        return data
+
+    def _share_here(self, arg, event, node):
+        if self.current_conv is not None:
+            self.client.share(self._share_data(), conv_id=self.current_conv)
+
+    async def _share_to(self, arg, event, node):
+        user = int(arg)
+        conv_id = await self.client.open_direct(user)
+        self.client.share(self._share_data(), conv_id=conv_id)
+        self.panel.show_notice(self.t("shared", name=self.user_name(user)))
+        self.go("chat", conv_id)
+
+    def _share_conv(self, arg, event, node):
+        conv_id = int(arg)
+        self.client.share(self._share_data(), conv_id=conv_id)
+        self.panel.show_notice(self.t("shared", name=self.conversation_title(conv_id)))
+        self.go("chat", conv_id)
+
+    def _older(self, arg, event, node):
+        conv = self.state.conversation(self.current_conv)
+        if conv is not None and conv.oldest_pos is not None:
+            self.client.load_history(self.current_conv, before=conv.oldest_pos)
+
+    def open_user(self, user_id):
+        """Open the conversation with a friend (public: widget.open_user(id))."""
+        return self._open_user(str(user_id), None, None)

@@ -1,0 +1,187 @@
+"""Sign-in state of the copy-paste widget frame: /frame/session.
+
+The frame runs on the Parley origin inside a customer's page, where third-party storage is refused and
+third-party cookies are blocked. It exchanges its authorization code here instead of at /oauth/token, and the
+refresh token goes into an HttpOnly, Secure, SameSite=None, **Partitioned** (CHIPS) cookie: the browser keeps
+it per top-level site, so a returning visitor stays signed in on that site (and only there), and no script,
+Parley's own included, can read it. The frame gets only short-lived access tokens, kept in memory.
+
+Requests must come from the Parley origin itself with `X-Parley-Frame: 1`: a custom header forces a CORS
+preflight, which this server never grants for these paths, so a host page cannot drive them.
+
+Several tabs of one site may refresh at the same moment with the same cookie. A refresh token that was
+rotated less than ROTATION_GRACE_MS ago therefore earns one more access token of the same family instead of
+counting as reuse (reuse after the grace window still revokes the whole family).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from .oauth import repo
+from .oauth.origins import origin_of
+from .oauth.routes import token_response
+from .store import tables
+from .store.clock import now_ms
+from .store.secrets import hash_secret
+
+COOKIE_PATH = "/frame/session"
+ROTATION_GRACE_MS = 15_000
+
+
+def cookie_name(client_id: str) -> str:
+    """One cookie per site (the partition already separates top-level sites)."""
+    return "parley_rt_" + "".join(ch for ch in client_id if ch.isalnum() or ch in "-_")[:64]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+def _from_frame(request: Request) -> bool:
+    settings = request.app.state.settings
+    return (
+        request.headers.get("x-parley-frame") == "1"
+        and request.headers.get("origin") == origin_of(settings.public_url)
+    )
+
+
+def partitioned_cookie(name: str, value: str, max_age: int) -> str:
+    """A Set-Cookie value for an HttpOnly, Secure, SameSite=None, Partitioned (CHIPS) cookie.
+
+    Written by hand because Python's http.cookies learns `Partitioned` only in 3.14. Values here are
+    URL-safe tokens, so no quoting is needed."""
+    return (f"{name}={value}; Max-Age={max_age}; Path={COOKIE_PATH}; Secure; HttpOnly; SameSite=None; "
+            "Partitioned")
+
+
+def _set_cookie(response: Response, request: Request, client_id: str, refresh_token: str) -> None:
+    max_age = request.app.state.settings.refresh_token_ttl
+    response.headers.append("set-cookie", partitioned_cookie(cookie_name(client_id), refresh_token, max_age))
+
+
+def _clear_cookie(response: Response, client_id: str) -> None:
+    response.headers.append("set-cookie", partitioned_cookie(cookie_name(client_id), "", 0))
+
+
+async def _with_user(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    store = request.app.state.store
+    principal = await store.principal_for_access_token(body["access_token"])
+    user = await store.get_user(principal.user_id) if principal else None
+    if user is not None:
+        body["user"] = {"id": user.id, "username": user.username, "name": user.display_name}
+    return body
+
+
+async def _exchange(request: Request, params: list[tuple[str, str]], client_id: str) -> Response:
+    site = await repo.site_by_client_id(request.app.state.store, client_id)
+    if site is None:
+        return _error(404, "unknown_site", "This site is not registered")
+    answer = await token_response(request, params, site)
+    if answer.status_code != 200:
+        data = json.loads(bytes(answer.body))
+        response = _error(answer.status_code, str(data.get("error", "invalid_grant")),
+                          str(data.get("error_description", "")))
+        if data.get("error") == "invalid_grant":
+            _clear_cookie(response, client_id)
+        if "retry-after" in answer.headers:
+            response.headers["Retry-After"] = answer.headers["retry-after"]
+        return response
+    body = json.loads(bytes(answer.body))
+    refresh_token = body.pop("refresh_token", None)
+    response = JSONResponse(await _with_user(request, body), headers={"Cache-Control": "no-store"})
+    if refresh_token:
+        _set_cookie(response, request, client_id, refresh_token)
+    return response
+
+
+async def _grace_token(request: Request, refresh_token: str) -> dict[str, Any] | None:
+    """An access token for a refresh token rotated moments ago by a sibling tab, or None."""
+    store = request.app.state.store
+    token = await repo.token_by_refresh_hash(store, hash_secret(refresh_token))
+    now = now_ms()
+    if token is None or token.refresh_used_at is None or token.revoked_at is not None:
+        return None
+    if now - token.refresh_used_at > ROTATION_GRACE_MS:
+        return None
+    async with store.engine.connect() as conn:
+        newest = (await conn.execute(
+            select(tables.oauth_tokens.c.revoked_at).where(tables.oauth_tokens.c.family_id == token.family_id)
+            .order_by(tables.oauth_tokens.c.id.desc()).limit(1)
+        )).first()
+    if newest is None or newest.revoked_at is not None:
+        return None
+    ttl = request.app.state.settings.access_token_ttl
+    access = secrets.token_urlsafe(32)
+    async with store.transaction() as conn:
+        await conn.execute(tables.oauth_tokens.insert().values(
+            family_id=token.family_id, site_id=token.site_id, user_id=token.user_id, scope=token.scope,
+            access_token_hash=hash_secret(access), refresh_token_hash=None, issued_at=now,
+            access_expires_at=now + ttl * 1000, refresh_expires_at=None,
+        ))
+    return {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": token.scope}
+
+
+def frame_session_router() -> APIRouter:
+    """POST /frame/session (code exchange), /frame/session/refresh, /frame/session/end."""
+    router = APIRouter(include_in_schema=False)
+
+    async def read(request: Request) -> dict[str, str] | JSONResponse:
+        if not _from_frame(request):
+            return _error(403, "forbidden", "Only the Parley widget frame may use this endpoint")
+        try:
+            data = await request.json()
+        except ValueError:
+            return _error(400, "bad_json", "The body must be a JSON object")
+        if not isinstance(data, dict) or not isinstance(data.get("client_id"), str):
+            return _error(400, "bad_request", "client_id is required")
+        return {k: v for k, v in data.items() if isinstance(v, str)}
+
+    @router.post(COOKIE_PATH)
+    async def exchange(request: Request) -> Response:
+        data = await read(request)
+        if isinstance(data, JSONResponse):
+            return data
+        params = [("grant_type", "authorization_code"), ("client_id", data["client_id"])]
+        for name in ("code", "code_verifier", "redirect_uri"):
+            params.append((name, data.get(name, "")))
+        return await _exchange(request, params, data["client_id"])
+
+    @router.post(COOKIE_PATH + "/refresh")
+    async def refresh(request: Request) -> Response:
+        data = await read(request)
+        if isinstance(data, JSONResponse):
+            return data
+        client_id = data["client_id"]
+        refresh_token = request.cookies.get(cookie_name(client_id))
+        if not refresh_token:  # nothing kept for this site in this browser: not an error
+            return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        grace = await _grace_token(request, refresh_token)
+        if grace is not None:
+            return JSONResponse(await _with_user(request, grace), headers={"Cache-Control": "no-store"})
+        params = [("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", refresh_token)]
+        return await _exchange(request, params, client_id)
+
+    @router.post(COOKIE_PATH + "/end")
+    async def end(request: Request) -> Response:
+        data = await read(request)
+        if isinstance(data, JSONResponse):
+            return data
+        client_id = data["client_id"]
+        refresh_token = request.cookies.get(cookie_name(client_id))
+        if refresh_token:
+            token = await repo.token_by_refresh_hash(request.app.state.store, hash_secret(refresh_token))
+            if token is not None:  # this browser's grant only: the user's other devices stay signed in
+                await repo.revoke_family(request.app.state.store, token.family_id)
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        _clear_cookie(response, client_id)
+        return response
+
+    return router
