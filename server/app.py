@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from .api import api_router, install_error_handlers
 from .bundle import Bundle, bundle_router
 from .frame import frame_router
+from .frame_session import frame_session_router
+from .health import health_router
 from .oauth import oauth_router
+from .relay import relay_router
 from .settings import Settings
 from .web import web_router
 
@@ -23,27 +25,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from .broker import open_broker
+        from .relay import Hub
         from .store import open_store
 
-        app.state.store = await open_store(settings.database_url)
-        try:
+        async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
+            app.state.store = await open_store(settings.database_url)
+            stack.push_async_callback(app.state.store.close)
+            app.state.broker = await open_broker(settings.broker_url)
+            stack.push_async_callback(app.state.broker.close)
+            app.state.hub = Hub.from_settings(app.state.store, app.state.broker, settings)
+            await app.state.hub.start()
+            stack.push_async_callback(app.state.hub.stop)
+            app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             yield
-        finally:
-            await app.state.store.close()
 
     app = FastAPI(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.settings = settings
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))
+    app.include_router(frame_session_router())
     app.include_router(api_router())
     app.include_router(oauth_router())
     app.include_router(web_router())
+    app.include_router(relay_router())
+    app.include_router(health_router())
     install_error_handlers(app)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        """Liveness: the process answers."""
-        return JSONResponse({"status": "ok"})
-
     return app

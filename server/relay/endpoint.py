@@ -1,0 +1,193 @@
+"""The /v1/ws endpoint: one explicit state machine per connection.
+
+AWAIT_HELLO --hello ok--> REPLAY --replayed--> OPEN --disconnect/close--> CLOSED
+     |  no hello in time: 4408; other frame: 4400; bad token: 4001/4010; bad origin or scopes: 4003
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter
+from parley import protocol as P
+from starlette.websockets import WebSocket
+
+from ..oauth.origins import origin_of
+from . import grants
+from .errors import error_frame
+from .handlers import HANDLERS
+from .hub import Hub
+from .resume import drop_replayed, replay
+from .session import Session
+
+logger = logging.getLogger("parley.relay")
+
+AWAIT_HELLO, REPLAY, OPEN, CLOSED = "await_hello", "replay", "open", "closed"
+MAX_BAD_FRAMES = 20  # malformed frames on one socket before it is closed with 4400
+
+
+def relay_router() -> APIRouter:
+    """The router serving the realtime WebSocket at /v1/ws."""
+    router = APIRouter()
+
+    @router.websocket("/v1/ws")
+    async def relay(websocket: WebSocket) -> None:
+        await Connection(websocket, websocket.app.state.hub).run()
+
+    return router
+
+
+async def _text(ws: WebSocket, frame: dict[str, Any]) -> None:
+    await ws.send({"type": "websocket.send", "text": P.encode(frame)})
+
+
+def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: frozenset[str]) -> bool:
+    """A browser's handshake Origin must be the site's or Parley's own; clients without one (native apps,
+    servers) are not browsers and cannot be abused cross-site, so they pass on the token alone."""
+    if origin is None:
+        return True
+    normalized = origin_of(origin)
+    return normalized is not None and (normalized in grant.origins or normalized in parley_origins)
+
+
+class Connection:
+    """One socket's life: authenticate, replay, then read frames until it closes."""
+
+    def __init__(self, ws: WebSocket, hub: Hub) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.state = AWAIT_HELLO
+        self.session: Session | None = None
+
+    async def run(self) -> None:
+        await self.ws.accept()
+        try:
+            session = await self._hello()
+            if session is None:
+                return
+            self.session = session
+            self.state = REPLAY
+            try:
+                await self.hub.attach(session)
+                await self._start(session)
+                self.state = OPEN
+                await self._read(session)
+            finally:
+                self.state = CLOSED
+                session.stop()
+                await self.hub.detach(session)
+        except Exception:
+            logger.exception("relay connection failed")
+            await self._close(P.CLOSE_INTERNAL)
+        finally:
+            self.state = CLOSED
+
+    async def _close(self, code: int, frame: dict[str, Any] | None = None) -> None:
+        try:
+            if frame is not None:
+                await _text(self.ws, frame)
+            await self.ws.close(code)
+        except Exception:  # the peer is already gone
+            pass
+
+    async def _hello(self) -> Session | None:
+        """Wait for hello and check it; None (socket closed) if it is refused."""
+        try:
+            async with asyncio.timeout(self.hub.hello_timeout):
+                message = await self.ws.receive()
+        except TimeoutError:
+            await self._close(P.CLOSE_AUTH_TIMEOUT)
+            return None
+        if message["type"] != "websocket.receive":
+            return None
+        raw = message.get("text")
+        if raw is None:
+            raw = message.get("bytes")
+        try:
+            frame = P.parse_client_frame(raw, self.hub.max_frame)
+        except P.ProtocolError as exc:
+            code = P.CLOSE_TOO_BIG if exc.code == P.E_TOO_BIG else P.CLOSE_PROTOCOL
+            await self._close(code, P.error_frame(exc))
+            return None
+        if frame["t"] != P.HELLO:
+            await self._close(P.CLOSE_PROTOCOL, P.make_error(P.E_AUTH_REQUIRED, "send hello first"))
+            return None
+        if frame["v"] != P.VERSION:
+            await self._close(P.CLOSE_VERSION, P.make_error(P.E_VERSION, f"protocol version {P.VERSION} only"))
+            return None
+        grant = await grants.authenticate(self.hub.store, frame["token"])
+        if isinstance(grant, int):
+            await self._close(grant)
+            return None
+        if not origin_allowed(self.ws.headers.get("origin"), grant, self.hub.origins):
+            await self._close(P.CLOSE_FORBIDDEN)
+            return None
+        if not grant.scopes & {P.SCOPE_MESSAGES, P.SCOPE_SHARE, P.SCOPE_FRIENDS}:
+            await self._close(P.CLOSE_FORBIDDEN)
+            return None
+        page = frame.get("page") or {}
+        session = Session(self.ws, grant, frame.get("device"), page.get("title") or None)
+        session.resume = frame.get("resume") or {}
+        return session
+
+    async def _start(self, session: Session) -> None:
+        """Welcome, replay what was missed, release held live frames, then announce this device."""
+        hub = self.hub
+        me = {"id": session.user_id, "username": session.grant.username, "name": session.grant.name}
+        presence = await hub.friends_presence(session)
+        await _text(self.ws, P.make_welcome(me, session.id, hub.heartbeat, presence, hub.max_frame))
+        delivered: dict[int, int] = {}
+        if session.resume and session.can_messages:
+            send = self.ws.send_text
+            delivered = await replay(hub.store, session.user_id, session.resume, send)
+        session.resume = None
+        session.release(drop_replayed(session.held or [], delivered))
+        await hub.announce(session)
+
+    async def _read(self, session: Session) -> None:
+        ws = self.ws
+        hub = self.hub
+        limit = session.limit
+        max_frame = hub.max_frame
+        parse = P.parse_client_frame
+        scopes = session.grant.scopes
+        while True:
+            message = await ws.receive()
+            if message["type"] != "websocket.receive":
+                return
+            session.last_rx = time.monotonic()
+            if session.closing:
+                continue
+            if not limit.allow():
+                if limit.exhausted:
+                    session.close(P.CLOSE_POLICY, last=P.make_error(P.E_RATE_LIMITED, "flood: closing"))
+                else:
+                    session.send(P.make_error(P.E_RATE_LIMITED, "too many frames; slow down"))
+                continue
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes")
+            try:
+                frame = parse(raw, max_frame)
+            except P.ProtocolError as exc:
+                if exc.code == P.E_TOO_BIG:
+                    session.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
+                    continue
+                session.send(P.error_frame(exc))
+                session.bad_frames += 1
+                if session.bad_frames >= MAX_BAD_FRAMES:
+                    session.close(P.CLOSE_PROTOCOL)
+                continue
+            kind = frame["t"]
+            scope = P.FRAME_SCOPES.get(kind)
+            ref = frame.get("cid") or frame.get("rid")
+            if scope is not None and scope not in scopes:
+                session.send(P.make_error(P.E_FORBIDDEN, f"the token lacks the {scope} scope", ref))
+                continue
+            try:
+                await HANDLERS[kind](hub, session, frame)
+            except Exception as exc:
+                session.send(error_frame(exc, ref))

@@ -1,0 +1,45 @@
+"""Store and server failures as protocol error frames."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from parley import protocol as P
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ..store import Blocked, Conflict, Invalid, NotFound, NotFriend, NotMember, StoreError
+
+logger = logging.getLogger("parley.relay")
+
+STORE_CODES: tuple[tuple[type[StoreError], str], ...] = (
+    (NotMember, P.E_FORBIDDEN),
+    (NotFriend, P.E_FORBIDDEN),
+    (Blocked, P.E_FORBIDDEN),
+    (NotFound, P.E_NOT_FOUND),
+    (Invalid, P.E_BAD_FIELD),
+    (Conflict, P.E_BAD_FIELD),
+)
+UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError)
+
+
+def error_frame(exc: BaseException, ref: str | None = None) -> dict[str, Any]:
+    """The error frame answering ``exc`` raised while handling a frame (``ref``: its cid or rid)."""
+    frame: dict[str, Any] = _error_frame(exc, ref)
+    return frame
+
+
+def _error_frame(exc: BaseException, ref: str | None) -> Any:
+    if isinstance(exc, P.ProtocolError):
+        return P.make_error(exc.code, exc.message, exc.ref if exc.ref is not None else ref)
+    if isinstance(exc, StoreError):
+        for kind, code in STORE_CODES:
+            if isinstance(exc, kind):
+                return P.make_error(code, exc.message, ref)
+        return P.make_error(P.E_BAD_FIELD, exc.message, ref)
+    if isinstance(exc, UNAVAILABLE):
+        logger.warning("store unavailable: %r", exc)
+        return P.make_error(P.E_UNAVAILABLE, "the store is briefly unavailable; retry later", ref)
+    logger.error("unexpected error handling a frame", exc_info=exc)
+    return P.make_error(P.E_INTERNAL, "unexpected server error", ref)

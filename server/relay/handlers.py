@@ -1,0 +1,118 @@
+"""What each authenticated client frame does. A handler gets the hub, the session and the validated frame;
+it answers by queueing frames on the session (errors are raised and turned into error frames)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from parley import protocol as P
+
+from ..store import NewMessage
+from ..store.clock import now_ms
+from .commit import Pending
+from .hub import Hub, message_fields
+from .session import Session
+
+Handler = Callable[[Hub, Session, dict[str, Any]], Awaitable[None]]
+
+
+def share_client_id(cid: str, conversation_id: int) -> str:
+    """The stored client id of a share's message in one conversation: resends deduplicate per target."""
+    return hashlib.sha256(f"{cid}:{conversation_id}".encode()).hexdigest()[:64]
+
+
+def card(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A link card as stored: the title defaults to the link's host (the store requires one)."""
+    if data is not None and not (data.get("title") or "").strip():
+        data = {**data, "title": P.url_host(data["url"]) or data["url"][: P.MAX_TITLE_CHARS]}
+    return data
+
+
+async def on_send(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    new = NewMessage(
+        frame["conv"], session.user_id, frame["cid"], frame["kind"], frame.get("text", ""), card(frame.get("data"))
+    )
+    hub.committer.submit(Pending(new, session, frame["cid"]))
+
+
+async def on_share(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    cid = frame["cid"]
+    if "conv" in frame:
+        targets = [frame["conv"]]
+    else:
+        targets = []
+        for friend in frame["to"]:
+            if friend == session.user_id:
+                raise P.ProtocolError(P.E_BAD_FIELD, "to: you cannot share with yourself", cid)
+            targets.append((await hub.store.open_direct(session.user_id, friend)).id)
+    group = [len(targets)]
+    text = frame.get("text", "")
+    data = card(frame["data"])
+    for conversation_id in targets:
+        new = NewMessage(
+            conversation_id, session.user_id, share_client_id(cid, conversation_id), P.KIND_SHARE, text, data
+        )
+        hub.committer.submit(Pending(new, session, cid, group))
+
+
+async def on_typing(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    conv = frame["conv"]
+    if session.user_id not in await hub.members(conv):
+        raise P.ProtocolError(P.E_FORBIDDEN, "not a member of this conversation")
+    await hub.to_members(conv, P.make_user_typing(conv, session.user_id), but=session.user_id)
+
+
+async def on_read(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    conv = frame["conv"]
+    pos = await hub.store.set_read_position(conv, session.user_id, frame["pos"])
+    await hub.to_members(conv, P.make_user_read(conv, session.user_id, pos), skip=session.id)
+
+
+async def on_presence(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    if frame["status"] != session.status:
+        session.status = frame["status"]
+        await hub.announce(session)
+
+
+async def on_page(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    title = frame.get("title") or None
+    if title != session.title:
+        session.title = title
+        await hub.announce(session)
+
+
+async def on_ping(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    session.send(P.make_pong(now_ms()))
+
+
+async def on_history(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    conv = frame["conv"]
+    limit = frame["limit"]
+    if "after" in frame:
+        found = await hub.store.messages_after(conv, session.user_id, frame["after"], limit)
+        messages = [message_fields(m) for m in found]
+        next_before = None
+    else:
+        page = await hub.store.history(conv, session.user_id, frame.get("before"), limit)
+        messages = [message_fields(m) for m in reversed(page.messages)]
+        next_before = page.next_before
+    session.send(P.make_history_page(frame["rid"], conv, messages, next_before))
+
+
+async def on_hello(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+    raise P.ProtocolError(P.E_BAD_FRAME, "already authenticated: hello is only the first frame")
+
+
+HANDLERS: dict[str, Handler] = {
+    P.SEND: on_send,
+    P.SHARE: on_share,
+    P.TYPING: on_typing,
+    P.READ: on_read,
+    P.PRESENCE: on_presence,
+    P.PAGE: on_page,
+    P.PING: on_ping,
+    P.HISTORY: on_history,
+    P.HELLO: on_hello,
+}

@@ -1,0 +1,390 @@
+"""The per-process fan-out hub: live sessions by user, one broker channel per local user, presence upkeep.
+
+Channels: every user with a live socket in this process has the broker channel ``u:{user_id}``; anything
+for that user (messages, typing, reads, friends' presence, close orders) is published there, by any
+process. Payloads start with one letter:
+- ``M{session}|{frame}``: a frame already encoded once for every recipient; skip the session named
+  (the sender's own socket, which got the ack). Needs the ``messages`` scope.
+- ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
+- ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
+
+Publishing per member (not per conversation) means no subscription changes when conversations are
+created, and any process can deliver to anyone. Within a process, messages are published in commit order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from parley import protocol as P
+
+from ..broker import Broker
+from ..oauth.origins import origin_of
+from ..settings import Settings
+from ..store import AppendResult, MessageRecord, Store
+from . import grants
+from . import presence as pr
+from .commit import GroupCommitter, Pending
+from .errors import error_frame
+from .session import Session
+
+logger = logging.getLogger("parley.relay")
+
+MEMBERS_TTL_S = 60.0
+RECHECK_S = 30.0  # re-check tokens (revoked, expired) and friend lists this often
+HEARTBEAT_S = 25
+
+
+def channel(user_id: int) -> str:
+    return f"u:{user_id}"
+
+
+def message_fields(m: MessageRecord) -> dict[str, Any]:
+    """A stored message as the wire carries it (msg frames and history pages)."""
+    return P.message_fields(  # type: ignore[no-any-return]
+        m.id, m.conversation_id, m.position, m.created_at, m.sender_id or 0, m.kind, m.text, m.data, m.client_id
+    )
+
+
+class Hub:
+    """Live sessions of this process and everything that reaches them."""
+
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        *,
+        presence_ttl: float = 30.0,
+        heartbeat: int = HEARTBEAT_S,
+        max_frame: int = P.MAX_FRAME_BYTES,
+        origins: Iterable[str] = (),
+        recheck_s: float = RECHECK_S,
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.presence_ttl = float(presence_ttl)
+        self.heartbeat = heartbeat
+        self.max_frame = max_frame
+        self.origins = frozenset(origins)  # Parley's own origins (the copy-paste frame)
+        self.recheck_s = recheck_s
+        self.hello_timeout: float = P.HELLO_TIMEOUT_S
+        self.users: dict[int, list[Session]] = {}
+        self.friends: dict[int, frozenset[int]] = {}
+        self.hidden: dict[int, tuple[int, ...]] = {}
+        self.seen: dict[int, dict[str, tuple[float, str]]] = {}  # friend -> device -> (when, fingerprint)
+        self.committer = GroupCommitter(store, self._committed)
+        self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
+        self._channels: set[int] = set()
+        self._channel_lock = asyncio.Lock()
+        self._maintenance: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_settings(cls, store: Store, broker: Broker, settings: Settings) -> Hub:
+        """A hub configured from the server settings (TTL, frame limit, Parley's own origin)."""
+        own = origin_of(settings.public_url)
+        return cls(
+            store,
+            broker,
+            presence_ttl=settings.presence_ttl,
+            max_frame=settings.max_frame_bytes,
+            origins=[own] if own else [],
+        )
+
+    # -- life cycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.broker.on_reset(self._broker_reset)
+        self._maintenance = asyncio.get_running_loop().create_task(self._maintain(), name="parley-relay-upkeep")
+
+    async def stop(self) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.committer.drain(), 5)
+        for session in self.sessions():
+            session.close(P.CLOSE_GOING_AWAY)
+
+    def sessions(self) -> list[Session]:
+        return [session for sessions in self.users.values() for session in sessions]
+
+    def _broker_reset(self) -> None:
+        """The broker may have dropped payloads: make every client reconnect and resume."""
+        logger.warning("broker reset: closing %d sockets with 1012", sum(map(len, self.users.values())))
+        for session in self.sessions():
+            session.close(P.CLOSE_RESTART)
+
+    # -- sessions and channels -----------------------------------------------------------------------
+
+    async def attach(self, session: Session) -> None:
+        """Register a session (still holding live frames) and make sure its user's channel is subscribed."""
+        uid = session.user_id
+        self.users.setdefault(uid, []).append(session)
+        self.friends[uid] = session.grant.friends
+        self.hidden[uid] = session.grant.hidden_sites
+        await self._sync_channel(uid)
+
+    async def detach(self, session: Session) -> None:
+        """Forget a finished session: its presence entry, and the channel if it was the user's last."""
+        uid = session.user_id
+        sessions = self.users.get(uid)
+        if sessions is None or session not in sessions:
+            return
+        sessions.remove(session)
+        if not sessions:
+            del self.users[uid]
+        try:
+            twin = next((s for s in sessions if s.device == session.device), None)
+            if twin is not None:
+                await self.announce(twin)
+            else:
+                await self.announce(session, gone=True)
+        finally:
+            if not sessions:
+                self.friends.pop(uid, None)
+                self.hidden.pop(uid, None)
+            await self._sync_channel(uid)
+
+    async def _sync_channel(self, uid: int) -> None:
+        async with self._channel_lock:
+            want = uid in self.users
+            have = uid in self._channels
+            if want and not have:
+                await self.broker.subscribe(channel(uid), self._dispatcher(uid))
+                self._channels.add(uid)
+            elif have and not want:
+                self._channels.discard(uid)
+                await self.broker.unsubscribe(channel(uid))
+
+    def _dispatcher(self, uid: int) -> Any:
+        users = self.users
+
+        def dispatch(payload: str) -> None:
+            sessions = users.get(uid)
+            if not sessions:
+                return
+            kind = payload[0]
+            if kind == "M":
+                bar = payload.index("|")
+                skip = payload[1:bar]
+                text = payload[bar + 1 :]
+                for session in sessions:
+                    if session.can_messages and session.id != skip:
+                        session.push(text)
+            elif kind == "P":
+                user_id, device, entry = pr.parse_event(payload[1:])
+                self._remember(user_id, device, entry, time.monotonic())
+                self._show_presence(user_id, device, entry, sessions)
+            elif kind == "X":
+                site, _, code = payload[1:].partition("|")
+                for session in list(sessions):
+                    if site == "*" or int(site) == session.site_id:
+                        session.close(int(code))
+
+        return dispatch
+
+    # -- publishing ----------------------------------------------------------------------------------
+
+    async def publish(self, user_ids: Iterable[int], payload: str) -> None:
+        """Publish one payload to several users' channels, in order; failures are logged, not raised."""
+        publish = self.broker.publish
+        for uid in user_ids:
+            try:
+                await publish(channel(uid), payload)
+            except Exception as exc:
+                logger.warning("publish to user %s failed: %r", uid, exc)
+
+    async def members(self, conversation_id: int) -> tuple[int, ...]:
+        """Member ids of a conversation (cached briefly; membership of a conversation rarely changes)."""
+        now = time.monotonic()
+        hit = self._members.get(conversation_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        ids = await self.store.member_ids(conversation_id)
+        if len(self._members) > 50_000:
+            self._members.clear()
+        self._members[conversation_id] = (now + MEMBERS_TTL_S, ids)
+        return ids
+
+    async def to_members(self, conversation_id: int, frame: dict[str, Any], skip: str = "", but: int = 0) -> None:
+        """Encode ``frame`` once and publish it to every member (except user ``but`` and session ``skip``)."""
+        payload = "M" + skip + "|" + P.encode(frame)
+        await self.publish((m for m in await self.members(conversation_id) if m != but), payload)
+
+    async def _committed(self, batch: Sequence[Pending], results: Sequence[AppendResult]) -> None:
+        """Acknowledge each stored message to its sender, then deliver the new ones to every member."""
+        for item, result in zip(batch, results, strict=True):
+            session = item.session
+            rest = 0
+            if item.group is not None:
+                item.group[0] -= 1
+                rest = item.group[0]
+            message = result.message
+            if result.error is not None or message is None:
+                session.send(error_frame(result.error or RuntimeError("no result"), item.cid))
+                continue
+            session.send(
+                P.make_ack(item.cid, message.id, message.conversation_id, message.position, message.created_at, rest)
+            )
+            if result.created:
+                frame = message_fields(message)
+                frame["t"] = P.MSG
+                await self.to_members(message.conversation_id, frame, skip=session.id)
+
+    # -- presence ------------------------------------------------------------------------------------
+
+    def _remember(self, user_id: int, device: str, entry: pr.Entry | None, when: float) -> None:
+        if entry is None:
+            devices = self.seen.get(user_id)
+            if devices is not None:
+                devices.pop(device, None)
+        else:
+            self.seen.setdefault(user_id, {})[device] = (when, pr.fingerprint(entry))
+
+    def _show_presence(self, user_id: int, device: str, entry: pr.Entry | None, sessions: Iterable[Session]) -> None:
+        """Render a friend's device change once per viewer site and queue it on each viewer's socket."""
+        texts: dict[int, str] = {}
+        for session in sessions:
+            if not session.can_friends:
+                continue
+            text = texts.get(session.site_id)
+            if text is None:
+                text = texts[session.site_id] = P.encode(pr.view(user_id, device, entry, session.site_id))
+            session.push(text)
+
+    def entry_of(self, session: Session) -> dict[str, Any]:
+        return pr.make_entry(
+            session.status, session.site_id, session.title, self.hidden.get(session.user_id, ()), session.id
+        )
+
+    async def announce(self, session: Session, gone: bool = False) -> None:
+        """Store this device's presence entry (or remove it) and tell the user's friends."""
+        uid = session.user_id
+        entry = None if gone else self.entry_of(session)
+        if entry is None:
+            await self.broker.remove_presence(uid, session.device)
+        else:
+            await self.broker.set_presence(uid, session.device, entry, self.presence_ttl)
+            session.refreshed = time.monotonic()
+        await self.publish(self.friends.get(uid, session.grant.friends), pr.event_payload(uid, session.device, entry))
+
+    async def friends_presence(self, session: Session) -> list[dict[str, Any]]:
+        """The welcome's presence list for this viewer (empty without the friends scope)."""
+        if not session.can_friends or not session.grant.friends:
+            return []
+        found = await self.broker.get_presence(session.grant.friends)
+        now = time.monotonic()
+        for user_id, devices in found.items():
+            for device, entry in devices.items():
+                self._remember(user_id, device, entry, now)
+        return pr.welcome_list(found, session.site_id)
+
+    async def _refresh_presence(self, now: float, every: float) -> None:
+        for session in self.sessions():
+            if not session.closing and session.held is None and now - session.refreshed >= every:
+                session.refreshed = now
+                await self.broker.set_presence(
+                    session.user_id, session.device, self.entry_of(session), self.presence_ttl
+                )
+
+    async def _poll_presence(self) -> None:
+        """Re-read watched friends' entries: expiry is silent, so vanished devices are announced here."""
+        started = time.monotonic()
+        watchers: dict[int, list[int]] = {}
+        for uid, sessions in self.users.items():
+            if any(s.can_friends for s in sessions):
+                for friend in self.friends.get(uid, ()):
+                    watchers.setdefault(friend, []).append(uid)
+        for user_id in [u for u in self.seen if u not in watchers]:
+            del self.seen[user_id]
+        if not watchers:
+            return
+        found = await self.broker.get_presence(list(watchers))
+        for user_id, local in watchers.items():
+            seen = self.seen.setdefault(user_id, {})
+            live = found.get(user_id, {})
+            changes: list[tuple[str, pr.Entry | None]] = []
+            for device, (stamp, _) in list(seen.items()):
+                if device not in live and stamp < started:
+                    del seen[device]
+                    changes.append((device, None))
+            for device, entry in live.items():
+                print_ = pr.fingerprint(entry)
+                old = seen.get(device)
+                if old is None or (old[1] != print_ and old[0] < started):
+                    seen[device] = (started, print_)
+                    changes.append((device, entry))
+            if not seen:
+                del self.seen[user_id]
+            for device, change in changes:
+                viewers = [s for uid in local for s in self.users.get(uid, ())]
+                self._show_presence(user_id, device, change, viewers)
+
+    # -- upkeep --------------------------------------------------------------------------------------
+
+    async def _maintain(self) -> None:
+        tick = max(0.1, min(self.presence_ttl / 3, 5.0))
+        next_poll = 0.0
+        next_check = time.monotonic() + self.recheck_s
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            try:
+                self._check_heartbeats(now)
+                await self._refresh_presence(now, tick * 0.9)
+                if now >= next_poll:
+                    next_poll = now + self.presence_ttl / 2
+                    await self._poll_presence()
+                if now >= next_check:
+                    next_check = now + self.recheck_s
+                    await self.recheck()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("relay upkeep failed")
+
+    def _check_heartbeats(self, now: float) -> None:
+        limit = 2 * self.heartbeat
+        for session in self.sessions():
+            if now - session.last_rx > limit:
+                session.close(P.CLOSE_HEARTBEAT)
+
+    async def recheck(self) -> None:
+        """Close sockets whose token was revoked or expired; refresh friend lists and hidden sites."""
+        sessions = self.sessions()
+        if not sessions:
+            return
+        verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
+        for session in sessions:
+            code = verdicts.get(session.grant.token_hash)
+            if code is not None:
+                session.close(code)
+        users = list(self.users)
+        friends = await grants.friend_sets(self.store, users)
+        hidden = await grants.hidden_sites(self.store, users)
+        for uid in users:
+            if uid not in self.users:
+                continue
+            self.friends[uid] = friends.get(uid, frozenset())
+            if hidden.get(uid, ()) != self.hidden.get(uid, ()):
+                self.hidden[uid] = hidden.get(uid, ())
+                for session in list(self.users.get(uid, ())):
+                    await self.announce(session)
+
+    # -- orders from elsewhere in the app ------------------------------------------------------------
+
+    def close_local(self, user_id: int, site_id: int | None, code: int) -> None:
+        for session in list(self.users.get(user_id, ())):
+            if site_id is None or session.site_id == site_id:
+                session.close(code)
+
+    async def revoke(self, user_id: int, site_id: int | None = None) -> None:
+        """The user's grant for a site was revoked: close those sockets in every process (4010)."""
+        self.close_local(user_id, site_id, P.CLOSE_REVOKED)
+        await self.publish([user_id], f"X{'*' if site_id is None else site_id}|{P.CLOSE_REVOKED}")

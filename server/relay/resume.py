@@ -1,0 +1,91 @@
+"""Resume after a reconnect: replay what a client missed, per conversation, in order, or say resync.
+
+The session's user channel is subscribed (and live frames held) before positions are read, so nothing
+published after that point is lost; held live messages the replay already sent are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+
+from parley import protocol as P
+from sqlalchemy import select
+
+from ..store import Store, tables
+from .hub import message_fields
+
+MAX_REPLAY = 500  # a larger gap in one conversation gets resync too_old
+MAX_REPLAY_TOTAL = 5000  # replay budget over every conversation of one hello
+PAGE = 200
+
+c = tables.conversations
+m = tables.members
+
+Send = Callable[[str], Awaitable[None]]
+
+
+async def last_positions(store: Store, user_id: int, conversation_ids: list[int]) -> dict[int, int]:
+    """Last position of each listed conversation the user is a member of."""
+    found: dict[int, int] = {}
+    async with store.engine.connect() as conn:
+        for start in range(0, len(conversation_ids), 500):
+            chunk = conversation_ids[start : start + 500]
+            rows = await conn.execute(
+                select(c.c.id, c.c.last_position)
+                .join(m, (m.c.conversation_id == c.c.id) & (m.c.user_id == user_id))
+                .where(c.c.id.in_(chunk))
+            )
+            for conversation_id, last in rows:
+                found[conversation_id] = int(last)
+    return found
+
+
+async def replay(store: Store, user_id: int, resume: Mapping[int, int], send: Send) -> dict[int, int]:
+    """Send the missed messages (or a resync) for every conversation in ``resume``; returns the highest
+    position now delivered per conversation."""
+    delivered: dict[int, int] = {}
+    if not resume:
+        return delivered
+    lasts = await last_positions(store, user_id, sorted(resume))
+    budget = MAX_REPLAY_TOTAL
+    for conv in sorted(resume):
+        have = resume[conv]
+        last = lasts.get(conv)
+        if last is None:
+            await send(P.encode(P.make_resync(conv, P.RESYNC_GONE)))
+            continue
+        if have > last:
+            await send(P.encode(P.make_resync(conv, P.RESYNC_AHEAD)))
+            continue
+        gap = last - have
+        if gap > MAX_REPLAY or gap > budget:
+            await send(P.encode(P.make_resync(conv, P.RESYNC_TOO_OLD)))
+            continue
+        after = have
+        while after < last:
+            page = await store.messages_after(conv, user_id, after, PAGE)
+            if not page:
+                break
+            for message in page:
+                frame = message_fields(message)
+                frame["t"] = P.MSG
+                await send(P.encode(frame))
+            after = page[-1].position
+        budget -= after - have
+        delivered[conv] = after
+    return delivered
+
+
+def drop_replayed(held: list[str], delivered: Mapping[int, int]) -> list[str]:
+    """Held live frames minus the messages the replay already sent."""
+    if not delivered:
+        return held
+    out = []
+    for text in held:
+        if '"t":"msg"' in text:
+            frame = json.loads(text)
+            if frame.get("t") == P.MSG and frame.get("pos", 0) <= delivered.get(frame.get("conv"), 0):
+                continue
+        out.append(text)
+    return out

@@ -1,0 +1,111 @@
+"""The handshake: hello within the timeout, token, origin, scopes, version; revocation closes sockets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import update
+
+from server.store import tables
+from server.store.secrets import hash_secret
+
+from .harness import OTHER_ORIGIN, Client, Relay, World, add_token, join, open_socket
+
+pytestmark = pytest.mark.anyio
+
+
+async def hello_close(
+    relay: Relay, hello: dict[str, object] | str, origin: str | None = "https://shop.example"
+) -> tuple[list[dict[str, object]], int | None]:
+    client = Client(await open_socket(relay.url, origin))
+    await client.send(hello)
+    frames = []
+    code = None
+    try:
+        while True:
+            frames.append(json.loads(await client.ws.recv()))
+    except Exception:
+        code = client.ws.close_code
+    return frames, code
+
+
+async def test_no_hello_in_time_closes_4408(relay: Relay) -> None:
+    relay.hub.hello_timeout = 0.3
+    client = Client(await open_socket(relay.url))
+    assert await client.closed() == 4408
+
+
+async def test_frame_before_hello_closes_4400(relay: Relay) -> None:
+    frames, code = await hello_close(relay, {"t": "ping"})
+    assert code == 4400 and frames[0]["code"] == "auth_required"
+
+
+async def test_malformed_hello_closes_4400(relay: Relay) -> None:
+    frames, code = await hello_close(relay, "{not json")
+    assert code == 4400 and frames[0]["code"] == "bad_json"
+
+
+async def test_unknown_token_closes_4001(relay: Relay, world: World) -> None:
+    assert (await hello_close(relay, {"t": "hello", "v": 1, "token": "nope"}))[1] == 4001
+
+
+async def test_expired_token_closes_4001(relay: Relay, world: World) -> None:
+    token = await add_token(relay.store, world.alice.id, world.site, ttl_ms=-1)
+    assert (await hello_close(relay, {"t": "hello", "v": 1, "token": token}))[1] == 4001
+
+
+async def test_revoked_token_closes_4010(relay: Relay, world: World) -> None:
+    token = await world.token(world.alice)
+    async with relay.store.transaction() as conn:
+        await conn.execute(update(tables.oauth_tokens).values(revoked_at=1))
+    assert (await hello_close(relay, {"t": "hello", "v": 1, "token": token}))[1] == 4010
+
+
+async def test_unsupported_version_closes_4426(relay: Relay, world: World) -> None:
+    frames, code = await hello_close(relay, {"t": "hello", "v": 2, "token": await world.token(world.alice)})
+    assert code == 4426 and frames[0]["code"] == "unsupported_version"
+
+
+async def test_origin_must_be_the_sites_or_parleys(relay: Relay, world: World) -> None:
+    token = await world.token(world.alice)
+    assert (await hello_close(relay, {"t": "hello", "v": 1, "token": token}, OTHER_ORIGIN))[1] == 4003
+    ok = await join(relay, token, origin="http://parley.test")  # the copy-paste frame on Parley's origin
+    assert ok.welcome["me"]["id"] == world.alice.id
+    native = await join(relay, token, origin=None)  # not a browser: the token alone decides
+    assert native.welcome["t"] == "welcome"
+
+
+async def test_token_without_realtime_scopes_closes_4003(relay: Relay, world: World) -> None:
+    token = await world.token(world.alice, scope="profile")
+    assert (await hello_close(relay, {"t": "hello", "v": 1, "token": token}))[1] == 4003
+
+
+async def test_revoke_hook_closes_that_sites_sockets_at_once(relay: Relay, world: World) -> None:
+    here = await join(relay, await world.token(world.alice))
+    elsewhere = await join(relay, await world.token(world.alice, world.other_site), origin=OTHER_ORIGIN)
+    await relay.app.state.on_revoke(world.alice.id, world.site)
+    assert await here.closed() == 4010
+    await elsewhere.send({"t": "ping"})
+    await elsewhere.expect("pong")
+
+
+async def test_periodic_recheck_closes_revoked_and_expired_tokens(relay: Relay, world: World) -> None:
+    revoked_token = await world.token(world.alice)
+    expiring_token = await world.token(world.bob)
+    revoked = await join(relay, revoked_token)
+    expiring = await join(relay, expiring_token)
+    async with relay.store.transaction() as conn:
+        await conn.execute(
+            update(tables.oauth_tokens)
+            .where(tables.oauth_tokens.c.access_token_hash == hash_secret(revoked_token))
+            .values(revoked_at=1)
+        )
+        await conn.execute(
+            update(tables.oauth_tokens)
+            .where(tables.oauth_tokens.c.access_token_hash == hash_secret(expiring_token))
+            .values(access_expires_at=1)
+        )
+    await relay.hub.recheck()
+    assert await revoked.closed() == 4010
+    assert await expiring.closed() == 4001
