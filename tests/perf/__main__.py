@@ -1,0 +1,69 @@
+"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget|relay|store] [--runs N]`.
+
+Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
+same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
+loopback; every loop is bounded, so the command ends by itself (full run ~10 min, --quick ~3 min).
+
+  widget  headless Chromium: the copy-paste widget vs a bare PyScript page with a WebSocket echo (the floor)
+  relay   Parley's /v1/ws vs a bare WebSocket echo, a bare room relay and python-socketio (+ Redis)
+  store   acknowledged messages/s through server.store on SQLite and PostgreSQL
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from . import machine
+from .report import Table
+
+SUITES = ("widget", "relay", "store")
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]]:
+    """The run(quick, runs, log) function of a suite, imported only when chosen."""
+    if name == "widget":
+        from .bench_widget import run
+    elif name == "relay":
+        from .bench_relay import run
+    else:
+        from .bench_store import run
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller loads and fewer runs (~3 minutes)")
+    parser.add_argument("--only", choices=SUITES, action="append", help="run only this suite (repeatable)")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5, quick 3)")
+    args = parser.parse_args(argv)
+    runs = max(1, args.runs or (3 if args.quick else 5))
+    started = time.monotonic()
+    print(f"python -m tests.perf {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
+    print(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    print(machine.describe())
+    print()
+    for name in args.only or SUITES:
+        log(f"== {name}")
+        try:
+            tables = suite(name)(args.quick, runs, log)
+        except Exception as error:  # one broken suite must not hide the others' figures
+            print(f"{name}: failed: {type(error).__name__}: {error}\n")
+            continue
+        for table in tables:
+            print(table.render())
+            print()
+        sys.stdout.flush()
+    print(f"total {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
