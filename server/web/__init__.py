@@ -1,4 +1,4 @@
-"""Parley's own pages: accounts (/account) and the site owners' console (/sites)."""
+"""Parley's own pages: accounts (/account), friends (/account/friends) and the site owners' console (/sites)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from .account import account_router
 from .console import console_router
+from .friends import friends_router
 from .pages import STYLESHEET
 
 
@@ -14,6 +15,7 @@ def web_router() -> APIRouter:
     """Every account and console page, plus their one stylesheet at /web/pages.css."""
     router = APIRouter(include_in_schema=False)
     router.include_router(account_router())
+    router.include_router(friends_router())
     router.include_router(console_router())
     stylesheet = STYLESHEET.read_bytes()
 

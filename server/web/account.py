@@ -1,8 +1,10 @@
-"""/account: sign in, create an account, sign out, change password, and the sites a user authorized."""
+"""/account: sign in, create an account, sign out, change password, the sites a user authorized,
+download your data and delete your account."""
 
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +15,7 @@ from starlette.responses import Response
 from ..oauth import repo
 from ..oauth.origins import origin_of
 from ..security import app_limiter, client_ip
-from ..store.errors import StoreError
+from ..store.errors import StoreError, WrongPassword
 from . import sessions
 from .pages import error_page, render, safe_next, see_other
 
@@ -21,13 +23,16 @@ from .pages import error_page, render, safe_next, see_other
 SIGNIN_FAILURES = (5, 300.0)
 SIGNUPS = (10, 600.0)
 
+ACCOUNT_DELETED = "Your account was deleted and you are signed out."
+
 
 def sentence(message: str) -> str:
     """A store error message as a sentence for a page."""
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-def _text(form: FormData, name: str) -> str:
+def form_text(form: FormData, name: str) -> str:
+    """A text field of a posted form ("" when missing or a file)."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -44,19 +49,20 @@ def continuation_targets(next_path: str) -> list[str]:
 
 async def signin_page(
     request: Request, next_path: str, *, status_code: int = 200, error: str | None = None,
-    username: str = "", headers: dict[str, str] | None = None,
+    username: str = "", headers: dict[str, str] | None = None, notice: str | None = None,
 ) -> Response:
     """The sign-in / create-account page, continuing to `next_path` afterwards."""
     return await render(
-        request, "signin.html", {"next": next_path, "error": error, "username": username},
+        request, "signin.html", {"next": next_path, "error": error, "username": username, "notice": notice},
         status_code=status_code, form_targets=continuation_targets(next_path), opener_policy="unsafe-none",
         headers=headers,
     )
 
 
-async def _checked_form(request: Request) -> FormData | None:
+async def checked_form(request: Request) -> FormData | None:
+    """The posted form if it carries a valid CSRF token, else None."""
     form = await request.form()
-    return form if await sessions.csrf_valid(request, _text(form, "csrf_token")) else None
+    return form if await sessions.csrf_valid(request, form_text(form, "csrf_token")) else None
 
 
 async def csrf_failure(request: Request) -> Response:
@@ -66,8 +72,9 @@ async def csrf_failure(request: Request) -> Response:
     )
 
 
-async def call_revoke_hook(request: Request, user_id: int, site_id: int) -> None:
-    """Tell the relay (if it registered `app.state.on_revoke`) to close the user's sockets for the site."""
+async def call_revoke_hook(request: Request, user_id: int, site_id: int | None) -> None:
+    """Tell the relay (if it registered `app.state.on_revoke`) to close the user's sockets for the site
+    (for every site when `site_id` is None)."""
     hook: Any = getattr(request.app.state, "on_revoke", None)
     if hook is not None:
         result = hook(user_id, site_id)
@@ -83,7 +90,8 @@ def account_router() -> APIRouter:
     async def account(request: Request, next: str | None = None) -> Response:
         signed_in = await sessions.current(request)
         if signed_in is None:
-            return await signin_page(request, safe_next(next))
+            notice = ACCOUNT_DELETED if request.query_params.get("deleted") else None
+            return await signin_page(request, safe_next(next), notice=notice)
         if next and safe_next(next, ""):
             return see_other(safe_next(next))
         notice = "Your password was changed." if request.query_params.get("changed") else None
@@ -91,11 +99,11 @@ def account_router() -> APIRouter:
 
     @router.post("/account/signin")
     async def signin(request: Request) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
-        username = _text(form, "username").strip().lower()[:64]
-        next_path = safe_next(_text(form, "next"))
+        username = form_text(form, "username").strip().lower()[:64]
+        next_path = safe_next(form_text(form, "next"))
         window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
         key = f"{username}|{client_ip(request)}"
         wait = window.retry_after(key)
@@ -104,7 +112,7 @@ def account_router() -> APIRouter:
                 request, next_path, status_code=429, username=username, headers={"Retry-After": str(wait)},
                 error=f"Too many failed sign-ins. Try again in {wait} seconds.",
             )
-        user = await request.app.state.store.authenticate(username, _text(form, "password"))
+        user = await request.app.state.store.authenticate(username, form_text(form, "password"))
         if user is None:
             window.hit(key)
             return await signin_page(
@@ -117,10 +125,10 @@ def account_router() -> APIRouter:
 
     @router.post("/account/signup")
     async def signup(request: Request) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
-        next_path = safe_next(_text(form, "next"))
+        next_path = safe_next(form_text(form, "next"))
         wait = app_limiter(request.app, "signup", *SIGNUPS).hit(client_ip(request))
         if wait is not None:
             return await signin_page(
@@ -129,7 +137,7 @@ def account_router() -> APIRouter:
             )
         try:
             user = await request.app.state.store.create_user(
-                _text(form, "username"), _text(form, "display_name"), _text(form, "password")
+                form_text(form, "username"), form_text(form, "display_name"), form_text(form, "password")
             )
         except StoreError as exc:
             return await signin_page(request, next_path, status_code=400, error=sentence(exc.message))
@@ -139,7 +147,7 @@ def account_router() -> APIRouter:
 
     @router.post("/account/signout")
     async def signout(request: Request) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
         response = see_other("/account")
@@ -148,7 +156,7 @@ def account_router() -> APIRouter:
 
     @router.post("/account/password")
     async def change_password(request: Request) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
         signed_in = await sessions.current(request)
@@ -156,7 +164,7 @@ def account_router() -> APIRouter:
             return see_other("/account")
         try:
             await request.app.state.store.change_password(
-                signed_in.user.id, _text(form, "current_password"), _text(form, "new_password")
+                signed_in.user.id, form_text(form, "current_password"), form_text(form, "new_password")
             )
         except StoreError as exc:
             return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
@@ -176,7 +184,7 @@ def account_router() -> APIRouter:
 
     @router.post("/account/sites/{site_id}/revoke")
     async def revoke(request: Request, site_id: int) -> Response:
-        form = await _checked_form(request)
+        form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
         signed_in = await sessions.current(request)
@@ -186,4 +194,57 @@ def account_router() -> APIRouter:
         await call_revoke_hook(request, signed_in.user.id, site_id)
         return see_other("/account/sites?revoked=1")
 
+    @router.get("/account/export")
+    async def export(request: Request) -> Response:
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account?next=/account/export")
+        data = await request.app.state.store.export_user(signed_in.user.id)
+        return export_response(signed_in.user.username, data)
+
+    @router.post("/account/delete")
+    async def delete_account(request: Request) -> Response:
+        form = await checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account")
+        user = signed_in.user
+        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
+        key = f"{user.username}|{client_ip(request)}"
+        wait = window.retry_after(key)
+        if wait is not None:
+            return await render(
+                request, "account.html", {"error": f"Too many wrong passwords. Try again in {wait} seconds."},
+                status_code=429, headers={"Retry-After": str(wait)},
+            )
+        try:
+            await request.app.state.store.delete_user(user.id, password=form_text(form, "password"))
+        except WrongPassword:
+            window.hit(key)
+            return await render(
+                request, "account.html",
+                {"error": "That password is wrong, so your account was not deleted."}, status_code=400,
+            )
+        except StoreError as exc:
+            return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
+        await call_revoke_hook(request, user.id, None)
+        response = see_other("/account?deleted=1")
+        await sessions.end(request, response, everywhere=True)
+        return response
+
     return router
+
+
+def export_response(username: str, data: dict[str, Any]) -> Response:
+    """The user's data as a JSON download that is never cached, sniffed or shown in a frame."""
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="parley-{username}.json"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
+        "Referrer-Policy": "no-referrer",
+    })

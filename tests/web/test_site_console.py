@@ -105,4 +105,6 @@ def test_callback_page_posts_to_parley_origin_with_a_hashed_script(web_server: L
     assert "frame-ancestors 'none'" in csp
     assert response.headers["cross-origin-opener-policy"] == "unsafe-none"
     assert response.headers["referrer-policy"] == "no-referrer"
-    assert 'type: "parley:oauth"' in script.group(1) and "postMessage(message, target)" in script.group(1)
+    assert 'type: "parley:oauth"' in script.group(1)
+    assert "postMessage(message, targets[i])" in script.group(1)  # exact origins only, never "*"
+    assert '"*"' not in script.group(1)
