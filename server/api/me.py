@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from ..revocation import close_live_sockets
 from .deps import ProfileUser, SessionUser, StoreDep
 from .errors import ApiError
 from .schemas import DeleteMeIn, ExportOut, MeOut
@@ -33,7 +34,8 @@ async def export_me(principal: SessionUser, store: StoreDep) -> ExportOut:
 
 
 @router.delete("/me", status_code=204, response_class=Response)
-async def delete_me(body: DeleteMeIn, principal: SessionUser, store: StoreDep) -> Response:
+async def delete_me(body: DeleteMeIn, request: Request, principal: SessionUser, store: StoreDep) -> Response:
     """Delete your account after confirming your password (Parley's own pages only)."""
     await store.delete_user(principal.user_id, password=body.password)
+    await close_live_sockets(request.app, principal.user_id, None)
     return Response(status_code=204)

@@ -3,7 +3,6 @@ download your data and delete your account."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +13,7 @@ from starlette.responses import Response
 
 from ..oauth import repo
 from ..oauth.origins import origin_of
+from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
 from . import sessions
@@ -73,13 +73,8 @@ async def csrf_failure(request: Request) -> Response:
 
 
 async def call_revoke_hook(request: Request, user_id: int, site_id: int | None) -> None:
-    """Tell the relay (if it registered `app.state.on_revoke`) to close the user's sockets for the site
-    (for every site when `site_id` is None)."""
-    hook: Any = getattr(request.app.state, "on_revoke", None)
-    if hook is not None:
-        result = hook(user_id, site_id)
-        if inspect.isawaitable(result):
-            await result
+    """Close the user's live sockets for the site (every site when `site_id` is None)."""
+    await close_live_sockets(request.app, user_id, site_id)
 
 
 def account_router() -> APIRouter:
