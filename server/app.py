@@ -12,6 +12,7 @@ from .bundle import Bundle, bundle_router
 from .frame import frame_router
 from .frame_session import frame_session_router
 from .health import health_router
+from .inline import install_api_cors
 from .oauth import oauth_router
 from .relay import relay_router
 from .settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
             app.state.store = await open_store(settings.database_url)
+            app.state.store.max_group_members = settings.max_group_members
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
@@ -52,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(relay_router())
     app.include_router(health_router())
     install_error_handlers(app)
+    install_api_cors(app)  # inline pages call /api/v1 with their bearer token from the site's origin
     return app

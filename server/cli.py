@@ -56,6 +56,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         ws_per_message_deflate=settings.ws_compression,
+        ws_max_size=4 * settings.max_frame_bytes,
         log_level=args.log_level,
         proxy_headers=True,
     )

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(30 * 86400, gt=0)
     presence_ttl: int = Field(30, gt=1)  # seconds without heartbeat before a device fades out
     max_frame_bytes: int = Field(16384, gt=256)
+    max_group_members: int = Field(50, ge=2)  # the product rule; benchmarks raise it for big fan-outs
+    max_frames_per_second: float = Field(50.0, gt=0)  # per connection, sustained (burst: 2 s worth)
+    bench_fanout_log: str = ""  # benchmarks only: a file the relay appends fan-out timings to
     secure_cookies: bool = False  # set behind TLS
 
     @field_validator("public_url")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 Dispatch = Callable[[str], None]
@@ -40,6 +40,12 @@ class Broker(ABC):
     @abstractmethod
     async def publish(self, channel: str, payload: str) -> None:
         """Deliver ``payload`` to the dispatcher of ``channel`` in every process subscribed to it."""
+
+    async def publish_many(self, channels: Sequence[str], payload: str) -> None:
+        """Deliver one ``payload`` to several channels, in order, in as few round trips as the backend
+        allows (fan-out of one message to every member's channel)."""
+        for channel in channels:
+            await self.publish(channel, payload)
 
     async def subscribe(self, channel: str, dispatch: Dispatch) -> None:
         """Route ``channel``'s payloads to ``dispatch`` (replacing any earlier one for that channel)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from server.broker.base import Broker, PresenceEntry, check_ttl
@@ -31,6 +31,18 @@ class MemoryBroker(Broker):
             raise RuntimeError("broker is closed")
         if channel in self._dispatchers:
             asyncio.get_running_loop().call_soon(self._deliver, channel, payload)
+
+    async def publish_many(self, channels: Sequence[str], payload: str) -> None:
+        if self._closed:
+            raise RuntimeError("broker is closed")
+        local = [channel for channel in channels if channel in self._dispatchers]
+        if local:  # one callback for the whole fan-out instead of one per channel
+            asyncio.get_running_loop().call_soon(self._deliver_many, local, payload)
+
+    def _deliver_many(self, channels: list[str], payload: str) -> None:
+        deliver = self._deliver
+        for channel in channels:
+            deliver(channel, payload)
 
     async def _subscribe(self, channel: str) -> None:
         return None

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -105,6 +105,17 @@ class RedisBroker(Broker):
 
     async def publish(self, channel: str, payload: str) -> None:
         await self.redis.publish(self._channel_prefix + channel, payload)
+
+    async def publish_many(self, channels: Sequence[str], payload: str) -> None:
+        """One pipelined round trip for the whole fan-out (PUBLISH per channel, in order)."""
+        if len(channels) == 1:
+            await self.publish(channels[0], payload)
+            return
+        if channels:
+            pipe = self.redis.pipeline(transaction=False)
+            for channel in channels:
+                pipe.publish(self._channel_prefix + channel, payload)
+            await pipe.execute()
 
     async def _subscribe(self, channel: str) -> None:
         """Subscribe and wait until Redis confirms: payloads published after this returns arrive."""

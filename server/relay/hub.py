@@ -45,9 +45,10 @@ def channel(user_id: int) -> str:
 
 
 def message_fields(m: MessageRecord) -> dict[str, Any]:
-    """A stored message as the wire carries it (msg frames and history pages)."""
+    """A stored message as the wire carries it (msg frames and history pages); ``from`` is null once the
+    sender's account is deleted."""
     return P.message_fields(  # type: ignore[no-any-return]
-        m.id, m.conversation_id, m.position, m.created_at, m.sender_id or 0, m.kind, m.text, m.data, m.client_id
+        m.id, m.conversation_id, m.position, m.created_at, m.sender_id, m.kind, m.text, m.data, m.client_id
     )
 
 
@@ -64,6 +65,7 @@ class Hub:
         max_frame: int = P.MAX_FRAME_BYTES,
         origins: Iterable[str] = (),
         recheck_s: float = RECHECK_S,
+        fanout_log: str = "",
     ) -> None:
         self.store = store
         self.broker = broker
@@ -82,17 +84,24 @@ class Hub:
         self._channels: set[int] = set()
         self._channel_lock = asyncio.Lock()
         self._maintenance: asyncio.Task[None] | None = None
+        # Benchmarks only (Settings.bench_fanout_log): per committed batch, "frames pushed, seconds from the
+        # commit until the last frame was queued on a local socket" is appended to this file.
+        self.fanout_log = fanout_log
+        self._fan_pushes = 0
+        self._fan_last = 0.0
 
     @classmethod
     def from_settings(cls, store: Store, broker: Broker, settings: Settings) -> Hub:
         """A hub configured from the server settings (TTL, frame limit, Parley's own origin)."""
         own = origin_of(settings.public_url)
+        Session.frames_per_second = settings.max_frames_per_second
         return cls(
             store,
             broker,
             presence_ttl=settings.presence_ttl,
             max_frame=settings.max_frame_bytes,
             origins=[own] if own else [],
+            fanout_log=settings.bench_fanout_log,
         )
 
     # -- life cycle ----------------------------------------------------------------------------------
@@ -177,6 +186,9 @@ class Hub:
                 for session in sessions:
                     if session.can_messages and session.id != skip:
                         session.push(text)
+                if self.fanout_log:
+                    self._fan_pushes += len(sessions)
+                    self._fan_last = time.perf_counter()
             elif kind == "P":
                 user_id, device, entry = pr.parse_event(payload[1:])
                 self._remember(user_id, device, entry, time.monotonic())
@@ -192,13 +204,13 @@ class Hub:
     # -- publishing ----------------------------------------------------------------------------------
 
     async def publish(self, user_ids: Iterable[int], payload: str) -> None:
-        """Publish one payload to several users' channels, in order; failures are logged, not raised."""
-        publish = self.broker.publish
-        for uid in user_ids:
-            try:
-                await publish(channel(uid), payload)
-            except Exception as exc:
-                logger.warning("publish to user %s failed: %r", uid, exc)
+        """Publish one payload to several users' channels (one broker call; the payload is the same str for
+        every channel); failures are logged, not raised."""
+        channels = [f"u:{uid}" for uid in user_ids]
+        try:
+            await self.broker.publish_many(channels, payload)
+        except Exception as exc:
+            logger.warning("publish to %d users failed: %r", len(channels), exc)
 
     async def members(self, conversation_id: int) -> tuple[int, ...]:
         """Member ids of a conversation (cached briefly; membership of a conversation rarely changes)."""
@@ -219,6 +231,7 @@ class Hub:
 
     async def _committed(self, batch: Sequence[Pending], results: Sequence[AppendResult]) -> None:
         """Acknowledge each stored message to its sender, then deliver the new ones to every member."""
+        started = time.perf_counter()
         for item, result in zip(batch, results, strict=True):
             session = item.session
             rest = 0
@@ -236,6 +249,14 @@ class Hub:
                 frame = message_fields(message)
                 frame["t"] = P.MSG
                 await self.to_members(message.conversation_id, frame, skip=session.id)
+        if self.fanout_log:  # after the broker's own callbacks (FIFO), i.e. after local delivery
+            asyncio.get_running_loop().call_soon(self._log_fanout, started)
+
+    def _log_fanout(self, started: float) -> None:
+        pushes, self._fan_pushes = self._fan_pushes, 0
+        if pushes:
+            with open(self.fanout_log, "a") as out:
+                out.write(f"{pushes} {self._fan_last - started:.9f}\n")
 
     # -- presence ------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""One live socket: who it is, its presence, and a bounded send queue drained by its own writer task.
+"""One live socket: who it is, its presence, and a bounded send queue drained by a writer task that exists
+only while there is something to send (an idle socket holds no task).
 
 Fan-out only ever calls ``push`` (never awaits a socket); a socket whose queue overflows is closed with
 4009 (the client reconnects and resumes). ``close`` drops what is queued and sends the close frame from a
@@ -19,7 +20,7 @@ from parley import protocol as P
 from starlette.websockets import WebSocket
 
 from .grants import Grant
-from .limits import RateLimit
+from .limits import FRAMES_PER_SECOND, RateLimit
 
 logger = logging.getLogger("parley.relay")
 
@@ -30,7 +31,7 @@ CLOSE_TIMEOUT_S = 5.0
 
 
 class Session:
-    """Per-connection state. Kept small: an idle socket costs this object, a deque and one task."""
+    """Per-connection state. Kept small: an idle socket costs this object and an empty deque."""
 
     __slots__ = (
         "bad_frames",
@@ -53,10 +54,11 @@ class Session:
         "status",
         "title",
         "user_id",
-        "waiter",
         "writer",
         "ws",
     )
+
+    frames_per_second: float = FRAMES_PER_SECOND  # process-wide; Hub.from_settings sets it from Settings
 
     def __init__(self, ws: WebSocket, grant: Grant, device: str | None, title: str | None) -> None:
         self.ws = ws
@@ -73,13 +75,13 @@ class Session:
         self.queue: deque[str] = deque()
         self.queued = 0
         self.held: list[str] | None = []  # live frames wait here until the resume replay is done
-        self.waiter: asyncio.Future[None] | None = None
         self.writer: asyncio.Task[None] | None = None
         self.closer: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.last_rx = time.monotonic()
         self.refreshed = 0.0
-        self.limit = RateLimit()
+        rate = Session.frames_per_second
+        self.limit = RateLimit() if rate == FRAMES_PER_SECOND else RateLimit(rate, max(1, int(2 * rate)))
         self.bad_frames = 0
         self.resume: dict[int, int] | None = None  # hello.resume until the replay is done
 
@@ -106,11 +108,8 @@ class Session:
         if len(queue) > MAX_QUEUE_FRAMES or self.queued > MAX_QUEUE_BYTES:
             self.close(P.CLOSE_SLOW_CONSUMER)
             return
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        if self.writer is None:  # an idle socket has no writer task; one runs while there is output
+            self.writer = asyncio.get_running_loop().create_task(self._write())
 
     def send(self, frame: dict[str, Any]) -> None:
         """Encode and queue a frame meant for this socket only."""
@@ -121,27 +120,24 @@ class Session:
         self.held = None
         for text in frames:
             self.push(text)
-        if self.close_code is None:
-            self.writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
+        """Drain the queue, then end (the next ``push`` starts a new writer)."""
         queue = self.queue
         send = self.ws.send
-        loop = asyncio.get_running_loop()
         try:
-            while True:
-                if queue:
-                    text = queue.popleft()
-                    self.queued -= len(text)
-                    await send({"type": "websocket.send", "text": text})
-                else:
-                    waiter = self.waiter = loop.create_future()
-                    await waiter
+            while queue:
+                text = queue.popleft()
+                self.queued -= len(text)
+                await send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away; the reader sees the disconnect
             self.close_code = self.close_code or P.CLOSE_INTERNAL
             self.queue.clear()
+        finally:
+            if self.writer is asyncio.current_task():
+                self.writer = None
 
     def close(self, code: int, reason: str = "", last: dict[str, Any] | None = None) -> None:
         """Close the socket with ``code`` soon (idempotent); drops every queued frame (``last`` is sent

@@ -1,7 +1,9 @@
-"""Rules for message content: text (1..4000 characters) and link shares (http/https URLs only)."""
+"""Rules for message content: text (1..4000 characters) and link shares (http/https URLs only, an optional
+title, description, custom card and comment)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +13,7 @@ TEXT_MAX = 4000
 URL_MAX = 2048
 TITLE_MAX = 300
 DESCRIPTION_MAX = 1000
+CARD_MAX = 4000
 CLIENT_ID_MAX = 64
 KINDS = ("text", "share")
 
@@ -66,27 +69,52 @@ def _optional_text(data: dict[str, Any], key: str, limit: int, required: bool) -
     return value
 
 
+def _check_card(card: Any) -> dict[str, Any]:
+    """A custom card (the protocol validates its shape): an object with a "type", small once encoded."""
+    if not isinstance(card, dict) or not isinstance(card.get("type"), str) or not card["type"]:
+        raise Invalid("share card is an object with a type")
+    try:
+        size = len(json.dumps(card, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise Invalid("share card is plain JSON") from exc
+    if size > CARD_MAX:
+        raise Invalid(f"share card is at most {CARD_MAX} characters of JSON")
+    return card
+
+
+def _check_text(text: str | None, required: bool) -> str:
+    if text is None and not required:
+        return ""
+    if not isinstance(text, str):
+        raise Invalid("a text message needs text")
+    clean = check_chars(text, "text").strip()
+    if not (1 if required else 0) <= len(clean) <= TEXT_MAX:
+        what = "a text message" if required else "a share comment"
+        raise Invalid(f"{what} is {int(required)} to {TEXT_MAX} characters")
+    return clean
+
+
 def check_content(kind: str, text: str | None, data: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
-    """The (text, data) to store for a message of `kind`, or Invalid."""
+    """The (text, data) to store for a message of `kind`, or Invalid. A share keeps its optional comment
+    (text) and needs only a URL: title and description are optional (a client shows the host without a title)."""
     if kind == "text":
-        if not isinstance(text, str):
-            raise Invalid("a text message needs text")
-        clean = check_chars(text, "text").strip()
-        if not 1 <= len(clean) <= TEXT_MAX:
-            raise Invalid(f"a text message is 1 to {TEXT_MAX} characters")
+        clean = _check_text(text, required=True)
         if data:
             raise Invalid("a text message carries no data")
         return clean, None
     if kind == "share":
         if not isinstance(data, dict):
-            raise Invalid("a share needs data: url, title and an optional description")
+            raise Invalid("a share needs data: a url, an optional title and description")
+        comment = _check_text(text, required=False)
         share: dict[str, Any] = {"url": check_url(data.get("url"))}
-        share["title"] = _optional_text(data, "title", TITLE_MAX, required=True)
-        description = _optional_text(data, "description", DESCRIPTION_MAX, required=False)
-        if description:
-            share["description"] = description
-        unknown = set(data) - {"url", "title", "description"}
+        for key, limit in (("title", TITLE_MAX), ("description", DESCRIPTION_MAX)):
+            value = _optional_text(data, key, limit, required=False)
+            if value:
+                share[key] = value
+        if data.get("card") is not None:
+            share["card"] = _check_card(data["card"])
+        unknown = set(data) - {"url", "title", "description", "card"}
         if unknown:
             raise Invalid(f"unknown share fields: {', '.join(sorted(unknown))}")
-        return "", share
+        return comment, share
     raise Invalid(f"unknown message kind {kind!r}: use one of {', '.join(KINDS)}")

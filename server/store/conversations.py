@@ -1,4 +1,4 @@
-"""Conversations: direct (one per pair of friends) and groups (up to 50 members)."""
+"""Conversations: direct (one per pair of friends) and groups (up to ``max_group_members``, default 50)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> 
 
 
 class Conversations(StoreBase):
-    """Conversation operations."""
+    """Conversation operations. ``max_group_members`` is the product rule (50); the server sets it from
+    ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it for big fan-outs."""
+
+    max_group_members: int = MAX_MEMBERS
 
     async def open_direct(self, a: int, b: int) -> records.Conversation:
         """The direct conversation between friends a and b, created on first use (idempotent)."""
@@ -116,12 +119,12 @@ class Conversations(StoreBase):
     async def create_group(
         self, creator: int, member_ids: Iterable[int], title: str | None = None
     ) -> records.Conversation:
-        """A new group of the creator and some of the creator's friends (at most 50 members in all)."""
+        """A new group of the creator and some of the creator's friends (at most max_group_members in all)."""
         others = sorted(set(member_ids) - {creator})
         if not others:
             raise Invalid("a group needs at least one other member")
-        if len(others) + 1 > MAX_MEMBERS:
-            raise Invalid(f"a group has at most {MAX_MEMBERS} members")
+        if len(others) + 1 > self.max_group_members:
+            raise Invalid(f"a group has at most {self.max_group_members} members")
         clean_title = " ".join(check_chars(title, "title").split()) if title else None
         if clean_title is not None and len(clean_title) > TITLE_MAX:
             raise Invalid(f"a title is at most {TITLE_MAX} characters")

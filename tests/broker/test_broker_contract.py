@@ -109,3 +109,19 @@ async def test_invalid_ttl_is_refused(broker: Broker) -> None:
 async def test_unknown_scheme_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported broker URL scheme"):
         await open_broker("kafka://localhost")
+
+
+async def test_publish_many_reaches_every_channel_in_order(broker: Broker) -> None:
+    inboxes = [Inbox() for _ in range(5)]
+    for index, inbox in enumerate(inboxes):
+        await broker.subscribe(f"user:{index}", inbox)
+    channels = [f"user:{index}" for index in range(5)] + ["user:nobody"]
+    for n in range(20):
+        await broker.publish_many(channels, f"frame {n}")
+    await broker.publish_many(["user:3"], "only three")
+    await broker.publish_many([], "nowhere")
+    for index, inbox in enumerate(inboxes):
+        extra = ["only three"] if index == 3 else []
+        assert await inbox.wait_for(20 + len(extra)) == [f"frame {n}" for n in range(20)] + extra
+    await settle()
+    assert all(len(inbox.payloads) == (21 if i == 3 else 20) for i, inbox in enumerate(inboxes))

@@ -4,7 +4,10 @@ A message counts once `append_message` / `append_messages` has returned, i.e. it
 Loads, on SQLite (temporary file, WAL, synchronous=NORMAL) and PostgreSQL (a fresh database, dropped after):
 - one at a time: one sender, each append awaited before the next (latency-bound);
 - 50 concurrent: 50 tasks appending at once over 10 conversations (as a relay under load would);
-- batched: append_messages with 50 messages per transaction (group commit).
+- batched: append_messages with 50 messages per transaction (group commit), set-based (a fixed number of
+  statements per batch);
+- batched, per-message path: the same batches with the statements per message that append_messages used
+  before (today only its fallback), for a same-run before/after ratio.
 """
 
 from __future__ import annotations
@@ -84,10 +87,32 @@ async def batched(store: Any, pairs: list[tuple[int, int]], n: int, tag: str) ->
     return done / (time.perf_counter() - start), latencies
 
 
+async def batched_per_message(store: Any, pairs: list[tuple[int, int]], n: int, tag: str) -> tuple[float, list[float]]:
+    """The same batches through the per-message path (five statements and a savepoint per message): what
+    append_messages did before it became set-based; it is now only the fallback after a unique violation."""
+    from server.store import NewMessage
+    from server.store.messages import _append_one
+
+    latencies = []
+    start = time.perf_counter()
+    done = 0
+    while done < n:
+        batch = [NewMessage(*pairs[(done + k) % len(pairs)], f"{tag}-{done + k}", "text", "hello, in a batch")
+                 for k in range(BATCH)]
+        t0 = time.perf_counter()
+        async with store._write() as conn:
+            for new in batch:
+                await _append_one(conn, new)
+        latencies.append((time.perf_counter() - t0) * 1e3)
+        done += BATCH
+    return done / (time.perf_counter() - start), latencies
+
+
 LOADS: dict[str, Callable[..., Awaitable[tuple[float, list[float]]]]] = {
     "one at a time": one_at_a_time,
     f"{CONCURRENCY} concurrent": concurrent,
     f"batched x{BATCH}": batched,
+    f"batched x{BATCH}, per-message path (before)": batched_per_message,
 }
 
 
@@ -166,6 +191,7 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
     table.notes += [
         "acknowledged = the call returned after its transaction committed; p99 per call is per message",
         f"  except batched (per batch of {BATCH}). {CONVERSATIONS} direct conversations, senders alternate.",
+        "  per-message path (before): the same batches, statements per message (the old append_messages).",
     ]
     if any(math.isnan(median(v[0])) for v in results.values() if not isinstance(v, str) for v in v.values()):
         table.notes.append("some loads produced no figure")

@@ -86,7 +86,8 @@ async def test_client_id_reused_in_another_conversation_conflicts(store, chat):
         ("share", "", {"url": "https://user:pw@example.com/", "title": "t"}),
         ("share", "", {"url": "https://example.com/" + "a" * 2048, "title": "t"}),
         ("share", "", {"url": "https://example.com/", "title": "t" * 301}),
-        ("share", "", {"url": "https://example.com/", "title": ""}),
+        ("share", "x" * 4001, {"url": "https://example.com/"}),
+        ("share", "", {"url": "https://example.com/", "card": {"fields": {}}}),
         ("share", "", {"url": "https://example.com/", "title": "t", "description": "d" * 1001}),
         ("share", "", {"url": "https:///nohost", "title": "t"}),
         ("share", "", {"url": "https://example.com/", "title": "t", "extra": 1}),
@@ -113,6 +114,85 @@ async def test_text_of_4000_characters_and_a_share_are_stored(store, chat):
     assert len(long.text) == 4000
     assert share.kind == "share"
     assert share.data == {"url": "https://example.com/page?q=1", "title": "Page", "description": "About it"}
+
+
+async def test_a_share_keeps_its_comment_and_needs_only_a_url(store, chat):
+    alice, bob, conv = chat
+    bare, _ = await store.append_message(conv.id, alice.id, "s1", "share", "", {"url": "https://example.com/a"})
+    assert bare.text == "" and bare.data == {"url": "https://example.com/a"}
+    card = {"type": "product", "fields": {"price": "12 EUR", "stock": 3}}
+    full, _ = await store.append_message(
+        conv.id, bob.id, "s2", "share", "  look at this  ", {"url": "https://example.com/b", "title": "", "card": card}
+    )
+    assert full.text == "look at this" and full.data == {"url": "https://example.com/b", "card": card}
+    (stored,) = (await store.history(conv.id, alice.id, limit=1)).messages
+    assert stored.text == "look at this" and stored.data == full.data
+
+
+async def test_sending_moves_the_senders_read_position(store, chat):
+    alice, bob, conv = chat
+    await store.append_message(conv.id, bob.id, "b1", "text", "one")
+    await store.append_message(conv.id, bob.id, "b2", "text", "two")
+    assert (await store.get_conversation(conv.id, alice.id)).unread == 2
+    await store.append_message(conv.id, alice.id, "a1", "text", "read them")
+    assert (await store.get_conversation(conv.id, alice.id)).read_position == 3
+    assert (await store.get_conversation(conv.id, bob.id)).read_position == 2
+    await store.append_messages([NewMessage(conv.id, bob.id, f"x{i}", "text", "more") for i in range(3)])
+    assert (await store.get_conversation(conv.id, bob.id)).read_position == 6
+
+
+async def test_a_batch_over_many_conversations_takes_a_fixed_number_of_statements(store, chat):
+    alice, bob, conv = chat
+    from sqlalchemy import event
+
+    carol = await make_user(store, "carol")
+    await make_friends(store, alice, carol)
+    other = await store.open_direct(alice.id, carol.id)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    pairs = [(conv.id, alice.id), (conv.id, bob.id), (other.id, alice.id), (other.id, carol.id)]
+    batch = [NewMessage(*pairs[i % 4], f"m{i}", "text", f"message {i}") for i in range(40)]
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        results = await store.append_messages(batch)
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    assert all(r.created for r in results)
+    assert sorted(r.message.position for r in results if r.message.conversation_id == conv.id) == list(range(1, 21))
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", "SELECT", "SELECT", "INSERT",
+                                                                        "UPDATE", "UPDATE"]
+
+
+async def test_a_copy_within_one_batch_is_stored_once(store, chat):
+    alice, bob, conv = chat
+    carol = await make_user(store, "carol")
+    await make_friends(store, alice, carol)
+    group = await store.create_group(alice.id, [bob.id, carol.id], "g")
+    results = await store.append_messages(
+        [
+            NewMessage(conv.id, alice.id, "dup", "text", "once"),
+            NewMessage(conv.id, alice.id, "dup", "text", "once"),
+            NewMessage(group.id, alice.id, "dup", "text", "elsewhere"),
+        ]
+    )
+    assert results[0].created and not results[1].created and results[1].message == results[0].message
+    assert isinstance(results[2].error, Conflict)
+    assert await count_messages(store) == 1
+
+
+async def test_the_group_size_cap_is_a_setting(store):
+    owner = await make_user(store, "owner")
+    friends = [await make_user(store, f"friend{i}") for i in range(3)]
+    for friend in friends:
+        await make_friends(store, owner, friend)
+    store.max_group_members = 3
+    with pytest.raises(Invalid, match="at most 3"):
+        await store.create_group(owner.id, [f.id for f in friends])
+    store.max_group_members = 4
+    assert len((await store.create_group(owner.id, [f.id for f in friends])).member_ids) == 4
 
 
 async def test_blocked_users_cannot_message_each_other(store, chat):
