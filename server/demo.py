@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from .app import create_app
+from .demo_library import EXTENSION_SITE, library_routes, seed_extension_site
 from .settings import Settings
 from .store import tables
 from .store.clock import now_ms
@@ -49,10 +50,10 @@ another browser, and you will see each other on this site.</p>
 """
 
 
-def snippet(public_url: str, runtime: str | None = None) -> str:
+def snippet(public_url: str, runtime: str | None = None, site: str = DEMO_CLIENT_ID) -> str:
     """The copy-paste snippet for the demo site."""
     extra = f' data-runtime="{html.escape(runtime)}"' if runtime else ""
-    return f'<script src="{public_url}/embed.js" data-site="{DEMO_CLIENT_ID}"{extra} async></script>'
+    return f'<script src="{public_url}/embed.js" data-site="{html.escape(site)}"{extra} async></script>'
 
 
 def host_app(public_url: str) -> Starlette:
@@ -62,9 +63,10 @@ def host_app(public_url: str) -> Starlette:
         runtime = request.query_params.get("runtime")
         runtime = runtime if runtime in ("micropython", "pyodide") else None
         title = "Keepers of the light" if request.query_params.get("page") != "2" else "Why the sea glows"
-        return HTMLResponse(HOST_PAGE.format(title=title, snippet=snippet(public_url, runtime)))
+        site = EXTENSION_SITE if request.query_params.get("site") == EXTENSION_SITE else DEMO_CLIENT_ID
+        return HTMLResponse(HOST_PAGE.format(title=title, snippet=snippet(public_url, runtime, site)))
 
-    return Starlette(routes=[Route("/", page)])
+    return Starlette(routes=[Route("/", page), *library_routes(public_url)])  # + the library's demo pages
 
 
 async def seed(store: Any, settings: Settings, host_origin: str) -> None:
@@ -93,6 +95,7 @@ async def seed(store: Any, settings: Settings, host_origin: str) -> None:
             )
         else:
             await conn.execute(tables.sites.update().where(tables.sites.c.id == row.id).values(**values))
+    await seed_extension_site(store, settings, host_origin, ids[0], DEMO_SCOPES)
 
 
 async def _run(settings: Settings, host_port: int) -> None:
@@ -100,7 +103,7 @@ async def _run(settings: Settings, host_port: int) -> None:
     app = create_app(settings)
     parley = uvicorn.Server(
         uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                       ws_per_message_deflate=settings.ws_compression)
+                       ws_per_message_deflate=settings.ws_compression, ws_max_size=4 * settings.max_frame_bytes)
     )
     host = uvicorn.Server(uvicorn.Config(host_app(settings.public_url), host="127.0.0.1", port=host_port,
                                          log_level="warning"))

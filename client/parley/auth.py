@@ -112,7 +112,7 @@ class FrameAuth:
             raise ParleyError("popup_blocked", "the sign-in window was blocked")
         result = {}
         done = asyncio.Event()
-        own_origin = str(window.location.origin)
+        own_origin = getattr(self, "message_origin", None) or str(window.location.origin)  # inline: Parley's
 
         def on_message(event):
             if str(event.origin) != own_origin or event.source != popup:

@@ -149,12 +149,27 @@ class Client:
             self.events.emit("message_sent", {"message": dict(frame)})
         self._notify(events)
         for event in events:
-            if event[0] == S.EV_GAP or event[0] == S.EV_RESYNC:
+            if event[0] == S.EV_CONVERSATION and event[1] not in self.conv_info:
+                self.conv_info[event[1]] = {"id": event[1], "kind": "unknown", "members": []}
+                self._later(self._learn_conversation(event[1]))
+            elif event[0] == S.EV_GAP or event[0] == S.EV_RESYNC:
                 conv = self.state.conversation(event[1])
                 after = conv.head if (conv is not None and event[0] == S.EV_GAP) else None
                 self.load_history(event[1], after=after)
             elif event[0] == S.EV_RETRY:
                 self._later(self._resend(event[1]))
+
+    async def _learn_conversation(self, conv_id):
+        """A message arrived in a conversation started elsewhere: fetch who is in it."""
+        try:
+            conv = await self.api("GET", "/conversations/" + str(conv_id))
+        except ParleyError:
+            self.conv_info.pop(conv_id, None)
+            return
+        self.conv_info[conv_id] = conv
+        self.state.conversation(conv_id, create=True).info = {
+            "kind": conv["kind"], "title": conv.get("title"), "members": conv["members"]}
+        self._notify([(S.EV_CONVERSATION, conv_id), ("friends", None)])
 
     def _message_events(self, frame):
         if self.me is None or frame["from"] == self.me["id"]:

@@ -7,6 +7,7 @@ of chat state: its owner gives it the hello frame to send and receives every ser
 import asyncio
 
 from pyscript import WebSocket, window
+from pyscript.ffi import create_proxy
 
 from parley import protocol as P
 
@@ -45,6 +46,11 @@ class Connection:
         if self.running:
             return
         self.running = True
+        if self._online_proxy is None:  # the browser knows before the socket does: follow it
+            self._online_proxy = create_proxy(lambda event: self.reconnect_now())
+            self._offline_proxy = create_proxy(lambda event: self._went_offline())
+            window.addEventListener("online", self._online_proxy)
+            window.addEventListener("offline", self._offline_proxy)
         self._connect()
         self._loop_task = asyncio.create_task(self._heartbeat())
 
@@ -77,6 +83,20 @@ class Connection:
             self._connect()
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _went_offline(self):
+        """The browser lost the network: stop trusting the socket; messages wait in the outbox."""
+        if not self.running:
+            return
+        self._generation += 1
+        if self.socket is not None:
+            try:
+                self.socket.close()
+            except Exception:
+                pass
+        self.socket = None
+        self.welcomed = False
+        self._set_status(OFFLINE)
 
     def _connect(self):
         self._generation += 1

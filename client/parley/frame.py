@@ -3,8 +3,9 @@
 import json
 
 from pyscript import document, window
+from pyscript.ffi import create_proxy
 
-from parley import bridge, runtime
+from parley import bridge, extensions, runtime
 from parley.client import Client
 from parley.i18n import pick_language
 from parley.widget import Widget
@@ -34,7 +35,7 @@ async def main():
     widget = Widget(
         client, root, site.get("name") or "", lang,
         on_counts=lambda unread, here: bridge.post("counts", unread=unread, here=here),
-        on_close=lambda: bridge.post("close"),
+        on_close=lambda: bridge.post("close", focus=True),
     )
 
     def on_host(kind, data):
@@ -50,6 +51,14 @@ async def main():
                 widget.go("share")
 
     bridge.on_message(on_host)
+
+    def on_key(event):
+        if event.key == "Escape":  # close from anywhere in the panel; the host puts focus on the launcher
+            bridge.post("close", focus=True)
+
+    document.addEventListener("keydown", create_proxy(on_key))
+    session = extensions.attach_frame(client, widget, bridge.post)  # parley.current() for extensions
+    await extensions.load(config.get("extensions") or [], session)
     await widget.start()
     root.setAttribute("data-state", "ready")
     root.removeAttribute("aria-busy")

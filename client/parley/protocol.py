@@ -364,10 +364,37 @@ def _positions(value, name):
 # A spec is (field name, validator, required). A frame may also have a cross-field check
 # (normalized frame -> None or ProtocolError). Unknown fields are dropped (forward compatibility).
 
+MAX_CARD_FIELDS = 20
+MAX_CARD_FIELD_CHARS = 500
+
+
+def _card_fields(value, name):
+    """A custom card's fields: at most MAX_CARD_FIELDS names (1..32 visible ASCII) to a single-line string,
+    a number or a boolean (nothing nested: a renderer draws them, as text, never as HTML)."""
+    if type(value) is not dict or len(value) > MAX_CARD_FIELDS:
+        _fail(name + " must be an object of at most " + str(MAX_CARD_FIELDS) + " fields")
+    key_check = _token(32)
+    text_check = _str(0, MAX_CARD_FIELD_CHARS)
+    out = {}
+    for key, item in value.items():
+        key_check(key, name + " key")
+        if type(item) is str:
+            item = text_check(item, name + "." + key)
+        elif type(item) is float:
+            if item != item or item in (float("inf"), float("-inf")):
+                _fail(name + "." + key + " must be a finite number")
+        elif type(item) is not int and type(item) is not bool:
+            _fail(name + "." + key + " must be text, a number or true/false")
+        out[key] = item
+    return out
+
+
+CARD_FIELDS = (("type", _token(32), True), ("fields", _card_fields, False))
 SHARE_DATA = (
     ("url", _url, True),
     ("title", _str(0, MAX_TITLE_CHARS), False),
     ("description", _str(0, MAX_DESCRIPTION_CHARS), False),
+    ("card", _object(CARD_FIELDS), False),  # optional custom card, drawn by a site's renderer (parley.cards)
 )
 PAGE_FIELDS = (("url", _url, True), ("title", _str(0, MAX_TITLE_CHARS), False))
 
@@ -393,6 +420,7 @@ def _check_history(frame):
 
 
 def _check_msg(frame):
+    frame.setdefault("from", None)
     if ("text" if frame["kind"] == KIND_TEXT else "data") not in frame:
         _fail("msg misses its " + ("text" if frame["kind"] == KIND_TEXT else "data"))
 
@@ -457,7 +485,7 @@ MESSAGE_FIELDS = (
     ("conv", ID, True),
     ("pos", ID, True),
     ("ts", TS, True),
-    ("from", ID, True),
+    ("from", ID, False),  # null (normalized to None) once the sender's account is deleted
     ("kind", _choice(MESSAGE_KINDS), True),
     ("text", _str(0, MAX_TEXT_CHARS, multiline=True), False),
     ("data", _object(SHARE_DATA), False),
@@ -594,8 +622,17 @@ def decode(text, max_bytes=MAX_FRAME_BYTES):
 
 
 def encode(frame):
-    """Serialize a frame dict to compact JSON text (ASCII-only, so always valid UTF-8)."""
-    return json.dumps(frame, separators=(",", ":"))
+    """Serialize a frame dict to compact JSON text, non-ASCII characters as themselves (not \\u escapes):
+    MicroPython's json cannot join an escaped surrogate pair, so an emoji must travel as UTF-8."""
+    return json.dumps(frame, separators=_SEPARATORS, **_DUMPS_OPTIONS)
+
+
+_SEPARATORS = (",", ":")
+try:
+    json.dumps("", ensure_ascii=False)
+    _DUMPS_OPTIONS = {"ensure_ascii": False}
+except TypeError:  # MicroPython: no such option, and it never escapes
+    _DUMPS_OPTIONS = {}
 
 
 # -- constructors, client -> server (validated: they raise ProtocolError on bad input) ----------

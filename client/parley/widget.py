@@ -32,6 +32,7 @@ class Widget:
         self.on_counts = on_counts
         self.on_close = on_close
         self._last_counts = None
+        self._asked_before = None
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
         self.panel = Panel(root, self)
         self._bind()
@@ -122,6 +123,8 @@ class Widget:
         self._counts()
 
     def set_open(self, is_open):
+        if is_open != self.is_open:
+            self.client.events.emit("open" if is_open else "close", {})
         self.is_open = is_open
         if is_open and self.screen == "chat":
             self.client.mark_read(self.current_conv)
@@ -202,6 +205,7 @@ class Widget:
         on("click", "share-to", self._share_to)
         on("click", "share-conv", self._share_conv)
         on("click", "older", self._older)
+        on("scroll", "log-scroll", self._log_scrolled)
         on("click", "retry", lambda arg, event, node: self.client.retry(arg))
         on("change", "status", lambda arg, event, node: self.client.set_status(str(node.value)))
         on("keydown", "compose", self._compose_key)
@@ -278,8 +282,15 @@ class Widget:
 
     def _older(self, arg, event, node):
         conv = self.state.conversation(self.current_conv)
-        if conv is not None and conv.oldest_pos is not None:
+        if conv is not None and conv.oldest_pos is not None and self._asked_before != conv.oldest_pos:
+            self._asked_before = conv.oldest_pos  # one request per page, however many scroll events
             self.client.load_history(self.current_conv, before=conv.oldest_pos)
+
+    def _log_scrolled(self, arg, event, node):
+        """Infinite scroll: reaching the top of the log loads the previous page."""
+        conv = self.state.conversation(self.current_conv)
+        if conv is not None and conv.has_more and node.scrollTop < 80:
+            self._older(arg, event, node)
 
     def open_user(self, user_id):
         """Open the conversation with a friend (public: widget.open_user(id))."""

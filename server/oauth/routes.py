@@ -35,10 +35,12 @@ CALLBACK_SCRIPT = """(function () {
     message.error_description = params.get("error_description");
   }
   window.history.replaceState(null, "", window.location.pathname);
-  var target = document.documentElement.getAttribute("data-target");
+  var targets = (document.documentElement.getAttribute("data-target") || "").split(" ");
   var status = document.getElementById("status");
-  if (window.opener && target) {
-    window.opener.postMessage(message, target);
+  if (window.opener && targets[0]) {
+    for (var i = 0; i < targets.length; i++) {
+      if (targets[i]) window.opener.postMessage(message, targets[i]);
+    }
     status.textContent = "Done. You can close this window.";
     window.close();
   } else {
@@ -51,6 +53,19 @@ CALLBACK_SCRIPT_HASH = script_hash(CALLBACK_SCRIPT)
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def code_site_origins(request: Request, code: str) -> list[str]:
+    """The registered origins of the site a (still unused) authorization code belongs to: the callback posts
+    the code to the opener with each as exact target origin (a site's own page in inline mode), plus Parley's."""
+    if not code or len(code) > 512:
+        return []
+    store = request.app.state.store
+    record = await repo.code_by_hash(store, hash_secret(code))
+    if record is None or record.used_at is not None:
+        return []
+    site = await repo.site_by_id(store, record.site_id)
+    return list(site.origins) if site is not None else []
 
 
 def _request_data(request: Request, params: list[tuple[str, str]]) -> RequestData:
@@ -187,9 +202,11 @@ def oauth_router() -> APIRouter:
     @router.get(CALLBACK_PATH)
     async def callback(request: Request) -> Response:
         settings = _settings(request)
+        targets = [origin_of(settings.public_url) or settings.public_url]
+        targets += await code_site_origins(request, request.query_params.get("code", ""))
         html = await render(
             request, "callback.html",
-            {"target_origin": origin_of(settings.public_url) or settings.public_url, "script": CALLBACK_SCRIPT},
+            {"target_origin": " ".join(targets), "script": CALLBACK_SCRIPT},
             script_hashes=[CALLBACK_SCRIPT_HASH], opener_policy="unsafe-none",
         )
         return html

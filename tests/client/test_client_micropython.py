@@ -73,3 +73,21 @@ def test_every_widget_module_compiles_under_micropython(tmp_path: Path) -> None:
     result = run_under_micropython(script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"COMPILED {len(sources)}" in result.stdout
+
+
+def test_non_ascii_text_from_the_server_reaches_micropython_intact(tmp_path: Path) -> None:
+    """Frames the server encodes (CPython) decode to the same text under MicroPython: emoji, accents, RTL."""
+    from parley import protocol
+
+    text = "Salut 😀 — héhé, שלום, 漢字 👍🏽"
+    wire = protocol.encode(protocol.make_msg(1, 2, 3, 1_700_000_000_000, 4, "text", text=text))
+    script = tmp_path / "unicode.py"
+    script.write_text(
+        "from parley import protocol\n"
+        f"frame = protocol.parse_server_frame({wire!r})\n"
+        f"assert frame['text'] == {text!r}, frame['text']\n"
+        "print('UNICODE-OK')\n"
+    )
+    result = run_under_micropython(script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "UNICODE-OK" in result.stdout

@@ -49,11 +49,12 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         assert decoded == frame
 
 
-def test_encode_is_compact_ascii_json() -> None:
-    text = P.encode(P.make_send("c1", 5, text="héllo ☃"))
-    assert " " not in text.replace("h\\u00e9llo \\u2603", "")
-    assert text.isascii()
-    assert json.loads(text)["text"] == "héllo ☃"
+def test_encode_is_compact_utf8_json() -> None:
+    text = P.encode(P.make_send("c1", 5, text="héllo ☃ 😀"))
+    assert " " not in text.replace("héllo ☃ 😀", "")
+    assert "héllo ☃ 😀" in text  # as characters, not \\u escapes (MicroPython cannot join surrogate pairs)
+    text.encode("utf-8")  # always valid UTF-8
+    assert json.loads(text)["text"] == "héllo ☃ 😀"
 
 
 def test_unknown_fields_are_dropped_and_nulls_count_as_absent() -> None:

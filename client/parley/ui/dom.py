@@ -86,7 +86,8 @@ class Delegator:
     def listen(self, event_type):
         proxy = create_proxy(lambda event: self._dispatch(event_type, event))
         self._proxies.append(proxy)
-        self.root.addEventListener(event_type, proxy)
+        # scroll does not bubble: listen in the capture phase so scrolls inside the root reach us too
+        self.root.addEventListener(event_type, proxy, event_type == "scroll")
 
     def on(self, event_type, action, handler):
         """Call handler(arg, event, element) when an element with data-action=action gets event_type."""

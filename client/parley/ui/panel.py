@@ -6,6 +6,7 @@ chat state. Sections are re-rendered on change events; focus is kept on the cont
 
 from pyscript import document, window
 
+from parley.cards import composer_buttons
 from parley.ui import format as fmt
 from parley.ui.dom import Delegator, el, icon, replace
 
@@ -116,7 +117,8 @@ class Panel:
             el("button", {"type": "button", "class_": "p-primary p-share", "data-action": "share-start"},
                icon("share", 18), t("share_page")),
             el("section", {"class_": "p-section", "role": "region", "aria-label": t("here_now")},
-               el("h2", {}, t("here_now"), el("span", {"class_": "p-count"}, str(len(here_items)))), here_list),
+               el("h2", {}, t("here_now"),
+                  el("span", {"class_": "p-count"}, str(len(here_items))) if here_items else None), here_list),
             el("section", {"class_": "p-section"},
                el("h2", {"id": "p-friends-h"}, t("friends")),
                el("ul", {"class_": "p-list", "aria-label": t("friends")}, friend_items)
@@ -213,6 +215,7 @@ class Panel:
             "div", {"class_": "p-composer"},
             el("button", {"type": "button", "class_": "p-icon p-share-inline", "data-action": "share-here",
                           "aria-label": t("share_page"), "title": t("share_page")}, icon("share")),
+            composer_buttons(),  # actions added by extensions (parley.composer_action)
             self.composer,
             el("button", {"type": "button", "class_": "p-send", "data-action": "send", "aria-label": t("send")},
                t("send")),
@@ -346,8 +349,12 @@ def avatar(user_id, name, status=None):
 
 def share_card(data):
     """A link card: title and host; opens in a new tab without giving the page a handle on ours."""
+    from parley.cards import render
     from parley.protocol import url_host
 
+    custom = render(data)  # a custom card (data.card) drawn by a registered renderer, if any
+    if custom is not None:
+        return custom
     url = data.get("url") or ""
     safe = url.startswith("https://") or url.startswith("http://")  # the server checks too; never javascript:
     return el(

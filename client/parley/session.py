@@ -1,0 +1,246 @@
+"""A Parley session as developers see it: one Client (and its Widget, if any) behind the public API.
+
+parley/__init__.py's functions act on the current session: the copy-paste widget's in its frame (extensions),
+the one parley.mount() or parley.init() made in a developer's page (inline).
+"""
+
+from parley import errors as E
+from parley import protocol as P
+from parley.registry import REGISTRY
+
+_current = []  # the current session (a one-item list, so the module needs no global statement)
+
+
+def current():
+    """The current session, or raise NotSignedIn-free ParleyError if none was set up."""
+    if not _current:
+        raise E.ParleyError("no_session", "no Parley session yet: call parley.mount() or parley.init() first")
+    return _current[0]
+
+
+def set_current(session):
+    del _current[:]
+    _current.append(session)
+    return session
+
+
+def friend_view(client, friend):
+    """A friend as the API returns it."""
+    user = friend["id"]
+    return {"id": user, "username": friend["username"], "name": friend["name"],
+            "status": client.state.status_of(user), "here": client.state.is_here(user),
+            "title": client.state.title_of(user)}
+
+
+class Session:
+    """The public API's object: `parley.current()` returns it; parley.* functions call its methods."""
+
+    def __init__(self, client, widget=None, show=None, hide=None, theme_root=None, mode="inline"):
+        self.client = client
+        self.widget = widget
+        self.mode = mode  # "frame" (copy-paste widget), "inline" (mounted in a page) or "headless" (init())
+        self._show = show
+        self._hide = hide
+        self._theme_root = theme_root
+        REGISTRY.attach(client)
+        if widget is not None:
+            widget.panel.events.on("click", "ext-action", self._composer_action)
+
+    # -- session ------------------------------------------------------------------------------------
+
+    @property
+    def user(self):
+        """The signed-in user ({id, username, name}) or None."""
+        me = self.client.me
+        if me is None:
+            return None
+        return {"id": me["id"], "username": me.get("username"), "name": me.get("name") or me.get("username")}
+
+    @property
+    def signed_in(self):
+        return self.client.signed_in
+
+    @property
+    def scopes(self):
+        return tuple(self.client.auth.granted)
+
+    def sign_in(self):
+        """Open the sign-in popup now (call from a click) and return an awaitable of the user."""
+        attempt = self.client.begin_sign_in()
+        return self._finish_sign_in(attempt)
+
+    async def _finish_sign_in(self, attempt):
+        try:
+            await self.client.finish_sign_in(attempt)
+        except Exception as error:
+            raise E.translate(error) from None
+        if self.widget is not None:
+            self.widget.go("home")
+        return self.user
+
+    async def sign_out(self):
+        await self.client.sign_out()
+
+    def _need(self, scope=None):
+        if not self.client.signed_in:
+            raise E.NotSignedIn("not_signed_in", "sign in first (parley.sign_in() from a click)")
+        if scope is not None:
+            E.need_scope(self.scopes, scope)
+
+    async def _api(self, method, path, body=None):
+        try:
+            return await self.client.api(method, path, body)
+        except Exception as error:
+            raise E.translate(error) from None
+
+    # -- data ---------------------------------------------------------------------------------------
+
+    def friends(self):
+        """Every friend with presence: [{id, username, name, status, here, title}], sorted by name."""
+        self._need("friends")
+        views = [friend_view(self.client, f) for f in self.client.friends.values()]
+        return sorted(views, key=lambda f: str(f["name"]).lower())
+
+    def friends_here(self):
+        """Friends whose live connection comes through this site now."""
+        return [f for f in self.friends() if f["here"]]
+
+    def friend(self, user):
+        """One friend by id or username; raises NotAFriend."""
+        self._need("friends")
+        for friend in self.client.friends.values():
+            if friend["id"] == user or friend["username"] == user:
+                return friend_view(self.client, friend)
+        raise E.NotAFriend("not_a_friend", str(user) + " is not one of your friends")
+
+    def conversations(self):
+        """[{id, kind, title, members, unread}] of the visitor's conversations."""
+        self._need("messages")
+        out = []
+        for conv_id, info in self.client.conv_info.items():
+            conv = self.client.state.conversation(conv_id)
+            title = self.widget.conversation_title(conv_id) if self.widget is not None else info.get("title")
+            out.append({"id": conv_id, "kind": info.get("kind"), "title": title,
+                        "members": list(info.get("members") or []), "unread": conv.unread if conv else 0})
+        return out
+
+    async def history(self, conversation, before=None, limit=50):
+        """A page of stored messages, newest first: {"messages": [...], "next_before": position or None}."""
+        self._need("messages")
+        path = "/conversations/" + str(int(conversation)) + "/messages?limit=" + str(int(limit))
+        if before is not None:
+            path += "&before=" + str(int(before))
+        return await self._api("GET", path)
+
+    async def conversation_with(self, user):
+        """The direct conversation's id with a friend (by id or username), created on first use."""
+        friend = self.friend(user)
+        try:
+            return await self.client.open_direct(friend["id"])
+        except Exception as error:
+            raise E.translate(error) from None
+
+    async def send(self, text, to=None, conversation=None):
+        """Send text to a friend (`to`: id or username) or a conversation; returns the client message id."""
+        self._need("messages")
+        conv = await self._target(to, conversation)
+        text = str(text)
+        if not text.strip():
+            raise E.ParleyError("empty", "the message is empty")
+        return self.client.send_text(conv, text)
+
+    async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None):
+        """Share a link (optionally a custom card {type, fields}) with a friend or a conversation."""
+        self._need("share")
+        data = {"url": url, "title": title or url}
+        if description:
+            data["description"] = description
+        if card is not None:
+            data["card"] = card
+        try:
+            data = P.validate({"t": P.SHARE, "cid": "check", "conv": 1, "data": data}, P.CLIENT_FRAMES)["data"]
+        except P.ProtocolError as error:
+            raise E.ParleyError("invalid_share", error.message) from None
+        conv = await self._target(to, conversation)
+        return self.client.share(data, conv_id=conv, text=text or None)
+
+    async def _target(self, to, conversation):
+        if (to is None) == (conversation is None):
+            raise E.ParleyError("invalid_target", "give exactly one of to= (a friend) or conversation=")
+        if conversation is not None:
+            return int(conversation)
+        return await self.conversation_with(to)
+
+    def set_status(self, status):
+        """'online', 'away' or 'hidden' (hidden on this site)."""
+        if status not in P.CLIENT_STATUSES:
+            raise E.ParleyError("invalid_status", "status is one of " + ", ".join(P.CLIENT_STATUSES))
+        self._need()
+        self.client.set_status(status)
+
+    def page(self, url, title=""):
+        """Tell Parley which page the visitor is on (rendezvous and 'Share this page')."""
+        if self.widget is not None:
+            self.widget.set_page(url, title)
+        else:
+            self.client.set_page(url, title)
+
+    # -- UI -----------------------------------------------------------------------------------------
+
+    def _need_widget(self):
+        if self.widget is None:
+            raise E.ParleyError("no_widget", "this session has no widget (parley.init() is headless; use mount())")
+        return self.widget
+
+    def open(self):
+        """Show the widget."""
+        widget = self._need_widget()
+        if self._show is not None:
+            self._show()
+        widget.set_open(True)
+
+    def close(self):
+        """Hide the widget."""
+        widget = self._need_widget()
+        if self._hide is not None:
+            self._hide()
+        widget.set_open(False)
+
+    async def open_conversation(self, user):
+        """Open the widget on the conversation with a friend (id or username)."""
+        widget = self._need_widget()
+        conv = await self.conversation_with(user)
+        self.open()
+        widget.go("chat", conv)
+        return conv
+
+    def set_theme(self, theme):
+        """'light', 'dark' or 'auto' (follow the system)."""
+        if theme not in ("light", "dark", "auto"):
+            raise E.ParleyError("invalid_theme", "theme is 'light', 'dark' or 'auto'")
+        if self._theme_root is not None:
+            self._theme_root.setAttribute("data-theme", theme)
+
+    def set_language(self, lang):
+        """Switch the widget's strings ('en', 'fr', ...) and redraw."""
+        widget = self._need_widget()
+        from parley.i18n import Translator, is_rtl
+
+        widget.lang = lang
+        widget.t = widget.panel.t = Translator(lang)
+        widget.panel.root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
+        widget.panel.render()
+
+    def notice(self, text):
+        """Show a short status line in the widget (or print it when there is no widget)."""
+        if self.widget is not None:
+            self.widget.panel.show_notice(str(text or ""))
+        else:
+            print("parley:", text)
+
+    # -- composer actions ---------------------------------------------------------------------------
+
+    def _composer_action(self, arg, event, node):
+        widget = self.widget
+        context = {"conversation": widget.current_conv if widget is not None else None, "session": self}
+        return REGISTRY.run_action(int(arg), context)

@@ -1,0 +1,104 @@
+"""The demo host site's pages for the Python library (docs/python-api.md): an inline PyScript page and the
+documented example extensions, plus a second demo site ("demo-ext") whose copy-paste widget loads them.
+
+  /inline?runtime=micropython|pyodide   the widget mounted inline, with the three examples loaded
+  /?site=demo-ext                       the copy-paste widget with the examples as site extensions
+  /ext/<name>.py                        docs/examples/<name>.py (CORS: the widget frame fetches them)
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from .store import tables
+from .store.clock import now_ms
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+EXTENSION_SITE = "demo-ext"
+EXAMPLE_NAMES = ("roll", "product_card", "highlight_share")
+BROKEN = 'raise RuntimeError("this extension fails on purpose: the widget must carry on without it")\n'
+LANTERN = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+    '<rect width="64" height="64" rx="10" fill="#23395d"/><path d="M24 14h16v6H24zM20 22h24l-4 28H24z" '
+    'fill="#f5b301"/><circle cx="32" cy="36" r="6" fill="#fff4c2"/></svg>'
+)
+CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
+
+INLINE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lantern shop (inline Parley)</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="{parley}/inline/core.css">
+<script type="module" src="{parley}/inline/core.js"></script>
+<style>body{{margin:0;font:16px/1.5 system-ui,sans-serif;background:#fbfaf7;color:#222}}
+header{{background:#23395d;color:#fff;padding:14px 24px}} header a{{color:#cfe0ff;margin-right:14px}}
+main{{display:flex;gap:32px;padding:24px;flex-wrap:wrap}} #chat{{width:380px;height:560px;border:1px solid #ccd;
+border-radius:12px;overflow:hidden}}</style></head>
+<body><header><nav><a href="/?page=1">Front page</a><a href="/?page=2">Science</a></nav></header>
+<main><article><h1>Lantern shop</h1><p>This page mounts Parley inline with <code>import parley</code> and loads the
+documented examples: <code>/roll</code>, product cards and "highlight what a friend shared".</p></article>
+<div id="chat"></div></main>
+<script type="{script_type}" config="{parley}/inline/config.json?site=demo-site&amp;runtime={runtime}">
+import parley
+
+await parley.load_extensions({extensions})
+await parley.mount("#chat")
+</script>
+</body></html>
+"""
+
+
+def extension_urls(host_origin: str) -> list[str]:
+    return [f"{host_origin}/ext/{name}.py" for name in EXAMPLE_NAMES] + [f"{host_origin}/ext/broken.py"]
+
+
+def library_routes(public_url: str) -> list[Route]:
+    """Routes of the demo host site for the library."""
+
+    async def inline(request: Request) -> HTMLResponse:
+        runtime = request.query_params.get("runtime")
+        runtime = runtime if runtime in ("micropython", "pyodide") else "micropython"
+        extensions = ", ".join(f'"/ext/{name}.py"' for name in EXAMPLE_NAMES)
+        page = INLINE_PAGE.format(parley=html.escape(public_url), runtime=runtime,
+                                  script_type="py" if runtime == "pyodide" else "mpy", extensions=extensions)
+        return HTMLResponse(page)
+
+    async def asset(request: Request) -> Response:
+        if request.path_params["name"] == "lantern.svg":
+            return Response(LANTERN, media_type="image/svg+xml", headers=CORS)
+        return Response("not found", status_code=404)
+
+    async def extension_py(request: Request) -> Response:
+        name = str(request.path_params["name"])
+        if name == "broken" or name in EXAMPLE_NAMES:
+            source = BROKEN if name == "broken" else (EXAMPLES / f"{name}.py").read_text()
+            return Response(source, media_type="text/x-python", headers=CORS)
+        return Response("not found", status_code=404)
+
+    return [Route("/inline", inline), Route("/ext/{name}.py", extension_py), Route("/ext/{name}", asset)]
+
+
+async def seed_extension_site(store: Any, settings: Any, host_origin: str, owner_id: int, scopes: str) -> None:
+    """The 'demo-ext' site: same origin as the demo site, with the examples listed as extensions."""
+    values = {
+        "name": "The Daily Lantern (extensions demo)",
+        "origins": [host_origin],
+        "redirect_uris": [f"{settings.public_url}/oauth/callback"],
+        "scopes": scopes,
+        "settings": {"theme": "auto", "runtime": "micropython", "extensions": extension_urls(host_origin)},
+    }
+    async with store.transaction() as conn:
+        query = select(tables.sites.c.id).where(tables.sites.c.client_id == EXTENSION_SITE)
+        row = (await conn.execute(query)).first()
+        if row is None:
+            await conn.execute(
+                tables.sites.insert().values(client_id=EXTENSION_SITE, owner_id=owner_id, created_at=now_ms(), **values)
+            )
+        else:
+            await conn.execute(tables.sites.update().where(tables.sites.c.id == row.id).values(**values))

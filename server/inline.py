@@ -1,0 +1,108 @@
+"""Inline mode for developers: what a site's own PyScript page needs to import `parley` from this server.
+
+- GET /inline/config.json?site=CLIENT_ID[&runtime=micropython|pyodide]: a PyScript config (interpreter and the
+  parley package's hashed files, absolute URLs) with a `parley` section (server, client id, widget CSS, WebSocket
+  URL) that parley.mount()/parley.init() read. Public data, so CORS `*`.
+- GET /inline/core.js and /inline/core.css: stable URLs redirecting to the hashed PyScript files.
+- ApiCors: lets the site's page call /api/v1 with its bearer token (no cookies: credentials are never allowed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .bundle import Bundle
+from .frame import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
+
+PUBLIC = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+API_PREFIX = "/api/v1/"
+API_METHODS = "GET, POST, PUT, DELETE"
+API_HEADERS = "Authorization, Content-Type"
+
+
+def inline_config(bundle: Bundle, public_url: str, runtime: str, site: dict[str, Any]) -> dict[str, Any]:
+    """The PyScript config of an inline page, with the `parley` section parley.mount() reads."""
+    config = pyscript_config(bundle, public_url, runtime)
+    config["parley"] = {
+        "server": public_url,
+        "client_id": site["client_id"],
+        "name": site["name"],
+        "scopes": site["scopes"],
+        "css": public_url + bundle.url("static/widget.css"),
+        "ws_url": public_url.replace("http", "ws", 1) + "/v1/ws",
+        "runtime": runtime,
+    }
+    return config
+
+
+def inline_router(bundle: Bundle) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/inline/config.json", include_in_schema=False)
+    async def config(request: Request, site: str = "", runtime: str = DEFAULT_RUNTIME) -> Response:
+        info = await load_site(request, site)
+        if info is None:
+            return JSONResponse({"error": "unknown_site", "error_description": "no site with this client id"},
+                                status_code=404, headers=PUBLIC)
+        runtime = runtime if runtime in RUNTIMES else DEFAULT_RUNTIME
+        public_url: str = request.app.state.settings.public_url
+        body = inline_config(bundle, public_url, runtime,
+                             {"client_id": info.client_id, "name": info.name, "scopes": info.scopes})
+        return JSONResponse(body, headers={**PUBLIC, "Cache-Control": "no-cache"})
+
+    @router.get("/inline/core.js", include_in_schema=False)
+    async def core_js() -> Response:
+        return RedirectResponse(bundle.url("pyscript/core.js"), status_code=302, headers=PUBLIC)
+
+    @router.get("/inline/core.css", include_in_schema=False)
+    async def core_css() -> Response:
+        return RedirectResponse(bundle.url("pyscript/core.css"), status_code=302, headers=PUBLIC)
+
+    return router
+
+
+class ApiCors:
+    """CORS for /api/v1 calls that carry a bearer token (a site's page in inline mode).
+
+    Browsers never send cookies with these (credentials are not allowed), so another origin only ever acts with
+    a token it was given; the relay checks the token's site origins on the WebSocket the same way.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            response = Response(status_code=204, headers={
+                "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": API_METHODS,
+                "Access-Control-Allow-Headers": API_HEADERS, "Access-Control-Max-Age": "600", "Vary": "Origin"})
+            await response(scope, receive, send)
+            return
+        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start" and bearer:
+                message["headers"] = [*message.get("headers", []), (b"access-control-allow-origin", origin.encode()),
+                                      (b"vary", b"Origin")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+def install_api_cors(app: Any) -> None:
+    """Add ApiCors to an app once (call before it starts)."""
+    if not getattr(app.state, "api_cors", False):
+        app.add_middleware(ApiCors)
+        app.state.api_cors = True

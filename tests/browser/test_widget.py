@@ -1,0 +1,120 @@
+"""A visitor's journey through the widget in real Chromium, on both runtimes: sign-in and consent in a popup,
+staying signed in across reloads, rendezvous, chat both ways with typing and read state, sharing the page,
+hostile text rendered inert, and keyboard-only use."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import screenshot_path
+from tests.browser.widget import visit
+from tests.servers import DemoServer
+
+RUNTIMES = ["micropython", "pyodide"]
+XSS = [
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "<script>document.title='pwned'</script>",
+    "javascript:document.title='pwned'",
+    "\"><svg onload=document.title='pwned'>",
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_sign_in_consent_and_stay_signed_in(demo: DemoServer, new_context: Any, runtime: str) -> None:
+    context = await new_context(viewport={"width": 1100, "height": 760})
+    alice = await visit(context, demo, runtime)
+    await alice.open()
+    await alice.sign_in("alice")
+    await alice.friends.get_by_role("button", name="Bob Okafor").wait_for()
+    await alice.page.screenshot(path=screenshot_path(f"home-{runtime}"))
+
+    await alice.page.reload()  # a returning visitor: the partitioned cookie keeps the sign-in
+    await alice.wait_ready()
+    await alice.open()
+    await alice.friends.wait_for(timeout=20000)
+    assert await alice.frame.get_by_role("button", name="Sign in").count() == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: Any, runtime: str) -> None:
+    alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime)
+    bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime, "/?page=2")
+    for visitor, name in ((alice, "alice"), (bob, "bob")):
+        await visitor.open()
+        if await visitor.frame.get_by_role("button", name="Sign in").count():
+            await visitor.sign_in(name)
+
+    # rendezvous: each sees the other on this site now
+    await alice.here.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)
+    await bob.here.get_by_role("button", name="Alice Martin").wait_for(timeout=15000)
+
+    stamp = str(time.time_ns())
+    await alice.open_chat_with("Bob Okafor")
+    await bob.open_chat_with("Alice Martin")
+    await alice.message_box.type("typing…")
+    await bob.frame.get_by_text("Alice Martin is typing…").wait_for(timeout=10000)
+    await alice.message_box.fill("")
+    await alice.say(f"Hello Bob {stamp}")
+    await bob.log.get_by_text(f"Hello Bob {stamp}").wait_for(timeout=10000)
+    await bob.say(f"Hi Alice {stamp}")
+    await alice.log.get_by_text(f"Hi Alice {stamp}").wait_for(timeout=10000)
+    # bob has the conversation open, so alice's message shows as read
+    await alice.log.locator("li.p-mine", has_text=f"Hello Bob {stamp}").get_by_text("Read").wait_for(timeout=10000)
+
+    # hostile text is shown as text and runs nothing
+    for payload in XSS:
+        await alice.say(payload + " " + stamp)
+    for payload in XSS:
+        await bob.log.get_by_text(payload + " " + stamp, exact=True).wait_for(timeout=10000)
+    assert await bob.page.title() != "pwned" and await alice.page.title() != "pwned"
+    assert await bob.frame.locator(".p-log img, .p-log script, .p-log svg").count() == 0
+
+    # share this page: a link card that opens safely in a new tab
+    await bob.frame.get_by_role("button", name="Share this page").click()
+    card = alice.log.locator("a.p-card", has_text="Why the sea glows").last
+    await card.wait_for(timeout=10000)
+    assert await card.get_attribute("target") == "_blank"
+    assert "noopener" in (await card.get_attribute("rel") or "")
+    assert (await card.get_attribute("href") or "").startswith(demo.host_url)
+    await alice.page.screenshot(path=screenshot_path(f"chat-{runtime}"))
+    await bob.page.screenshot(path=screenshot_path(f"chat-bob-{runtime}"))
+
+
+@pytest.mark.anyio
+async def test_history_scrolls_back_page_by_page(demo: DemoServer, new_context: Any) -> None:
+    from server.store import open_store
+
+    store = await open_store(f"sqlite+aiosqlite:///{demo.data_dir / 'parley.sqlite3'}")
+    try:
+        alice = await store.get_user_by_username("alice")
+        bob = await store.get_user_by_username("bob")
+        assert alice is not None and bob is not None
+        conv = await store.open_direct(alice.id, bob.id)
+        stamp = str(time.time_ns())
+        for n in range(120):
+            await store.append_message(conv.id, bob.id, f"h{stamp}-{n}", "text", f"history {n} {stamp}")
+    finally:
+        await store.close()
+
+    visitor = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    await visitor.open()
+    if await visitor.frame.get_by_role("button", name="Sign in").count():
+        await visitor.sign_in("alice")
+    await visitor.open_chat_with("Bob Okafor")
+    await visitor.log.get_by_text(f"history 119 {stamp}", exact=True).wait_for(timeout=10000)
+    oldest = visitor.log.get_by_text(f"history 0 {stamp}", exact=True)
+    assert await oldest.count() == 0  # only the latest page at first
+    for _ in range(10):  # scrolling to the top loads older pages until the first message
+        await visitor.log.evaluate("log => { log.scrollTop = 0; }")
+        await visitor.page.wait_for_timeout(400)
+        if await oldest.count():
+            break
+    await oldest.wait_for(timeout=5000)
+    texts = await visitor.log.locator("li.p-msg p.p-text").all_inner_texts()
+    mine = [t for t in texts if t.endswith(stamp)]
+    assert mine == [f"history {n} {stamp}" for n in range(120)]  # in order, none missing or doubled

@@ -1,0 +1,43 @@
+"""build.py: a complete bundle (runtimes, hashed widget files, precompressed variants, manifest), and a second
+run with nothing changed rewrites nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "build.py", "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_bundle_is_complete_and_rebuilds_to_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    first = build(out)
+    assert first.returncode == 0, first.stderr
+    manifest = json.loads((out / "manifest.json").read_text())["files"]
+    for logical in ("pyscript/core.js", "micropython/micropython.wasm", "pyodide/pyodide.asm.wasm",
+                    "pyodide/python_stdlib.zip", "static/embed.js", "parley/protocol.py", "parley/ui/panel.py"):
+        entry = manifest[logical]
+        assert (out / entry["path"]).exists(), logical
+    wasm = manifest["micropython/micropython.wasm"]
+    assert (out / (wasm["path"] + ".br")).exists() and wasm["br"] < wasm["raw"]
+    assert (out / (wasm["path"] + ".gz")).exists() and wasm["gzip"] < wasm["raw"]
+    panel = manifest["parley/ui/panel.py"]["path"]
+    assert Path(panel).name.startswith("panel.") and len(Path(panel).suffixes) == 2  # panel.<hash>.py
+    assert "total: widget (MicroPython)" in first.stdout  # the size report
+
+    before = snapshot(out)
+    second = build(out)
+    assert second.returncode == 0, second.stderr
+    assert "(unchanged" in second.stdout
+    assert snapshot(out) == before
