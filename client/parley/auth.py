@@ -14,6 +14,7 @@ import json
 from pyscript import window
 from pyscript.ffi import create_proxy
 
+from parley.clock import now_ms
 from parley.http import ParleyError, request
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
@@ -60,7 +61,7 @@ class FrameAuth:
 
     def _accept(self, data):
         self.access_token = data["access_token"]
-        self.expires_at = window.Date.now() + int(data.get("expires_in", 600)) * 1000
+        self.expires_at = now_ms() + int(data.get("expires_in", 600)) * 1000
         self.user = data.get("user")
         self.granted = tuple(str(data.get("scope") or "").split())
         return self.user
@@ -84,7 +85,7 @@ class FrameAuth:
         """A valid access token (refreshed if it is about to expire), or None when signed out."""
         if self.access_token is None:
             return None
-        if window.Date.now() > self.expires_at - REFRESH_MARGIN_MS:
+        if now_ms() > self.expires_at - REFRESH_MARGIN_MS:
             await self.restore()
         return self.access_token
 

@@ -12,15 +12,12 @@ from pyscript import window
 from parley import protocol as P
 from parley import state as S
 from parley.auth import FrameAuth
+from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
 from parley.events import Emitter
 from parley.http import ParleyError, request
 
 DEFAULT_SCOPE = "profile friends messages share"
-
-
-def now_ms():
-    return int(window.Date.now())
 
 
 def new_cid():

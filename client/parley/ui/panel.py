@@ -7,6 +7,7 @@ chat state. Sections are re-rendered on change events; focus is kept on the cont
 from pyscript import document, window
 
 from parley.cards import composer_buttons
+from parley.clock import now_ms
 from parley.ui import format as fmt
 from parley.ui.dom import Delegator, el, icon, replace
 
@@ -239,7 +240,7 @@ class Panel:
             items.append(el("li", {"class_": "p-older"}, el("button", {"type": "button", "class_": "p-link",
                                                                        "data-action": "older"}, t("load_older"))))
         offset = window.Date.new().getTimezoneOffset()
-        now = window.Date.now()
+        now = now_ms()
         last_day = None
         messages = list(conv.messages) if conv is not None else []
         pending = list(conv.pending) if conv is not None else []
@@ -273,7 +274,7 @@ class Panel:
                 body.append(el("p", {"class_": "p-text"}, message["text"]))
         else:
             body.append(el("p", {"class_": "p-text"}, message.get("text") or ""))
-        meta = [el("time", {}, fmt.clock(message.get("ts") or window.Date.now(), offset))]
+        meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]
         if mine:
             meta.append(el("span", {"class_": "p-state"}, self._delivery(conv, message)))
         attrs = {"class_": "p-msg " + ("p-mine" if mine else "p-theirs")}
@@ -308,7 +309,7 @@ class Panel:
             return
         m, t = self.model, self.t
         conv = m.state.conversation(m.current_conv)
-        users = [u for u in (conv.typing_users(window.Date.now()) if conv else []) if u != m.me["id"]]
+        users = [u for u in (conv.typing_users(now_ms()) if conv else []) if u != m.me["id"]]
         names = [m.user_name(u) for u in users]
         if not names:
             self.typing.textContent = ""
