@@ -21,6 +21,11 @@ from .store import tables
 
 RUNTIMES = {"micropython": ("mpy", "micropython/micropython.mjs", "micropython/micropython.wasm"),
             "pyodide": ("py", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm")}
+# JS modules every boot imports one level at a time (core.js -> core-*.js -> these -> the interpreter), measured
+# in the frame's network log: preloaded at once, they load in parallel (docs/performance.md).
+BOOT_CHUNKS = ("core-", "deprecations-manager-", "donkey-", "error-", "py-editor-", "py-game-", "py-terminal-")
+BOOT_INTERPRETER = {"micropython": ("micropython/micropython.mjs",),
+                    "pyodide": ("pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs")}
 DEFAULT_RUNTIME = "micropython"
 THEMES = ("light", "dark", "auto")
 LANGS = ("en", "fr")
@@ -61,11 +66,43 @@ async def load_site(request: Request, client_id: str) -> SiteInfo | None:
 def pyscript_config(bundle: Bundle, public_url: str, runtime: str) -> dict[str, Any]:
     """PyScript config: the local interpreter (never a CDN) and the parley package's hashed files."""
     interpreter = RUNTIMES[runtime][1]
-    files = {public_url + bundle.url(name): "./" + name for name in bundle.names("parley/")}
+    files = {public_url + bundle.url(name): "./" + name.removeprefix("mpy/") for name in package_files(bundle, runtime)}
     return {"interpreter": public_url + bundle.url(interpreter), "files": files}
 
 
-def frame_csp(public_url: str, ancestors: list[str]) -> str:
+def package_files(bundle: Bundle, runtime: str) -> list[str]:
+    """The parley package's logical file names for a runtime: MicroPython gets the bytecode that build.py
+    precompiled (mpy/parley/*.mpy, no compile step in the browser) when the bundle has it."""
+    return (runtime == "micropython" and bundle.names("mpy/parley/")) or bundle.names("parley/")
+
+
+def boot_modules(bundle: Bundle, runtime: str) -> list[str]:
+    """Served paths of the JS modules the frame's boot imports, for <link rel=modulepreload>."""
+    chunks = [name for name in bundle.names("pyscript/") if name.split("/", 1)[1].startswith(BOOT_CHUNKS)]
+    return [bundle.url(name) for name in [*chunks, *BOOT_INTERPRETER[runtime]] if name.endswith((".js", ".mjs"))]
+
+
+def site_extensions(info: SiteInfo) -> list[str]:
+    """The extension module URLs of the site's settings that are on its registered origins (max 10)."""
+    urls = info.settings.get("extensions") or []
+    out: list[str] = []
+    for url in urls if isinstance(urls, list) else []:
+        if isinstance(url, str) and _origin(url) in info.origins and url not in out:
+            out.append(url)
+    return out[:10]
+
+
+def extension_origins(info: SiteInfo) -> list[str]:
+    return sorted({_origin(url) or "" for url in site_extensions(info)} - {""})
+
+
+def _origin(url: str) -> str | None:
+    from .oauth.origins import origin_of
+
+    return origin_of(url)
+
+
+def frame_csp(public_url: str, ancestors: list[str], extension_hosts: list[str] | None = None) -> str:
     """The frame page's policy: own origin only, framed by the site's origins only.
 
     'unsafe-eval' is measured necessary: PyScript 0.7 compiles its plugin hooks with `Function(...)` at start
@@ -76,8 +113,8 @@ def frame_csp(public_url: str, ancestors: list[str]) -> str:
         "default-src 'none'",
         "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
-        f"connect-src 'self' {ws}",
-        "img-src 'self' data:",
+        " ".join(["connect-src 'self'", ws, *(extension_hosts or [])]),  # extensions are fetched from the site
+        " ".join(["img-src 'self' data:", *(extension_hosts or [])]),  # custom cards' images from the site
         "font-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",
@@ -110,7 +147,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
         runtime = runtime if runtime in RUNTIMES else str(info.settings.get("runtime", DEFAULT_RUNTIME))
         runtime = runtime if runtime in RUNTIMES else DEFAULT_RUNTIME
         theme = theme if theme in THEMES else str(info.settings.get("theme", "auto"))
-        lang = lang if lang in LANGS else str(info.settings.get("lang", "en"))
+        lang = lang if lang in LANGS else str(info.settings.get("lang", ""))  # "": the browser's language
         public_url: str = settings.public_url
         config = {
             "site": {"client_id": info.client_id, "name": info.name, "scopes": info.scopes},
@@ -120,6 +157,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
             "runtime": runtime,
             "theme": theme,
             "lang": lang,
+            "extensions": site_extensions(info),
         }
         script_type, _interpreter, wasm = RUNTIMES[runtime]
         html = _templates.get_template("frame.html").render(
@@ -128,20 +166,24 @@ def frame_router(bundle: Bundle) -> APIRouter:
             widget_css=bundle.url("static/widget.css"),
             core_js=bundle.url("pyscript/core.js"),
             interpreter_wasm=bundle.url(wasm),
-            module_urls=[bundle.url(name) for name in bundle.names("parley/")] if runtime == "micropython" else [],
+            module_urls=[bundle.url(n) for n in package_files(bundle, runtime)] if runtime == "micropython" else [],
             boot_js=bundle.url("static/frame-boot.js"),
-            idb_dir=bundle.url("fake-indexeddb/fakeIndexedDB.js").rsplit("/", 1)[0] + "/",
+            boot_modules=boot_modules(bundle, runtime),
+            idb_js=bundle.url("fake-indexeddb/fake-indexeddb.js"),
             runtime=runtime,
             config_json=json.dumps(config).replace("<", "\\u003c"),
             script_type=script_type,
             pyscript_config=json.dumps(pyscript_config(bundle, public_url, runtime)),
         )
         headers = {
-            "Content-Security-Policy": frame_csp(public_url, info.origins),
+            "Content-Security-Policy": frame_csp(public_url, info.origins, extension_origins(info)),
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",
         }
         return HTMLResponse(html, headers=headers)
 
+    from .inline import inline_router  # inline mode's config for developers' own PyScript pages
+
+    router.include_router(inline_router(bundle))
     return router

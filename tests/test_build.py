@@ -26,7 +26,9 @@ def test_bundle_is_complete_and_rebuilds_to_nothing(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     manifest = json.loads((out / "manifest.json").read_text())["files"]
     for logical in ("pyscript/core.js", "micropython/micropython.wasm", "pyodide/pyodide.asm.wasm",
-                    "pyodide/python_stdlib.zip", "static/embed.js", "parley/protocol.py", "parley/ui/panel.py"):
+                    "pyodide/python_stdlib.zip", "static/embed.js", "parley/protocol.py", "parley/ui/panel.py",
+                    "fake-indexeddb/fake-indexeddb.js",  # bundled into one module by esbuild
+                    "mpy/parley/protocol.mpy", "mpy/parley/ui/panel.mpy"):  # precompiled for MicroPython
         entry = manifest[logical]
         assert (out / entry["path"]).exists(), logical
     wasm = manifest["micropython/micropython.wasm"]

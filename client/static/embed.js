@@ -1,5 +1,5 @@
-/*! Parley loader: draws the launcher at once, opens the widget frame (Parley origin) in idle time or on
- * first interaction, and carries a small postMessage bridge with exact origins both ways.
+/*! Parley loader: draws the launcher at once, opens the widget frame (Parley origin) right after it, and
+ * carries a small postMessage bridge with exact origins both ways.
  * Snippet: <script src="https://PARLEY/embed.js" data-site="CLIENT_ID" async></script>
  * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr".
  */
@@ -56,8 +56,9 @@
     f.style.cssText =
       "position:fixed;z-index:2147483001;border:0;border-radius:14px;box-shadow:0 8px 32px rgba(0,0,0,.3);" +
       "right:20px;bottom:88px;width:min(380px,calc(100vw - 40px));height:min(600px,calc(100vh - 120px));" +
-      "background:transparent;color-scheme:normal;display:none";
+      "background:transparent;color-scheme:normal";
     state.frame = f;
+    show();
     (document.body || document.documentElement).appendChild(f);
     layout();
     return f;
@@ -90,10 +91,20 @@
     return { type: "page", url: location.href, title: document.title };
   }
 
+  // Closed, the frame is display:none once ready; until then it stays rendered but unseen and inert, because
+  // a display:none cross-site frame gets a background-priority process and boots slower (docs/performance.md).
+  function show() {
+    var f = state.frame, seen = state.open;
+    f.style.display = seen || !state.ready ? "block" : "none";
+    f.style.opacity = seen ? "" : "0";
+    f.style.pointerEvents = seen ? "" : "none";
+    f.inert = !seen;
+  }
+
   function setOpen(open) {
     mountFrame();
     state.open = open;
-    state.frame.style.display = open ? "block" : "none";
+    show();
     button.setAttribute("aria-expanded", open ? "true" : "false");
     button.setAttribute("aria-label", open ? "Close chat" : "Open chat");
     send({ type: open ? "open" : "close" });
@@ -127,6 +138,7 @@
     switch (m.type) {
       case "ready":
         state.ready = true;
+        show();
         host.setAttribute("data-state", "ready");
         host.setAttribute("data-runtime", String(m.runtime || ""));
         state.frame.contentWindow.postMessage({ parley: 1, type: "page", url: location.href, title: document.title }, origin);
@@ -135,7 +147,10 @@
         emit("ready", { runtime: m.runtime });
         break;
       case "open": setOpen(true); break;
-      case "close": setOpen(false); break;
+      case "close":
+        setOpen(false);
+        if (m.focus) button.focus();
+        break;
       case "counts":
         state.unread = Math.max(0, m.unread | 0);
         state.here = Math.max(0, m.here | 0);
@@ -149,8 +164,6 @@
   });
 
   button.addEventListener("click", function () { setOpen(!state.open); });
-  button.addEventListener("pointerenter", mountFrame, { once: true });
-  button.addEventListener("focus", mountFrame, { once: true });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && state.open) { setOpen(false); button.focus(); }
   });
@@ -167,8 +180,9 @@
   window.addEventListener("hashchange", notePage);
   setInterval(notePage, 2000);
 
-  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
-  idle(mountFrame, { timeout: 1500 });
+  // Right after the launcher's first frame (not in idle time: docs/performance.md); the timer covers hidden tabs.
+  requestAnimationFrame(function () { setTimeout(mountFrame, 0); });
+  setTimeout(mountFrame, 100);
 
   window.Parley = {
     _loaded: true,

@@ -63,6 +63,7 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
     await bob.log.get_by_text(f"Hello Bob {stamp}").wait_for(timeout=10000)
     await bob.say(f"Hi Alice {stamp}")
     await alice.log.get_by_text(f"Hi Alice {stamp}").wait_for(timeout=10000)
+    assert await alice.log.get_by_role("separator").filter(has_text="Today").count() >= 1  # day separators
     # bob has the conversation open, so alice's message shows as read
     await alice.log.locator("li.p-mine", has_text=f"Hello Bob {stamp}").get_by_text("Read").wait_for(timeout=10000)
 
