@@ -1,7 +1,8 @@
 /*! Parley loader: draws the launcher at once, opens the widget frame (Parley origin) right after it, and
  * carries a small postMessage bridge with exact origins both ways.
  * Snippet: <script src="https://PARLEY/embed.js" data-site="CLIENT_ID" async></script>
- * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr".
+ * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr",
+ * data-sound="on" (a soft chime when a message arrives while the chat is closed or the tab hidden).
  */
 (function () {
   "use strict";
@@ -13,6 +14,11 @@
   var listeners = {};
   var queue = [];
   var state = { ready: false, open: false, unread: 0, here: 0, frame: null, title: document.title };
+  var WORDS = {
+    en: { open: "Open chat", close: "Close chat", unread: " unread", here: " friends on this site" },
+    fr: { open: "Ouvrir la discussion", close: "Fermer la discussion", unread: " non lus", here: " amis sur ce site" },
+  };
+  var words = WORDS[(ds.lang || navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
 
   // Launcher: a shadow root so host CSS cannot reach it; it never waits for Python.
   var host = document.createElement("parley-launcher");
@@ -31,13 +37,14 @@
     ".h{position:absolute;bottom:-4px;right:-4px;min-width:18px;height:18px;padding:0 4px;border-radius:9px;" +
     "background:#1b7f3b;color:#fff;font:600 11px/18px system-ui,sans-serif;text-align:center;box-sizing:border-box}" +
     "[hidden]{display:none}</style>" +
-    '<button type="button" aria-label="Open chat" aria-expanded="false">' +
+    '<button type="button" aria-expanded="false">' +
     '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>' +
     '</button><span class="b" hidden aria-hidden="true"></span><span class="h" hidden aria-hidden="true"></span>';
   var button = shadow.querySelector("button");
   var badge = shadow.querySelector(".b");
   var hereBadge = shadow.querySelector(".h");
   (document.body || document.documentElement).appendChild(host);
+  renderCounts(); // the launcher's accessible name, in the page's language
 
   function frameURL() {
     var q = "site=" + encodeURIComponent(site) + "&host=" + encodeURIComponent(location.origin);
@@ -106,7 +113,7 @@
     state.open = open;
     show();
     button.setAttribute("aria-expanded", open ? "true" : "false");
-    button.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+    renderCounts();
     send({ type: open ? "open" : "close" });
     emit(open ? "open" : "close", {});
   }
@@ -116,13 +123,30 @@
     badge.textContent = state.unread > 99 ? "99+" : String(state.unread || "");
     hereBadge.hidden = !state.here;
     hereBadge.textContent = String(state.here || "");
-    var label = state.open ? "Close chat" : "Open chat";
-    if (state.unread) label += ", " + state.unread + " unread";
-    if (state.here) label += ", " + state.here + " friends on this site";
+    var label = state.open ? words.close : words.open;
+    if (state.unread) label += ", " + state.unread + words.unread;
+    if (state.here) label += ", " + state.here + words.here;
     button.setAttribute("aria-label", label);
     var base = state.title.replace(/^\(\d+\+?\) /, "");
     if (document.hidden && state.unread) document.title = "(" + state.unread + ") " + base;
     else if (document.title !== base && /^\(\d+\+?\) /.test(document.title)) document.title = base;
+  }
+
+  var audio = null;
+  function chime() {
+    if (ds.sound !== "on") return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var t = audio.currentTime, gain = audio.createGain(), tone = audio.createOscillator();
+      tone.frequency.setValueAtTime(880, t);
+      tone.frequency.setValueAtTime(1320, t + 0.09);
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.08, t + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(t);
+      tone.stop(t + 0.32);
+    } catch (e) { /* no audio: stay silent */ }
   }
 
   function emit(name, detail) {
@@ -152,6 +176,7 @@
         if (m.focus) button.focus();
         break;
       case "counts":
+        if ((m.unread | 0) > state.unread && (document.hidden || !state.open)) chime();
         state.unread = Math.max(0, m.unread | 0);
         state.here = Math.max(0, m.here | 0);
         renderCounts();

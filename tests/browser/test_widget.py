@@ -119,3 +119,23 @@ async def test_history_scrolls_back_page_by_page(demo: DemoServer, new_context: 
     texts = await visitor.log.locator("li.p-msg p.p-text").all_inner_texts()
     mine = [t for t in texts if t.endswith(stamp)]
     assert mine == [f"history {n} {stamp}" for n in range(120)]  # in order, none missing or doubled
+
+
+@pytest.mark.anyio
+async def test_french_dark_and_narrow(demo: DemoServer, new_context: Any) -> None:
+    """The browser's language picks the strings (launcher included), dark mode follows the system, and a
+    narrow screen gets a full-screen panel."""
+    context = await new_context(viewport={"width": 400, "height": 740}, locale="fr-FR", color_scheme="dark")
+    page = await context.new_page()
+    await page.goto(f"{demo.host_url}/?runtime=micropython")
+    launcher = page.get_by_role("button", name="Ouvrir la discussion")
+    await launcher.wait_for()
+    await page.wait_for_function("document.querySelector('parley-launcher').dataset.state === 'ready'")
+    await launcher.click()
+    frame = page.frame_locator("iframe[title='Parley chat']")
+    await frame.get_by_role("button", name="Se connecter").wait_for()
+    box = await page.locator("iframe[title='Parley chat']").bounding_box()
+    assert box is not None and box["width"] == 400 and box["height"] == 740
+    background = await frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background == "rgb(20, 23, 30)"  # --parley-bg in the dark theme
+    await page.screenshot(path=screenshot_path("narrow-dark-fr"))
