@@ -3,7 +3,9 @@
 One committer task per process takes everything queued (up to ``max_batch``), stores it with
 ``store.append_messages`` in one transaction, then hands the results, in commit order, to ``on_done``
 (which acknowledges and publishes). So a busy process commits many messages per transaction, and the
-messages of one conversation are published in position order. Each batch is sorted by conversation so
+messages of one conversation are published in position order. There is no batching delay: a lone send
+starts its transaction at once (the task is created on submit); batches form only from what queued while the
+previous transaction ran. Each batch is sorted by conversation so
 that two processes committing into the same conversations take their row locks in the same order.
 """
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..passwords import Passwords
 from . import records
 from .engine import WRITE_OPTION, is_sqlite
+from .sqlite_writer import SqliteWriter, writer_path
 
 
 class StoreBase:
@@ -23,6 +24,10 @@ class StoreBase:
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         # SQLite has one writer at a time: queue this process's writers here, not in SQLite's busy loop.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
+        # SQLite file: message appends run whole in one writer thread (one hop per transaction), under
+        # _write_lock too, so no engine write transaction of this process is open while it waits.
+        path = writer_path(engine.url.database, dict(engine.url.query)) if is_sqlite(engine) else None
+        self._sqlite_writer = SqliteWriter(path) if path is not None else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,7 +55,9 @@ class StoreBase:
             yield conn
 
     async def close(self) -> None:
-        """Close every pooled connection."""
+        """Close the SQLite writer and every pooled connection."""
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.close()
         await self.engine.dispose()
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import records, tables
+from . import records, sqlite_messages, tables
+from .append_plan import Facts, Plan, same
 from .base import StoreBase, message_record
 from .clock import now_ms
 from .content import check_client_id, check_content
 from .conversations import require_member
-from .errors import Blocked, Conflict, Invalid, NotMember, StoreError
+from .errors import Blocked, Invalid, StoreError
 
 HISTORY_MAX = 200
 
@@ -40,12 +43,6 @@ async def _existing(conn: AsyncConnection, sender_id: int, client_id: str) -> re
         .first()
     )
     return message_record(row) if row is not None else None
-
-
-def _same(found: records.MessageRecord, new: records.NewMessage) -> records.MessageRecord:
-    if found.conversation_id != new.conversation_id:
-        raise Conflict("this client_id was already used for a message in another conversation")
-    return found
 
 
 async def _direct_blocked(conn: AsyncConnection, conversation_id: int, sender_id: int) -> bool:
@@ -74,7 +71,7 @@ async def _append_one(conn: AsyncConnection, new: records.NewMessage) -> tuple[r
     await require_member(conn, new.conversation_id, new.sender_id)
     found = await _existing(conn, new.sender_id, client_id)
     if found is not None:
-        return _same(found, new), False
+        return same(found, new), False
     if await _direct_blocked(conn, new.conversation_id, new.sender_id):
         raise Blocked("you cannot send messages to this user")
     try:
@@ -113,7 +110,7 @@ async def _append_one(conn: AsyncConnection, new: records.NewMessage) -> tuple[r
         found = await _existing(conn, new.sender_id, client_id)
         if found is None:
             raise
-        return _same(found, new), False
+        return same(found, new), False
     await mark_read(conn, [(new.conversation_id, new.sender_id, position)])
     return message_record(row), True
 
@@ -133,11 +130,10 @@ async def mark_read(conn: AsyncConnection, reads: Sequence[tuple[int, int, int]]
         )
 
 
-async def _batch_facts(
-    conn: AsyncConnection, conv_ids: list[int], sender_ids: list[int], client_ids: list[str]
-) -> tuple[dict[int, int], dict[int, str], dict[int, list[int]], set[tuple[int, int]], dict[tuple[int, str], Any]]:
+async def _batch_facts(conn: AsyncConnection, plan: Plan) -> Facts:
     """One round of reads for a batch: last positions (rows locked on PostgreSQL), kinds, members that
     matter (senders; both sides of direct conversations), blocks between them, and stored client ids."""
+    conv_ids, sender_ids, client_ids = plan.keys()
     query = (
         select(c.c.id, c.c.kind, c.c.last_position, m.c.user_id)
         .join(m, m.c.conversation_id == c.c.id)
@@ -146,15 +142,10 @@ async def _batch_facts(
     )
     if conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
         query = query.with_for_update(of=c)
-    last: dict[int, int] = {}
-    kinds: dict[int, str] = {}
-    members: dict[int, list[int]] = {}
+    facts = Facts()
     for conv_id, kind, last_position, user_id in (await conn.execute(query)).all():
-        last[conv_id] = int(last_position)
-        kinds[conv_id] = kind
-        members.setdefault(conv_id, []).append(user_id)
-    blocked: set[tuple[int, int]] = set()
-    direct_users = {uid for conv_id, kind in kinds.items() if kind == "direct" for uid in members[conv_id]}
+        facts.add_member(conv_id, kind, last_position, user_id)
+    direct_users = facts.direct_users()
     if direct_users:
         rows = await conn.execute(
             select(f.c.user_id, f.c.other_id).where(
@@ -162,13 +153,12 @@ async def _batch_facts(
             )
         )
         for a, b in rows.all():
-            blocked.add((a, b))
-            blocked.add((b, a))
+            facts.add_block(a, b)
     stored = (
         await conn.execute(select(msg).where(msg.c.sender_id.in_(sender_ids), msg.c.client_id.in_(client_ids)))
     ).mappings()
-    found = {(row["sender_id"], row["client_id"]): row for row in stored}
-    return last, kinds, members, blocked, found
+    facts.stored = {(row["sender_id"], row["client_id"]): row for row in stored}
+    return facts
 
 
 async def append_batch(conn: AsyncConnection, batch: Sequence[records.NewMessage]) -> list[records.AppendResult]:
@@ -177,87 +167,21 @@ async def append_batch(conn: AsyncConnection, batch: Sequence[records.NewMessage
     senders' read positions. Positions are assigned here from last_position, read under the write lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE of the conversation rows, in id order).
     A unique violation (a concurrent transaction stored the same client id) propagates: retry per message."""
-    results: list[records.AppendResult | None] = [None] * len(batch)
-    checked: list[tuple[int, records.NewMessage, str, dict[str, Any] | None]] = []
-    for i, new in enumerate(batch):
-        try:
-            check_client_id(new.client_id)
-            text, data = check_content(new.kind, new.text, new.data)
-        except StoreError as exc:
-            results[i] = records.AppendResult(None, False, exc)
-        else:
-            checked.append((i, new, text, data))
-    if checked:
-        conv_ids = sorted({new.conversation_id for _, new, _, _ in checked})
-        sender_ids = sorted({new.sender_id for _, new, _, _ in checked})
-        client_ids = sorted({new.client_id for _, new, _, _ in checked})
-        last, kinds, members, blocked, stored = await _batch_facts(conn, conv_ids, sender_ids, client_ids)
-        now = now_ms()
-        rows: list[dict[str, Any]] = []
-        slots: list[int] = []
-        fresh: dict[tuple[int, str], int] = {}  # client ids first sent in this batch -> their row
-        copies: dict[int, int] = {}  # a later copy in this batch (result index) -> the first one's row
-        for i, new, text, data in checked:
-            key = (new.sender_id, new.client_id)
-            try:
-                conv_members = members.get(new.conversation_id, ())
-                if new.sender_id not in conv_members:
-                    raise NotMember("no such conversation")
-                row = stored.get(key)
-                if row is not None:
-                    results[i] = records.AppendResult(_same(message_record(row), new), False)
-                    continue
-                earlier = fresh.get(key)
-                if earlier is not None:
-                    copies[i] = earlier
-                    continue
-                if kinds[new.conversation_id] == "direct" and any(
-                    (new.sender_id, other) in blocked for other in conv_members if other != new.sender_id
-                ):
-                    raise Blocked("you cannot send messages to this user")
-            except StoreError as exc:
-                results[i] = records.AppendResult(None, False, exc)
-                continue
-            last[new.conversation_id] += 1
-            fresh[key] = len(rows)
-            slots.append(i)
-            rows.append(
-                {
-                    "conversation_id": new.conversation_id,
-                    "position": last[new.conversation_id],
-                    "sender_id": new.sender_id,
-                    "client_id": new.client_id,
-                    "kind": new.kind,
-                    "text": text,
-                    "data": data,
-                    "created_at": now,
-                }
-            )
-        if rows:
+    plan = Plan(batch)
+    if plan.checked:
+        plan.assign(await _batch_facts(conn, plan), now_ms())
+        if plan.rows:
             # Unsorted RETURNING keeps this one multi-row INSERT on SQLite; (conversation, position) is unique.
-            returned = await conn.execute(insert(msg).returning(msg.c.id, msg.c.conversation_id, msg.c.position), rows)
-            ids = {(conv_id, position): id_ for id_, conv_id, position in returned.all()}
-            created = [
-                message_record({"id": ids[(row["conversation_id"], row["position"])], **row}) for row in rows
-            ]
-            for i, record in zip(slots, created, strict=True):
-                results[i] = records.AppendResult(record, True)
-            touched: dict[int, int] = {}
-            reads: dict[tuple[int, int], int] = {}
-            for record in created:
-                touched[record.conversation_id] = record.position
-                reads[(record.conversation_id, record.sender_id or 0)] = record.position
+            returned = await conn.execute(
+                insert(msg).returning(msg.c.id, msg.c.conversation_id, msg.c.position), plan.rows
+            )
+            touched, reads = plan.created({(conv, pos): id_ for id_, conv, pos in returned.all()})
             await conn.execute(
                 update(c).where(c.c.id == bindparam("b_id")).values(last_position=bindparam("b_last")),
-                [{"b_id": conv_id, "b_last": position} for conv_id, position in sorted(touched.items())],
+                [{"b_id": conv_id, "b_last": position} for conv_id, position in touched],
             )
-            await mark_read(conn, [(conv, user, pos) for (conv, user), pos in sorted(reads.items())])
-            for i, row_index in copies.items():  # later copies answer with the first one's record
-                try:
-                    results[i] = records.AppendResult(_same(created[row_index], batch[i]), False)
-                except StoreError as exc:
-                    results[i] = records.AppendResult(None, False, exc)
-    return [result if result is not None else records.AppendResult(None, False, None) for result in results]
+            await mark_read(conn, reads)
+    return plan.answers()
 
 
 class Messages(StoreBase):
@@ -284,16 +208,24 @@ class Messages(StoreBase):
     async def append_messages(self, batch: Sequence[records.NewMessage]) -> list[records.AppendResult]:
         """Store many messages in one transaction (group commit); one result per message, in order.
 
-        A fixed number of statements per batch (see ``append_batch``), not per message; the sender's read
+        A fixed number of statements per batch (see ``append_batch``), not per message; on a SQLite file
+        the whole transaction runs in the writer thread in one hop (``sqlite_messages``). The sender's read
         position moves to its newest message in the same transaction (sending marks read). If a concurrent
         transaction stored one of the same client ids first (a unique violation), the batch is retried
         message by message with a savepoint each."""
         if not batch:
             return []
         try:
+            if self._sqlite_writer is not None and self._write_lock is not None:
+                plan = Plan(batch)
+                if not plan.checked:
+                    return plan.answers()
+                async with self._write_lock:
+                    done = await self._sqlite_writer.run(partial(sqlite_messages.append_batch, plan=plan, now=now_ms()))
+                return done.answers()
             async with self._write() as conn:
                 return await append_batch(conn, batch)
-        except IntegrityError:
+        except (IntegrityError, sqlite3.IntegrityError):
             pass
         results: list[records.AppendResult] = []
         async with self._write() as conn:

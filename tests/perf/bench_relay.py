@@ -270,7 +270,11 @@ async def run_loads(target: Target, sizes: Sizes, result: Result, log: Callable[
     if not target.supports_echo:
         loads += [(f"fanout{m}", (lambda m=m: fan_out(target, m, sizes, result))) for m in sizes.fanout]
         loads += [("mixed", lambda: mixed(target, sizes, result))]
+    only = [w for w in os.environ.get("PARLEY_BENCH_LOADS", "").split(",") if w]  # e.g. "rtt,mixed"
     for name, load in loads:
+        if only and name not in only:
+            result.pending[name] = "not run (PARLEY_BENCH_LOADS)"
+            continue
         started = time.perf_counter()
         try:
             await load()

@@ -2,7 +2,10 @@
 
 A message counts once `append_message` / `append_messages` has returned, i.e. its transaction committed.
 Loads, on SQLite (temporary file, WAL, synchronous=NORMAL) and PostgreSQL (a fresh database, dropped after):
-- one at a time: one sender, each append awaited before the next (latency-bound);
+- one at a time: one sender, each append awaited before the next (latency-bound; on a SQLite file the whole
+  transaction runs in the store's writer thread in one hop);
+- one at a time, async engine path (before): the same through the async engine (a thread hop per statement on
+  SQLite), for a same-run before/after ratio;
 - 50 concurrent: 50 tasks appending at once over 10 conversations (as a relay under load would);
 - batched: append_messages with 50 messages per transaction (group commit), set-based (a fixed number of
   statements per batch);
@@ -108,8 +111,31 @@ async def batched_per_message(store: Any, pairs: list[tuple[int, int]], n: int, 
     return done / (time.perf_counter() - start), latencies
 
 
+async def one_at_a_time_async_path(
+    store: Any, pairs: list[tuple[int, int]], n: int, tag: str
+) -> tuple[float, list[float]]:
+    """One at a time through the async engine's set-based path (``messages.append_batch``, a thread hop per
+    statement through aiosqlite): what SQLite used before its one-hop writer thread. On PostgreSQL this is
+    the path ``append_message`` takes anyway."""
+    from server.store import NewMessage
+    from server.store.messages import append_batch
+
+    latencies = []
+    start = time.perf_counter()
+    for i in range(n):
+        conv, sender = pairs[i % len(pairs)]
+        t0 = time.perf_counter()
+        async with store._write() as conn:
+            (result,) = await append_batch(conn, [NewMessage(conv, sender, f"{tag}-{i}", "text", "hello, async")])
+        if result.error:
+            raise RuntimeError(f"append refused: {result.error}")
+        latencies.append((time.perf_counter() - t0) * 1e3)
+    return n / (time.perf_counter() - start), latencies
+
+
 LOADS: dict[str, Callable[..., Awaitable[tuple[float, list[float]]]]] = {
     "one at a time": one_at_a_time,
+    "one at a time, async engine path (before)": one_at_a_time_async_path,
     f"{CONCURRENCY} concurrent": concurrent,
     f"batched x{BATCH}": batched,
     f"batched x{BATCH}, per-message path (before)": batched_per_message,
@@ -192,6 +218,8 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
         "acknowledged = the call returned after its transaction committed; p99 per call is per message",
         f"  except batched (per batch of {BATCH}). {CONVERSATIONS} direct conversations, senders alternate.",
         "  per-message path (before): the same batches, statements per message (the old append_messages).",
+        "  async engine path (before): one at a time through SQLAlchemy async (SQLite: a thread hop per",
+        "    statement; what SQLite used before its one-hop writer thread; PostgreSQL: the same path).",
     ]
     if any(math.isnan(median(v[0])) for v in results.values() if not isinstance(v, str) for v in v.values()):
         table.notes.append("some loads produced no figure")

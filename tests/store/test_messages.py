@@ -153,17 +153,29 @@ async def test_a_batch_over_many_conversations_takes_a_fixed_number_of_statement
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement.split()[0].upper())
 
+    def trace(statement):  # SQLite's writer thread: its own connection, plain SQL
+        statements.append(statement.split()[0].upper())
+
     pairs = [(conv.id, alice.id), (conv.id, bob.id), (other.id, alice.id), (other.id, carol.id)]
     batch = [NewMessage(*pairs[i % 4], f"m{i}", "text", f"message {i}") for i in range(40)]
+    writer = store._sqlite_writer
     event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    if writer is not None:
+        await writer.call(lambda conn: conn.set_trace_callback(trace))
     try:
         results = await store.append_messages(batch)
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+        if writer is not None:
+            await writer.call(lambda conn: conn.set_trace_callback(None))
+    assert (writer is not None) == store.is_sqlite  # a SQLite file appends through the writer thread
     assert all(r.created for r in results)
     assert sorted(r.message.position for r in results if r.message.conversation_id == conv.id) == list(range(1, 21))
-    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", "SELECT", "SELECT", "INSERT",
-                                                                        "UPDATE", "UPDATE"]
+    if writer is None:
+        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", "SELECT", "SELECT", "INSERT",
+                                                                            "UPDATE", "UPDATE"]
+    else:  # one transaction in one hop; sqlite3 traces each row of an executemany: 2 conversations, 4 senders
+        assert statements == ["BEGIN", "SELECT", "SELECT", "SELECT", "INSERT", *["UPDATE"] * 6, "COMMIT"]
 
 
 async def test_a_copy_within_one_batch_is_stored_once(store, chat):

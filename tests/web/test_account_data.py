@@ -149,3 +149,19 @@ def test_pages_cannot_be_framed(browser: Browser, username: str, path: str) -> N
     assert "script-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_account_page_title_is_plain_text_and_sections_appear_once() -> None:
+    """The account template's <title> holds only its words, and each section is on the page once."""
+    from pathlib import Path
+
+    from jinja2 import Environment, FileSystemLoader
+
+    folder = Path(__file__).resolve().parents[2] / "server" / "web" / "templates"
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True)
+    source = (folder / "account.html").read_text()
+    parsed = env.parse(source)
+    blocks = {node.name: node for node in parsed.find_all(__import__("jinja2").nodes.Block)}
+    title = "".join(str(getattr(n, "data", "")) for n in blocks["title"].body[0].nodes)
+    assert title.strip() == "Your account"
+    assert source.count('id="export-title"') == 1 and source.count('id="delete-title"') == 1

@@ -1,0 +1,149 @@
+"""The database-free part of a batched append: validation, the pre-checks, positions and the answers.
+
+Both write paths use it: the async one (``messages.append_batch``, PostgreSQL and the fallback) and SQLite's
+one-hop writer (``sqlite_messages``). They differ only in how they read the facts and run the statements, so
+the semantics (dedup per (sender, client id), gapless positions, membership and block checks, one result per
+message, in order) are written once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import records
+from .base import message_record
+from .content import check_client_id, check_content
+from .errors import Blocked, Conflict, NotMember, StoreError
+
+Checked = tuple[int, records.NewMessage, str, dict[str, Any] | None]
+
+
+class Facts:
+    """What a batch's checks need, read under the write lock: last positions, kinds, the members that
+    matter (senders; both sides of direct conversations), blocked pairs (both directions) and the stored
+    messages with the batch's (sender, client id) pairs (rows with the messages table's columns)."""
+
+    __slots__ = ("blocked", "kinds", "last", "members", "stored")
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+        self.kinds: dict[int, str] = {}
+        self.members: dict[int, list[int]] = {}
+        self.blocked: set[tuple[int, int]] = set()
+        self.stored: dict[tuple[int, str], Mapping[Any, Any]] = {}
+
+    def add_member(self, conv_id: int, kind: str, last_position: int, user_id: int) -> None:
+        """One row of the conversations x members read."""
+        self.last[conv_id] = int(last_position)
+        self.kinds[conv_id] = kind
+        self.members.setdefault(conv_id, []).append(user_id)
+
+    def direct_users(self) -> set[int]:
+        """Members of the batch's direct conversations (whose blocks matter)."""
+        return {uid for conv_id, kind in self.kinds.items() if kind == "direct" for uid in self.members[conv_id]}
+
+    def add_block(self, a: int, b: int) -> None:
+        self.blocked.add((a, b))
+        self.blocked.add((b, a))
+
+
+class Plan:
+    """A batch after validation and the pre-checks: ``rows`` to insert (``slots``: their result index),
+    later copies within the batch (result index -> row index) and a result per message decided so far."""
+
+    __slots__ = ("batch", "checked", "copies", "results", "rows", "slots")
+
+    def __init__(self, batch: Sequence[records.NewMessage]) -> None:
+        self.batch = batch
+        self.results: list[records.AppendResult | None] = [None] * len(batch)
+        self.checked: list[Checked] = []
+        self.rows: list[dict[str, Any]] = []
+        self.slots: list[int] = []
+        self.copies: dict[int, int] = {}
+        for i, new in enumerate(batch):
+            try:
+                check_client_id(new.client_id)
+                text, data = check_content(new.kind, new.text, new.data)
+            except StoreError as exc:
+                self.results[i] = records.AppendResult(None, False, exc)
+            else:
+                self.checked.append((i, new, text, data))
+
+    def keys(self) -> tuple[list[int], list[int], list[str]]:
+        """Sorted conversation, sender and client ids of the valid messages (for the facts' reads)."""
+        return (
+            sorted({new.conversation_id for _, new, _, _ in self.checked}),
+            sorted({new.sender_id for _, new, _, _ in self.checked}),
+            sorted({new.client_id for _, new, _, _ in self.checked}),
+        )
+
+    def assign(self, facts: Facts, now: int) -> None:
+        """Run the checks and give each new message the next position of its conversation."""
+        fresh: dict[tuple[int, str], int] = {}  # client ids first sent in this batch -> their row
+        last = facts.last
+        for i, new, text, data in self.checked:
+            key = (new.sender_id, new.client_id)
+            try:
+                conv_members = facts.members.get(new.conversation_id, ())
+                if new.sender_id not in conv_members:
+                    raise NotMember("no such conversation")
+                row = facts.stored.get(key)
+                if row is not None:
+                    self.results[i] = records.AppendResult(same(message_record(row), new), False)
+                    continue
+                earlier = fresh.get(key)
+                if earlier is not None:
+                    self.copies[i] = earlier
+                    continue
+                if facts.kinds[new.conversation_id] == "direct" and any(
+                    (new.sender_id, other) in facts.blocked for other in conv_members if other != new.sender_id
+                ):
+                    raise Blocked("you cannot send messages to this user")
+            except StoreError as exc:
+                self.results[i] = records.AppendResult(None, False, exc)
+                continue
+            last[new.conversation_id] += 1
+            fresh[key] = len(self.rows)
+            self.slots.append(i)
+            self.rows.append(
+                {
+                    "conversation_id": new.conversation_id,
+                    "position": last[new.conversation_id],
+                    "sender_id": new.sender_id,
+                    "client_id": new.client_id,
+                    "kind": new.kind,
+                    "text": text,
+                    "data": data,
+                    "created_at": now,
+                }
+            )
+
+    def created(self, ids: Mapping[tuple[int, int], int]) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+        """Record the inserted rows (``ids``: (conversation, position) -> id); returns the conversations'
+        new last positions and the senders' read positions, as (conversation, last) and (conv, user, pos)."""
+        made = [message_record({"id": ids[(row["conversation_id"], row["position"])], **row}) for row in self.rows]
+        for i, record in zip(self.slots, made, strict=True):
+            self.results[i] = records.AppendResult(record, True)
+        touched: dict[int, int] = {}
+        reads: dict[tuple[int, int], int] = {}
+        for record in made:
+            touched[record.conversation_id] = record.position
+            reads[(record.conversation_id, record.sender_id or 0)] = record.position
+        for i, row_index in self.copies.items():  # later copies answer with the first one's record
+            try:
+                self.results[i] = records.AppendResult(same(made[row_index], self.batch[i]), False)
+            except StoreError as exc:
+                self.results[i] = records.AppendResult(None, False, exc)
+        return sorted(touched.items()), [(conv, user, pos) for (conv, user), pos in sorted(reads.items())]
+
+    def answers(self) -> list[records.AppendResult]:
+        """One result per message of the batch, in order."""
+        return [r if r is not None else records.AppendResult(None, False, None) for r in self.results]
+
+
+def same(found: records.MessageRecord, new: records.NewMessage) -> records.MessageRecord:
+    """The stored message a resend refers to, or Conflict when its client id was used elsewhere."""
+    if found.conversation_id != new.conversation_id:
+        raise Conflict("this client_id was already used for a message in another conversation")
+    return found

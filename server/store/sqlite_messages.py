@@ -1,0 +1,92 @@
+"""SQLite's batched append as one plain synchronous function, run in the writer thread in one hop.
+
+The same statements as ``messages.append_batch`` (three reads, one multi-row INSERT ... RETURNING, one
+UPDATE per conversation, one for the senders' read positions) in plain SQL on a stdlib sqlite3 connection,
+inside the writer's BEGIN IMMEDIATE transaction; the checks and positions come from ``append_plan``.
+Values are stored as SQLAlchemy stores them (``data`` as json.dumps text, None as 'null').
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from .append_plan import Facts, Plan
+
+MESSAGE_COLUMNS = ("id", "conversation_id", "position", "sender_id", "client_id", "kind", "text", "data", "created_at")
+INSERT_COLUMNS = MESSAGE_COLUMNS[1:]
+INSERT_CHUNK = 500  # rows per INSERT: 8 parameters each, well under SQLite's 32,766 variables
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+def read_facts(conn: sqlite3.Connection, plan: Plan) -> Facts:
+    """The facts of ``append_plan.Facts`` for the plan's valid messages (the write lock is held)."""
+    conv_ids, sender_ids, client_ids = plan.keys()
+    facts = Facts()
+    rows = conn.execute(
+        "SELECT c.id, c.kind, c.last_position, m.user_id FROM conversations AS c"
+        " JOIN members AS m ON m.conversation_id = c.id"
+        f" WHERE c.id IN ({_marks(len(conv_ids))}) AND (c.kind = 'direct' OR m.user_id IN ({_marks(len(sender_ids))}))"
+        " ORDER BY c.id",
+        [*conv_ids, *sender_ids],
+    )
+    for conv_id, kind, last_position, user_id in rows:
+        facts.add_member(conv_id, kind, last_position, user_id)
+    users = sorted(facts.direct_users())
+    if users:
+        rows = conn.execute(
+            "SELECT user_id, other_id FROM friendships WHERE state = 'blocked'"
+            f" AND user_id IN ({_marks(len(users))}) AND other_id IN ({_marks(len(users))})",
+            [*users, *users],
+        )
+        for a, b in rows:
+            facts.add_block(a, b)
+    rows = conn.execute(
+        f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages"
+        f" WHERE sender_id IN ({_marks(len(sender_ids))}) AND client_id IN ({_marks(len(client_ids))})",
+        [*sender_ids, *client_ids],
+    )
+    for row in rows:
+        stored: dict[str, Any] = dict(zip(MESSAGE_COLUMNS, row, strict=True))
+        stored["data"] = json.loads(stored["data"]) if stored["data"] is not None else None
+        facts.stored[(stored["sender_id"], stored["client_id"])] = stored
+    return facts
+
+
+def _insert(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    ids: dict[tuple[int, int], int] = {}
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        values: list[Any] = []
+        for row in chunk:
+            values.extend(row[name] for name in INSERT_COLUMNS[:-2])
+            values.append(json.dumps(row["data"]))
+            values.append(row["created_at"])
+        cursor = conn.execute(
+            f"INSERT INTO messages ({', '.join(INSERT_COLUMNS)}) VALUES "
+            + ", ".join([f"({_marks(len(INSERT_COLUMNS))})"] * len(chunk))
+            + " RETURNING id, conversation_id, position",
+            values,
+        )
+        for id_, conv_id, position in cursor:
+            ids[(conv_id, position)] = id_
+    return ids
+
+
+def append_batch(conn: sqlite3.Connection, plan: Plan, now: int) -> Plan:
+    """Check, position and store the plan's messages inside the caller's write transaction."""
+    if plan.checked:
+        plan.assign(read_facts(conn, plan), now)
+        if plan.rows:
+            touched, reads = plan.created(_insert(conn, plan.rows))
+            conn.executemany("UPDATE conversations SET last_position = ? WHERE id = ?", [(p, c) for c, p in touched])
+            conn.executemany(
+                "UPDATE members SET read_position = ? WHERE conversation_id = ? AND user_id = ? AND read_position < ?",
+                [(pos, conv, user, pos) for conv, user, pos in reads],
+            )
+    return plan
