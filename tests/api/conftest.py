@@ -1,10 +1,10 @@
-"""Fixtures: a Store on SQLite and on PostgreSQL (see server.store.fixtures)."""
+"""Fixtures: a Store on SQLite and on PostgreSQL (see tests.support.store_fixtures)."""
 
 from __future__ import annotations
 
 import pytest
 
-from server.store.fixtures import database_url, postgres_url, sqlite_template, store
+from tests.support.store_fixtures import database_url, postgres_url, sqlite_template, store
 
 __all__ = ["database_url", "postgres_url", "sqlite_template", "store"]
 

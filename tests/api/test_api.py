@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from server.api import api_router, install_error_handlers
-from server.store.testing import add_access_token, add_web_session, make_friends, make_user
+from tests.support.store_data import add_access_token, add_web_session, make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 ALL = "profile friends messages share"

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from server.api import api_router, install_error_handlers
 from server.passwords import Passwords
 from server.store import open_store
-from server.store.testing import add_access_token, make_friends, make_user
+from tests.support.store_data import add_access_token, make_friends, make_user
 
 TOKEN = "fuzz-token"
 

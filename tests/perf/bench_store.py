@@ -171,7 +171,7 @@ def postgres_up() -> bool:
 
 
 async def run_async(runs: int, n: int, log: Callable[[str], None]) -> dict[str, Any]:
-    from server.store.testing import create_postgres_database, drop_postgres_database
+    from tests.support.store_data import create_postgres_database, drop_postgres_database
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:

@@ -447,7 +447,7 @@ class ParleyTarget(Target):
         super().start(server_cores)
 
     async def _create_pg(self) -> None:
-        from server.store.testing import create_postgres_database
+        from tests.support.store_data import create_postgres_database
 
         os.environ.setdefault("PARLEY_TEST_POSTGRES_URL", POSTGRES_ADMIN_URL)
         self.pg_url = await create_postgres_database("parley_bench")
@@ -462,7 +462,7 @@ class ParleyTarget(Target):
     def stop(self) -> None:
         super().stop()
         if self.pg_url:
-            from server.store.testing import drop_postgres_database
+            from tests.support.store_data import drop_postgres_database
 
             asyncio.run(drop_postgres_database(self.pg_url))
             self.pg_url = None
@@ -498,7 +498,7 @@ class ParleyTarget(Target):
 async def mint_tokens(store: Any, user_ids: Sequence[int]) -> list[str]:
     """HOOK: access tokens for these users, as the OAuth server would issue them. Uses the store's test
     helper today; switch to the admin CLI / a store method once one exists."""
-    from server.store.testing import add_access_token
+    from tests.support.store_data import add_access_token
 
     tokens = []
     for user_id in user_ids:

@@ -24,7 +24,7 @@ from server.settings import Settings
 from server.store import Store, tables
 from server.store.clock import now_ms
 from server.store.secrets import hash_secret
-from server.store.testing import make_friends, make_user
+from tests.support.store_data import make_friends, make_user
 
 SITE_ORIGIN = "https://shop.example"
 OTHER_ORIGIN = "https://news.example"

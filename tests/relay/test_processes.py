@@ -14,8 +14,8 @@ import pytest
 import redis as redis_sync
 
 from server.store import Store, open_store
-from server.store.testing import create_postgres_database, drop_postgres_database, make_friends, make_user
 from tests.conftest import service_missing
+from tests.support.store_data import create_postgres_database, drop_postgres_database, make_friends, make_user
 
 from .harness import OTHER_ORIGIN, SITE_ORIGIN, add_site, add_token, join
 from .processes import ServeProcess

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.store import Invalid, NotFriend, NotMember
-from server.store.testing import make_friends, make_user
+from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, tables
-from server.store.testing import make_friends, make_user
+from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 

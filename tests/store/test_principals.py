@@ -7,7 +7,7 @@ from sqlalchemy import insert, update
 
 from server.store import hash_secret, tables
 from server.store.clock import now_ms
-from server.store.testing import make_user
+from tests.support.store_data import make_user
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import pytest
 
 from server.passwords import Passwords
 from server.store import NewMessage, open_store
-from server.store.testing import make_friends, make_user
+from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from server.store import Invalid, UsernameTaken, WrongPassword, tables
-from server.store.testing import make_friends, make_user
+from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 

@@ -15,12 +15,12 @@ import secrets
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import make_url
 
-from . import tables
-from .clock import now_ms
-from .records import User
-from .secrets import hash_secret
-from .store import Store
-from .tables import metadata
+from server.store import tables
+from server.store.clock import now_ms
+from server.store.records import User
+from server.store.secrets import hash_secret
+from server.store.store import Store
+from server.store.tables import metadata
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

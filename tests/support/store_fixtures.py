@@ -1,6 +1,6 @@
 """Pytest fixtures for any test that needs a real store: SQLite (temporary file) and PostgreSQL.
 
-In a conftest.py:  from server.store.fixtures import database_url, postgres_url, sqlite_template, store
+In a conftest.py:  from tests.support.store_fixtures import database_url, postgres_url, sqlite_template, store
 
 `database_url` is parametrized over both databases. An unreachable PostgreSQL skips its half, except under
 CI=true where it fails.
@@ -16,9 +16,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from ..passwords import Passwords
-from .store import Store, open_store
-from .testing import clear, create_postgres_database, drop_postgres_database
+from server.passwords import Passwords
+from server.store.store import Store, open_store
+from tests.support.store_data import clear, create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(scope="session")
