@@ -57,13 +57,7 @@ class Connection:
     def stop(self):
         """Close for good (sign-out)."""
         self.running = False
-        self._generation += 1
-        if self.socket is not None:
-            try:
-                self.socket.close()
-            except Exception:
-                pass
-        self.socket = None
+        self._drop_socket()
         self._set_status(OFFLINE)
 
     def send(self, frame):
@@ -84,10 +78,8 @@ class Connection:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _went_offline(self):
-        """The browser lost the network: stop trusting the socket; messages wait in the outbox."""
-        if not self.running:
-            return
+    def _drop_socket(self):
+        """Close the current socket, if any; its late events are ignored (a new generation starts)."""
         self._generation += 1
         if self.socket is not None:
             try:
@@ -95,17 +87,18 @@ class Connection:
             except Exception:
                 pass
         self.socket = None
+
+    def _went_offline(self):
+        """The browser lost the network: stop trusting the socket; messages wait in the outbox."""
+        if not self.running:
+            return
+        self._drop_socket()
         self.welcomed = False
         self._set_status(OFFLINE)
 
     def _connect(self):
-        self._generation += 1
+        self._drop_socket()
         generation = self._generation
-        if self.socket is not None:
-            try:
-                self.socket.close()
-            except Exception:
-                pass
         self.welcomed = False
         self._set_status(CONNECTING)
         socket = WebSocket(url=self.url)
