@@ -79,7 +79,9 @@ async def test_flood_is_rate_limited_then_closed_4008(
     assert "rate_limited" in codes
     assert a.ws.close_code == 4008
     stored = {m.client_id for m in await relay.store.messages_after(world.conv, world.alice.id, 0)}
-    assert acked <= stored and stored  # everything acknowledged is stored; the burst was processed
+    # Everything acknowledged is stored. Sends still committing when the socket closed may or may not be
+    # stored (a loaded machine decides), but none of them was acknowledged: the client resends them.
+    assert acked <= stored
     again = await join(relay, await world.token(world.alice))  # the client resends its outbox: deduplicated
     for cid in sorted(stored):
         await again.send_text(world.conv, "resend", cid=cid)
