@@ -89,6 +89,7 @@ class Client:
         await self.auth.sign_out()
         self.me = None
         self.friends = {}
+        self.conv_info = {}
         self.state = S.ChatState()
         self._notify([("signed_out", None)])
         self.events.emit("signed_out", {})

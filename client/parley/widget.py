@@ -195,6 +195,7 @@ class Widget:
     def _bind(self):
         on = self.panel.events.on
         on("click", "sign-in", self._sign_in)
+        on("click", "sign-out", lambda arg, event, node: self.client.sign_out())
         on("click", "close", lambda arg, event, node: self.on_close and self.on_close())
         on("click", "back", lambda arg, event, node: self.go("home"))
         on("click", "open-user", self._open_user)

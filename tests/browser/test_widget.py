@@ -139,3 +139,41 @@ async def test_french_dark_and_narrow(demo: DemoServer, new_context: Any) -> Non
     background = await frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(20, 23, 30)"  # --parley-bg in the dark theme
     await page.screenshot(path=screenshot_path("narrow-dark-fr"))
+
+
+@pytest.mark.anyio
+async def test_status_sign_out_and_forged_sign_in_answers(demo: DemoServer, new_context: Any) -> None:
+    """A visitor's status reaches friends; a sign-in answer posted from another origin is ignored; signing out
+    ends the sign-in for this site in this browser (a reload stays signed out)."""
+    alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    for visitor, name in ((alice, "alice"), (bob, "bob")):
+        await visitor.open()
+        if await visitor.frame.get_by_role("button", name="Sign in").count():
+            await visitor.sign_in(name)
+    await bob.friends.get_by_role("button", name="Alice Martin, Online").wait_for(timeout=15000)
+    await alice.frame.get_by_role("combobox", name="Status").select_option("away")
+    await bob.friends.get_by_role("button", name="Alice Martin, Away").wait_for(timeout=15000)
+
+    await alice.frame.get_by_role("button", name="Sign out").click()
+    await alice.frame.get_by_role("button", name="Sign in").wait_for(timeout=10000)
+    await bob.friends.get_by_role("button", name="Alice Martin, Offline").wait_for(timeout=15000)
+
+    await alice.page.reload()  # the partitioned cookie is gone: a reload stays signed out
+    await alice.wait_ready()
+    await alice.open()
+    await alice.frame.get_by_role("button", name="Sign in").wait_for(timeout=10000)
+
+    # a new visitor's sign-in popup waits for her; meanwhile the host page (another origin) forges an answer
+    carol = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    await carol.open()
+    async with carol.page.expect_popup() as popup_info:
+        await carol.frame.get_by_role("button", name="Sign in").click()
+    popup = await popup_info.value
+    await popup.locator("#si-username").wait_for()
+    await carol.page.evaluate("""() => document.querySelector("iframe[title='Parley chat']").contentWindow
+        .postMessage({type: "parley:oauth", code: "forged", state: "forged", iss: "x"}, "*")""")
+    await carol.page.wait_for_timeout(500)
+    await popup.close()
+    await carol.frame.get_by_text("the sign-in window was closed").wait_for(timeout=10000)
+    assert await carol.frame.get_by_role("list", name="Friends").count() == 0

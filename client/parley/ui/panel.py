@@ -127,6 +127,9 @@ class Panel:
             el("section", {"class_": "p-section"},
                el("h2", {}, t("groups")), el("ul", {"class_": "p-list", "aria-label": t("groups")}, groups))
             if groups else None,
+            el("footer", {"class_": "p-footer"},
+               el("span", {"class_": "p-muted"}, "@" + str(m.me.get("username") or "")),
+               el("button", {"type": "button", "class_": "p-link", "data-action": "sign-out"}, t("sign_out"))),
         ]
 
     def _friend_row(self, user, show_title=False):
