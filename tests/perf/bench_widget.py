@@ -365,7 +365,8 @@ def tables(series: dict[tuple[str, str, str], Series], runs: int) -> list[Table]
         "signed-in widget ready: a returning signed-in visitor (alice) sees the friends list in the frame, in s",
         "  since navigation start; cold = HTTP cache emptied (CDP Network.clearBrowserCache), warm = reload.",
         "  The budget applies to it; 'target met?' is about this column.",
-        "inline mode (the site's own PyScript page importing parley): not measured yet (the benchmark drives the copy-paste mode only).",
+        "inline mode (the site's own PyScript page importing parley): not measured yet",
+        "  (the benchmark drives the copy-paste mode only).",
     ]
     for runtime in RUNTIMES:
         boot.add(f"{runtime} inline", "cold+warm", NOT_YET, "", "", "", "", "", "", "")
