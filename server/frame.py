@@ -28,7 +28,7 @@ BOOT_INTERPRETER = {"micropython": ("micropython/micropython.mjs",),
                     "pyodide": ("pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs")}
 DEFAULT_RUNTIME = "micropython"
 THEMES = ("light", "dark", "auto")
-LANGS = ("en", "fr")
+LANGS = ("en", "fr", "ar")
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -7,7 +7,7 @@ from pyscript.ffi import create_proxy
 
 from parley import bridge, extensions, runtime
 from parley.client import Client
-from parley.i18n import pick_language
+from parley.i18n import is_rtl, pick_language
 from parley.widget import Widget
 
 
@@ -31,6 +31,7 @@ async def main():
     root.setAttribute("data-runtime", runtime.name())
     lang = pick_language(config.get("lang"), browser_languages())
     document.documentElement.setAttribute("lang", lang)
+    document.documentElement.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
     client = Client(config["public_url"], site["client_id"], site.get("scopes") or None, config.get("ws_url"))
     widget = Widget(
         client, root, site.get("name") or "", lang,

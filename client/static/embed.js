@@ -17,6 +17,7 @@
   var WORDS = {
     en: { open: "Open chat", close: "Close chat", unread: " unread", here: " friends on this site" },
     fr: { open: "Ouvrir la discussion", close: "Fermer la discussion", unread: " non lus", here: " amis sur ce site" },
+    ar: { open: "فتح الدردشة", close: "إغلاق الدردشة", unread: " غير مقروءة", here: " أصدقاء على هذا الموقع" },
   };
   var words = WORDS[(ds.lang || navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
 

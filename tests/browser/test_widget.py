@@ -177,3 +177,41 @@ async def test_status_sign_out_and_forged_sign_in_answers(demo: DemoServer, new_
     await popup.close()
     await carol.frame.get_by_text("the sign-in window was closed").wait_for(timeout=10000)
     assert await carol.frame.get_by_role("list", name="Friends").count() == 0
+
+
+@pytest.mark.anyio
+async def test_right_to_left_layout_mirrors(demo: DemoServer, new_context: Any) -> None:
+    """In Arabic the panel is right-to-left: strings from the Arabic table, own messages on the left, the
+    Send button left of the message box."""
+    visitor = await visit(await new_context(viewport={"width": 1100, "height": 760}, locale="ar-EG"), demo,
+                          "micropython")
+    await visitor.page.get_by_role("button", name="فتح الدردشة").click()
+    await visitor.frame.get_by_role("button", name="تسجيل الدخول").wait_for()
+    assert await visitor.frame.locator("html").get_attribute("dir") == "rtl"
+    async with visitor.page.expect_popup() as popup_info:
+        await visitor.frame.get_by_role("button", name="تسجيل الدخول").click()
+    popup = await popup_info.value
+    await popup.locator("#si-username").fill("alice")
+    await popup.locator("#si-password").fill("alice-demo-pw")
+    await popup.get_by_role("button", name="Sign in").click()
+    try:
+        await popup.get_by_role("button", name="Allow").click(timeout=5000)
+    except Exception:
+        pass  # consent remembered
+    friends = visitor.frame.get_by_role("list", name="الأصدقاء")
+    await friends.wait_for(timeout=20000)
+    await friends.get_by_role("button").first.click()
+    box = visitor.frame.get_by_role("textbox", name="رسالة")
+    stamp = str(time.time_ns())
+    await box.fill(f"مرحبا {stamp}")
+    await box.press("Enter")
+    bubble = visitor.frame.locator("li.p-mine", has_text=stamp)
+    await bubble.wait_for(timeout=10000)
+    log = await visitor.frame.get_by_role("log").bounding_box()
+    mine = await bubble.bounding_box()
+    send = await visitor.frame.get_by_role("button", name="إرسال").bounding_box()
+    typed = await box.bounding_box()
+    assert log and mine and send and typed
+    assert mine["x"] - log["x"] < 40  # own message against the left edge
+    assert send["x"] < typed["x"]
+    await visitor.page.screenshot(path=screenshot_path("rtl-arabic"))
