@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from parley.i18n import DEFAULT_LANG, STRINGS, Translator, is_rtl, pick_language
 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
