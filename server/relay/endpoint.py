@@ -56,6 +56,8 @@ def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: froz
 class Connection:
     """One socket's life: authenticate, replay, then read frames until it closes."""
 
+    __slots__ = ("hub", "session", "state", "ws")
+
     def __init__(self, ws: WebSocket, hub: Hub) -> None:
         self.ws = ws
         self.hub = hub

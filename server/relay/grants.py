@@ -5,6 +5,7 @@ Also the batched re-checks the hub runs for every live socket (revoked or expire
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,6 +38,13 @@ class Grant:
     token_hash: str
     hidden_sites: tuple[int, ...]
     friends: frozenset[int]
+
+
+@functools.lru_cache(maxsize=64)
+def scope_set(scope: str) -> frozenset[str]:
+    """The scopes of a space-separated scope string; one shared set per distinct string (sockets with the
+    same scopes do not each hold a copy)."""
+    return frozenset(scope.split())
 
 
 async def authenticate(store: Store, token: str) -> Grant | int:
@@ -78,7 +86,7 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         username=row.username,
         name=row.display_name,
         site_id=row.site_id,
-        scopes=frozenset(row.scope.split()),
+        scopes=scope_set(row.scope),
         origins=tuple(row.origins or ()),
         token_hash=digest,
         hidden_sites=tuple(sorted(hidden)),

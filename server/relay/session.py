@@ -31,7 +31,7 @@ CLOSE_TIMEOUT_S = 5.0
 
 
 class Session:
-    """Per-connection state. Kept small: an idle socket costs this object and an empty deque."""
+    """Per-connection state. Kept small: an idle socket costs this object, its rate limit and no queue."""
 
     __slots__ = (
         "bad_frames",
@@ -72,7 +72,7 @@ class Session:
         self.device = device or self.id
         self.status = P.ONLINE
         self.title = title
-        self.queue: deque[str] = deque()
+        self.queue: deque[str] | None = None  # made on the first push, dropped once drained
         self.queued = 0
         self.held: list[str] | None = []  # live frames wait here until the resume replay is done
         self.writer: asyncio.Task[None] | None = None
@@ -103,6 +103,8 @@ class Session:
                 self.close(P.CLOSE_SLOW_CONSUMER)
             return
         queue = self.queue
+        if queue is None:
+            queue = self.queue = deque()
         queue.append(text)
         self.queued += len(text)
         if len(queue) > MAX_QUEUE_FRAMES or self.queued > MAX_QUEUE_BYTES:
@@ -126,6 +128,8 @@ class Session:
         queue = self.queue
         send = self.ws.send
         try:
+            if queue is None:
+                return
             while queue:
                 text = queue.popleft()
                 self.queued -= len(text)
@@ -134,10 +138,12 @@ class Session:
             raise
         except Exception:  # the peer went away; the reader sees the disconnect
             self.close_code = self.close_code or P.CLOSE_INTERNAL
-            self.queue.clear()
+            self.queue = None
         finally:
             if self.writer is asyncio.current_task():
                 self.writer = None
+                if not self.queue:  # an idle socket keeps no (empty) deque
+                    self.queue = None
 
     def close(self, code: int, reason: str = "", last: dict[str, Any] | None = None) -> None:
         """Close the socket with ``code`` soon (idempotent); drops every queued frame (``last`` is sent
@@ -145,7 +151,7 @@ class Session:
         if self.close_code is not None:
             return
         self.close_code = code
-        self.queue.clear()
+        self.queue = None
         self.queued = 0
         self.held = None
         if self.writer is not None and not self.writer.done():
