@@ -7,42 +7,13 @@ from sqlalchemy import insert, update
 
 from server.store import hash_secret, tables
 from server.store.clock import now_ms
-from tests.support.store_data import make_user
+from tests.support.store_data import add_access_token, make_user
 
 pytestmark = pytest.mark.anyio
 
 
 async def add_token(store, user_id: int, token: str, scope: str = "profile friends", ttl_ms: int = 60_000) -> int:
-    now = now_ms()
-    async with store.transaction() as conn:
-        site_id = (
-            await conn.execute(
-                insert(tables.sites)
-                .values(
-                    client_id=f"site-{token}",
-                    owner_id=None,
-                    name="Site",
-                    origins=["https://s.example"],
-                    redirect_uris=["https://s.example/cb"],
-                    scopes=scope,
-                    settings={},
-                    created_at=now,
-                )
-                .returning(tables.sites.c.id)
-            )
-        ).scalar_one()
-        await conn.execute(
-            insert(tables.oauth_tokens).values(
-                family_id="f",
-                site_id=site_id,
-                user_id=user_id,
-                scope=scope,
-                access_token_hash=hash_secret(token),
-                issued_at=now,
-                access_expires_at=now + ttl_ms,
-            )
-        )
-    return int(site_id)
+    return await add_access_token(store, user_id, token, scope, ttl_ms)
 
 
 async def test_hash_secret_is_sha256_hex():
