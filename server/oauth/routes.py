@@ -218,30 +218,21 @@ def oauth_router() -> APIRouter:
 
     @router.post("/oauth/token")
     async def token(request: Request) -> Response:
-        settings = _settings(request)
-        store = request.app.state.store
-        params = _form_params(await request.form())
-        data = dict(params)
-        origin = request.headers.get("origin")
-        client_id = data.get("client_id", "")
-        site = await repo.site_by_client_id(store, client_id) if client_id else None
-        if not origin_allowed(origin, site, settings.public_url):
-            assert origin is not None
-            return refused(origin)
+        checked = await _client_form(request)
+        if isinstance(checked, Response):
+            return checked
+        params, site, origin = checked
         return add_cors(await token_response(request, params, site), origin)
 
     @router.post("/oauth/revoke")
     async def revoke(request: Request) -> Response:
+        checked = await _client_form(request)
+        if isinstance(checked, Response):
+            return checked
+        params, site, origin = checked
         settings = _settings(request)
         store = request.app.state.store
-        params = _form_params(await request.form())
         data = dict(params)
-        origin = request.headers.get("origin")
-        client_id = data.get("client_id", "")
-        site = await repo.site_by_client_id(store, client_id) if client_id else None
-        if not origin_allowed(origin, site, settings.public_url):
-            assert origin is not None
-            return refused(origin)
         prefetched = Prefetched(SiteClient(site, settings.public_url) if site else None)
         token_text = data.get("token", "")
         if token_text:
@@ -257,6 +248,21 @@ def oauth_router() -> APIRouter:
         return add_cors(response, origin)
 
     return router
+
+
+async def _client_form(
+    request: Request,
+) -> tuple[list[tuple[str, str]], SiteRecord | None, str | None] | Response:
+    """Read a token/revocation form and its client; refuse (403) an Origin the client did not register."""
+    settings = _settings(request)
+    params = _form_params(await request.form())
+    client_id = dict(params).get("client_id", "")
+    site = await repo.site_by_client_id(request.app.state.store, client_id) if client_id else None
+    origin = request.headers.get("origin")
+    if not origin_allowed(origin, site, settings.public_url):
+        assert origin is not None
+        return refused(origin)
+    return params, site, origin
 
 
 async def token_response(request: Request, params: list[tuple[str, str]], site: SiteRecord | None) -> Response:
