@@ -23,7 +23,7 @@ from server.relay import Hub
 from server.settings import Settings
 from server.store import Store, tables
 from server.store.clock import now_ms
-from server.store.secrets import hash_secret
+from tests.support import store_data
 from tests.support.store_data import make_friends, make_user
 
 SITE_ORIGIN = "https://shop.example"
@@ -99,42 +99,15 @@ async def running(tmp: Path, template: Path | None = None, **overrides: Any) -> 
 
 async def add_site(store: Store, origins: list[str], scopes: str = ALL_SCOPES) -> int:
     """Register a site with these exact origins; returns its id."""
-    async with store.transaction() as conn:
-        site_id = (
-            await conn.execute(
-                insert(tables.sites)
-                .values(
-                    client_id=f"site-{secrets.token_hex(6)}",
-                    owner_id=None,
-                    name="Site",
-                    origins=origins,
-                    redirect_uris=[origins[0] + "/cb"],
-                    scopes=scopes,
-                    settings={},
-                    created_at=now_ms(),
-                )
-                .returning(tables.sites.c.id)
-            )
-        ).scalar_one()
-    return int(site_id)
+    return await store_data.add_site(store, origins, scopes)
 
 
 async def add_token(store: Store, user_id: int, site_id: int, scope: str = ALL_SCOPES, ttl_ms: int = 3_600_000) -> str:
     """Issue an access token (stored hashed, as the OAuth server does) and a consent; returns the token."""
     token = secrets.token_urlsafe(24)
     now = now_ms()
+    await store_data.add_token(store, user_id, site_id, token, scope, ttl_ms)
     async with store.transaction() as conn:
-        await conn.execute(
-            insert(tables.oauth_tokens).values(
-                family_id=secrets.token_hex(8),
-                site_id=site_id,
-                user_id=user_id,
-                scope=scope,
-                access_token_hash=hash_secret(token),
-                issued_at=now,
-                access_expires_at=now + ttl_ms,
-            )
-        )
         exists = await conn.scalar(
             tables.consents.select()
             .where(tables.consents.c.user_id == user_id, tables.consents.c.site_id == site_id)

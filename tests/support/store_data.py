@@ -80,12 +80,8 @@ async def make_friends(store: Store, a: User, b: User) -> None:
     await store.accept(b.id, a.id)
 
 
-async def add_access_token(
-    store: Store, user_id: int, token: str, scope: str = "profile friends messages share", ttl_ms: int = 60_000
-) -> int:
-    """Register a site and an access token for `user_id` (stored hashed, as the OAuth server does).
-    Returns the site id."""
-    now = now_ms()
+async def add_site(store: Store, origins: list[str], scopes: str = "profile friends messages share") -> int:
+    """Register a site (OAuth public client) with these exact origins; returns its id."""
     async with store.transaction() as conn:
         site_id = (
             await conn.execute(
@@ -94,15 +90,22 @@ async def add_access_token(
                     client_id=f"test-{secrets.token_hex(6)}",
                     owner_id=None,
                     name="Test site",
-                    origins=["https://site.example"],
-                    redirect_uris=["https://site.example/callback"],
-                    scopes=scope,
+                    origins=origins,
+                    redirect_uris=[origins[0] + "/callback"],
+                    scopes=scopes,
                     settings={},
-                    created_at=now,
+                    created_at=now_ms(),
                 )
                 .returning(tables.sites.c.id)
             )
         ).scalar_one()
+    return int(site_id)
+
+
+async def add_token(store: Store, user_id: int, site_id: int, token: str, scope: str, ttl_ms: int) -> None:
+    """Issue an access token for a user and site, stored hashed as the OAuth server stores it."""
+    now = now_ms()
+    async with store.transaction() as conn:
         await conn.execute(
             insert(tables.oauth_tokens).values(
                 family_id=secrets.token_hex(8),
@@ -114,7 +117,15 @@ async def add_access_token(
                 access_expires_at=now + ttl_ms,
             )
         )
-    return int(site_id)
+
+
+async def add_access_token(
+    store: Store, user_id: int, token: str, scope: str = "profile friends messages share", ttl_ms: int = 60_000
+) -> int:
+    """Register a site and an access token for `user_id`. Returns the site id."""
+    site_id = await add_site(store, ["https://site.example"], scope)
+    await add_token(store, user_id, site_id, token, scope, ttl_ms)
+    return site_id
 
 
 async def add_web_session(store: Store, user_id: int, session_id: str, csrf_token: str) -> None:
