@@ -19,6 +19,8 @@ from parley.http import ParleyError, request
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
+LISTS = ("friends", "conversations")
+LISTS_WANTED = " ".join(LISTS)  # /frame/session answers carry these when the scope allows
 
 
 def b64url(data):
@@ -54,6 +56,7 @@ class FrameAuth:
         self.expires_at = 0
         self.user = None
         self.granted = ()
+        self.lists = {}  # friends / conversations that came with the last token answer
 
     @property
     def signed_in(self):
@@ -64,16 +67,29 @@ class FrameAuth:
         self.expires_at = now_ms() + int(data.get("expires_in", 600)) * 1000
         self.user = data.get("user")
         self.granted = tuple(str(data.get("scope") or "").split())
+        self.lists = {}
+        for name in LISTS:
+            if isinstance(data.get(name), list):
+                self.lists[name] = data[name]
         return self.user
+
+    def take_lists(self):
+        """The friends / conversations lists that came with the sign-in (each once), keyed by name."""
+        lists, self.lists = self.lists, {}
+        return lists
 
     async def _session(self, path, body):
         return await request("POST", self.public_url + "/frame/session" + path, body,
                              credentials="include", headers={"X-Parley-Frame": "1"})
 
-    async def restore(self):
-        """Sign in silently from the cookie of an earlier visit; the user, or None."""
+    async def restore(self, with_lists=False):
+        """Sign in silently from the cookie of an earlier visit; the user, or None. `with_lists` asks for the
+        friends and conversations in the same answer (see take_lists)."""
+        body = {"client_id": self.client_id}
+        if with_lists:
+            body["include"] = LISTS_WANTED
         try:
-            data = await self._session("/refresh", {"client_id": self.client_id})
+            data = await self._session("/refresh", body)
         except ParleyError:
             data = None
         if not data:  # 204: nothing kept for this site in this browser
@@ -153,6 +169,7 @@ class FrameAuth:
             "code": result.get("code"),
             "code_verifier": attempt["verifier"],
             "redirect_uri": self.redirect_uri,
+            "include": LISTS_WANTED,
         })
         return self._accept(data)
 

@@ -18,6 +18,7 @@ from parley.events import Emitter
 from parley.http import ParleyError, request
 
 DEFAULT_SCOPE = "profile friends messages share"
+LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # list, the scope it needs
 
 
 def new_cid():
@@ -65,7 +66,7 @@ class Client:
 
     async def start(self):
         """Restore an earlier sign-in of this browser on this site, if any; then go live."""
-        user = await self.auth.restore()
+        user = await self.auth.restore(with_lists=True)
         if user is not None:
             await self._signed_in(user)
         self.events.emit("ready", {"signed_in": self.signed_in})
@@ -97,7 +98,7 @@ class Client:
     async def _signed_in(self, user):
         self.me = user
         self.state.me = user["id"]
-        await self.refresh_lists()
+        await self.refresh_lists(self.auth.take_lists())
         self.connection.start()
         self._notify([("signed_in", None)])
         self.events.emit("signed_in", {"user": user})
@@ -109,16 +110,23 @@ class Client:
             raise ParleyError("not_signed_in", "sign in first")
         return await request(method, self.server + "/api/v1" + path, body, token=token)
 
-    async def refresh_lists(self):
-        """Load friends and conversations (REST)."""
-        friends = await self.api("GET", "/friends")
+    async def refresh_lists(self, known=None):
+        """Load friends and conversations (REST; `known` holds lists that came with the sign-in)."""
+        known = known or {}
+        for name, scope in LIST_SCOPES:
+            if known.get(name) is None and self.auth.granted and scope not in self.auth.granted:
+                known[name] = []  # this site may not see them: nothing to ask for
+        missing = [name for name, _ in LIST_SCOPES if known.get(name) is None]
+        if missing:
+            answers = await asyncio.gather(*[self.api("GET", "/" + name) for name in missing])
+            for name, answer in zip(missing, answers):
+                known[name] = answer[name]
         self.friends = {}
-        for friend in friends["friends"]:
+        for friend in known["friends"]:
             self.friends[friend["id"]] = {"id": friend["id"], "username": friend["username"],
                                           "name": friend.get("display_name") or friend["username"]}
-        convs = await self.api("GET", "/conversations")
         events = []
-        for conv in convs["conversations"]:
+        for conv in known["conversations"]:
             self.conv_info[conv["id"]] = conv
             events = events + self.state.add_conversation(
                 conv["id"], conv["last_position"], conv["read_position"],

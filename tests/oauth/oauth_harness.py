@@ -26,6 +26,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from server.api import api_router
+from server.frame_session import frame_session_router
 from server.oauth import oauth_router
 from server.passwords import Passwords
 from server.security import SlidingWindow
@@ -59,6 +61,8 @@ def build_app(settings: Settings) -> FastAPI:
     app.state.on_revoke = on_revoke
     app.include_router(web_router())
     app.include_router(oauth_router())
+    app.include_router(frame_session_router())
+    app.include_router(api_router())
     return app
 
 
