@@ -15,7 +15,7 @@ from pyscript import window
 from pyscript.ffi import create_proxy
 
 from parley.clock import now_ms
-from parley.http import ParleyError, request
+from parley.http import ParleyError, request, transient
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
@@ -83,15 +83,18 @@ class FrameAuth:
                              credentials="include", headers={"X-Parley-Frame": "1"})
 
     async def restore(self, with_lists=False):
-        """Sign in silently from the cookie of an earlier visit; the user, or None. `with_lists` asks for the
-        friends and conversations in the same answer (see take_lists)."""
+        """Sign in silently from the cookie of an earlier visit; the user, or None when there is no valid
+        sign-in. Raises ParleyError when the server cannot be reached (see http.transient): the sign-in is
+        kept for a retry. `with_lists` asks for the friends and conversations in the same answer."""
         body = {"client_id": self.client_id}
         if with_lists:
             body["include"] = LISTS_WANTED
         try:
             data = await self._session("/refresh", body)
-        except ParleyError:
-            data = None
+        except ParleyError as error:
+            if transient(error):  # offline or the server restarting: the sign-in may well be fine
+                raise
+            data = None  # refused: the sign-in ended (revoked, expired, replayed)
         if not data:  # 204: nothing kept for this site in this browser
             self.access_token = None
             return None
@@ -102,7 +105,10 @@ class FrameAuth:
         if self.access_token is None:
             return None
         if now_ms() > self.expires_at - REFRESH_MARGIN_MS:
-            await self.restore()
+            try:
+                await self.restore()
+            except ParleyError:  # transient: keep the token until the server can be reached again
+                pass
         return self.access_token
 
     def open_popup(self):

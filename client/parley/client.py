@@ -19,6 +19,7 @@ from parley.http import ParleyError, request
 
 DEFAULT_SCOPE = "profile friends messages share"
 LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # list, the scope it needs
+RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
 
 def new_cid():
@@ -66,10 +67,29 @@ class Client:
 
     async def start(self):
         """Restore an earlier sign-in of this browser on this site, if any; then go live."""
-        user = await self.auth.restore(with_lists=True)
+        try:
+            user = await self.auth.restore(with_lists=True)
+        except ParleyError:  # unreachable: stay signed out for now and try again in the background
+            user = None
+            self._later(self._restore_later())
         if user is not None:
             await self._signed_in(user)
         self.events.emit("ready", {"signed_in": self.signed_in})
+
+    async def _restore_later(self):
+        """Retry the silent sign-in with backoff while the server is unreachable (unless the visitor signs
+        in meanwhile)."""
+        for delay in RESTORE_BACKOFF_S:
+            await asyncio.sleep(delay)
+            if self.signed_in:
+                return
+            try:
+                user = await self.auth.restore(with_lists=True)
+            except ParleyError:
+                continue
+            if user is not None and not self.signed_in:
+                await self._signed_in(user)
+            return
 
     def begin_sign_in(self):
         """Open the sign-in popup; call it synchronously from a click, then await finish_sign_in()."""
@@ -119,7 +139,7 @@ class Client:
         missing = [name for name, _ in LIST_SCOPES if known.get(name) is None]
         if missing:
             answers = await asyncio.gather(*[self.api("GET", "/" + name) for name in missing])
-            for name, answer in zip(missing, answers):
+            for name, answer in zip(missing, answers):  # noqa: B905 (MicroPython's zip has no strict=)
                 known[name] = answer[name]
         self.friends = {}
         for friend in known["friends"]:
@@ -196,7 +216,11 @@ class Client:
             self._later(self.sign_out())
 
     async def _refresh_and_reconnect(self):
-        user = await self.auth.restore()
+        try:
+            user = await self.auth.restore()
+        except ParleyError:  # unreachable: the sign-in stands; try again after the backoff
+            self.connection.retry_later()
+            return
         if user is None:
             await self.sign_out()
         else:

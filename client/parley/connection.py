@@ -76,6 +76,11 @@ class Connection:
             self.attempt = 0
             self._connect()
 
+    def retry_later(self):
+        """Try again after the usual backoff (e.g. a token refresh failed because the server was unreachable)."""
+        if self.running and self.status != ONLINE:
+            self._retry_task = asyncio.create_task(self._retry(self._generation))
+
     # -- internals --------------------------------------------------------------------------------
 
     def _drop_socket(self):
@@ -107,7 +112,12 @@ class Connection:
         async def on_open(event):
             if generation != self._generation:
                 return
-            hello = await self.make_hello()
+            try:
+                hello = await self.make_hello()
+            except Exception as error:  # the browser calls this handler: nothing above would catch it
+                print("parley: could not say hello (" + str(error) + "); reconnecting")
+                socket.close()  # on_close retries with backoff
+                return
             if hello is None:  # no credentials any more
                 self.stop()
                 return

@@ -15,6 +15,25 @@ class ParleyError(Exception):
         self.status = status
 
 
+def transient(error):
+    """Whether a failed call may succeed later as it is: no network, or the server overloaded or restarting.
+    Anything else (4xx) is the server's answer, e.g. a sign-in that is no longer valid."""
+    return error.code == "network" or error.status >= 500 or error.status == 429
+
+
+async def fetch_text(url, **options):
+    """(status, body text) of one fetch. Failing to connect and failing to read the whole body (the connection
+    dropped mid-answer, the visitor went offline) both raise ParleyError('network'): the browser's own
+    TypeError("Failed to fetch") never reaches callers, which catch ParleyError."""
+    try:
+        response = await fetch(url, **options)
+        status = int(response.status)
+        text = "" if status == 204 else str(await response.text())
+    except Exception as error:
+        raise ParleyError("network", "network error: " + str(error)) from None
+    return status, text
+
+
 async def request(method, url, body=None, token=None, credentials="same-origin", headers=None):
     """Send a JSON request; return the decoded JSON body (None for 204) or raise ParleyError."""
     sent = {"Accept": "application/json"}
@@ -26,14 +45,9 @@ async def request(method, url, body=None, token=None, credentials="same-origin",
     if body is not None:
         sent["Content-Type"] = "application/json"
         options["body"] = json.dumps(body)
-    try:
-        response = await fetch(url, **options)
-    except Exception as error:
-        raise ParleyError("network", "network error: " + str(error)) from None
-    status = int(response.status)
+    status, text = await fetch_text(url, **options)
     if status == 204:
         return None
-    text = await response.text()
     data = None
     if text:
         try:

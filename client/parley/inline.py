@@ -14,7 +14,7 @@ from pyscript import document, window
 from parley import errors as E
 from parley.auth import FrameAuth
 from parley.client import Client
-from parley.http import ParleyError, request
+from parley.http import ParleyError, fetch_text, request, transient
 from parley.session import Session, set_current
 
 STORAGE_KEY = "parley.refresh."
@@ -61,16 +61,16 @@ class InlineAuth(FrameAuth):
                 window.sessionStorage.removeItem(STORAGE_KEY + self.client_id)
 
     async def _post(self, path, params):
-        from pyscript import fetch
-
+        status, text = await fetch_text(self.public_url + path, method="POST", body=_form(params),
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
         try:
-            response = await fetch(self.public_url + path, method="POST", body=_form(params),
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
-        except Exception as error:
-            raise ParleyError("network", "network error: " + str(error)) from None
-        status = int(response.status)
-        text = await response.text()
-        data = json.loads(text) if text else {}
+            data = json.loads(text) if text else {}
+        except ValueError:  # not JSON (a proxy's error page)
+            data = None
+        if not isinstance(data, dict):
+            if 200 <= status < 300:
+                raise ParleyError("bad_response", "the server's answer is not a JSON object", status)
+            data = {}
         if not (200 <= status < 300):
             raise ParleyError(str(data.get("error") or "http_" + str(status)),
                               str(data.get("error_description") or ""), status)
@@ -95,8 +95,9 @@ class InlineAuth(FrameAuth):
             try:
                 return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
                                            "client_id": self.client_id})
-            except ParleyError:
-                self._keep(None)
+            except ParleyError as error:
+                if not transient(error):  # refused: forget it; offline: keep it for the next try
+                    self._keep(None)
                 raise
         if path == "/end" and self.refresh_token:
             token = self.refresh_token

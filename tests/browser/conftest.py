@@ -12,7 +12,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    Route,
+    async_playwright,
+)
 
 from tests.conftest import service_missing
 from tests.servers import ROOT, DemoServer, demo_server
@@ -73,14 +82,44 @@ class Offsite:
 
 
 class PageErrors:
-    """Uncaught errors in any page or frame the test opened."""
+    """Uncaught errors in any page or frame the test opened.
+
+    Also keeps, for the failure report only (never a reason to fail by itself), the requests that failed and the
+    console errors: an uncaught "Failed to fetch" says nothing of which request it was.
+    """
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.evidence: list[str] = []
 
     def watch(self, page: Page) -> Page:
-        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        def on_error(error: Error) -> None:
+            self.errors.append(f"{page.url}: {describe(error)}")
+
+        def on_request_failed(request: Request) -> None:
+            self.evidence.append(f"request failed ({page.url}): {request.method} {request.url} {request.failure}")
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.evidence.append(f"console.error ({page.url}): {message.text[:2000]}")
+
+        page.on("pageerror", on_error)
+        page.on("requestfailed", on_request_failed)
+        page.on("console", on_console)
         return page
+
+    def report(self) -> str:
+        lines = [f"uncaught page errors ({len(self.errors)}):", *self.errors]
+        if self.evidence:
+            lines += ["-- failed requests and console errors of the test, in order:", *self.evidence[-60:]]
+        return "\n".join(lines)
+
+
+def describe(error: Error) -> str:
+    """An uncaught page error with its name and stack (a bare message like 'Failed to fetch' is not enough)."""
+    stack = error.stack or ""
+    head = f"{error.name or 'Error'}: {error.message}"
+    return f"{head}\n{stack}" if stack and not stack.startswith(head) else (stack or head)
 
 
 @pytest.fixture
@@ -104,8 +143,10 @@ async def new_context(browser: Browser, page_errors: PageErrors) -> AsyncIterato
     yield make
     for context in contexts:
         await context.close()
-    assert not offsite.urls, f"requests left loopback: {offsite.urls}"
-    assert not page_errors.errors, f"uncaught page errors: {page_errors.errors}"
+    problems = [f"requests left loopback: {offsite.urls}"] if offsite.urls else []
+    if page_errors.errors:
+        problems.append(page_errors.report())
+    assert not problems, "\n".join(problems)
 
 
 def screenshot_path(name: str) -> Path:
