@@ -2,9 +2,10 @@
 
 Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
 same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
-loopback; every loop is bounded, so the command ends by itself (full run ~10 min, --quick ~3 min).
+loopback; every loop is bounded, so the command ends by itself (timings of the last runs: docs/performance.md).
 
-  widget  headless Chromium: the copy-paste widget vs a bare PyScript page with a WebSocket echo (the floor)
+  widget  headless Chromium: the copy-paste and inline widget vs a bare PyScript page with a WebSocket echo
+          (the floor); signed-out and signed-in boots, the first message, bytes, host long tasks
   relay   Parley's /v1/ws vs a bare WebSocket echo, a bare room relay and python-socketio (+ Redis)
   store   acknowledged messages/s through server.store on SQLite and PostgreSQL
 """

@@ -1,17 +1,20 @@
-"""Widget benchmarks in headless Chromium (loopback only): the copy-paste widget against the floor.
+"""Widget benchmarks in headless Chromium (loopback only): the copy-paste and inline widget against the floor.
 
-For each runtime (MicroPython, Pyodide) and each page (the demo host page with the copy-paste snippet; the
-floor: a bare PyScript page with a WebSocket echo, see floor.py), every run opens a new browser context
-(cold cache), loads the page, then reloads it in the same context (warm cache). Measured in the host page
-by an init script (PerformanceObserver + MutationObserver, installed before any page script runs):
-- launcher visible: first animation frame after <parley-launcher> is added, minus DOMContentLoaded;
-- Python started: the launcher's data-state turns "ready" (the frame's PyScript ran parley.frame.main), in
-  ms since the host page's navigation started; the floor's equivalent is its `floor-ready` mark (echo back);
+Pages: the demo host page with the copy-paste snippet; the floor (a bare PyScript page with a WebSocket echo,
+floor.py); a site's own page with the widget inline (bench_inline.py). For each runtime and page, every run
+opens a new browser context (cold cache), loads the page, then reloads it (warm cache); on the widget pages
+alice then signs in, the HTTP cache is emptied, and the page is loaded (signed-in cold) and reloaded
+(signed-in warm). Measured by init scripts (installed before any page script runs) in every document:
+- launcher visible: first animation frame after <parley-launcher> (inline: <parley-inline>) is added, minus DCL;
+- Python started: the launcher's data-state turns "ready" (the frame's PyScript ran parley.frame.main; inline:
+  mount() returned), in ms since the host page's navigation started; the floor's: its `floor-ready` mark;
+- signed-in ready: the friends list heading (#p-friends-h) appears (in the frame, or the inline shadow root);
+- marks and resource timings of the document where Python runs (the frame, or the inline page itself);
 - bytes: encoded (compressed) response bodies of every request of the page and its frame (Playwright's
   Request.sizes(), i.e. CDP Network.loadingFinished), without headers;
 - long tasks: the host page's main-thread tasks over 50 ms until Python started.
 No request routing (it would turn the HTTP cache off); Chromium's host resolver maps every name but
-localhost and 127.0.0.1 to nothing, so nothing leaves loopback.
+localhost and 127.0.0.1 to nothing, so nothing leaves loopback. Figures and tables: widget_report.py.
 """
 
 from __future__ import annotations
@@ -25,15 +28,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.servers import ROOT, start_demo
 
+from . import bench_inline
 from .relay_targets import _wait_port, free_port
-from .report import NOT_YET, Table, fmt, fmt_ratio, median, ratio, verdict
+from .report import Table
+from .widget_report import LONG_TASK_MS, RUNTIMES, Sample, Series, tables
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,12 +52,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
-RUNTIMES = ("micropython", "pyodide")
-LAUNCHER_LIMIT_MS = 50.0
-READY_LIMIT_S = {("micropython", "cold"): 0.5, ("micropython", "warm"): 0.2,
-                 ("pyodide", "cold"): 3.0, ("pyodide", "warm"): 1.5}
-BYTES_LIMIT = {"micropython": 400_000}
-LONG_TASK_MS = 50.0
 TIMEOUT_MS = {"micropython": 10_000, "pyodide": 60_000}
 
 # Runs in every document before its own scripts; only the top-level page records.
@@ -67,7 +67,7 @@ PROBE = """
     return;
   }
   const m = window.__bench = {origin: performance.timeOrigin, dcl: null, launcher: null, visible: null,
-                              iframe: null, ready: null, runtime: null, longtasks: []};
+                              iframe: null, ready: null, friends: null, runtime: null, longtasks: []};
   document.addEventListener('DOMContentLoaded', () => { m.dcl = performance.now(); }, {once: true});
   try {
     new PerformanceObserver((list) => {
@@ -88,7 +88,7 @@ PROBE = """
   };
   new MutationObserver((records) => {
     for (const r of records) for (const n of r.addedNodes) {
-      if (n.nodeName === 'PARLEY-LAUNCHER') watch(n);
+      if (n.nodeName === 'PARLEY-LAUNCHER' || n.nodeName === 'PARLEY-INLINE') watch(n);
       if (n.nodeName === 'IFRAME' && m.iframe === null) m.iframe = performance.now();
     }
   }).observe(document, {childList: true, subtree: true});
@@ -102,33 +102,11 @@ READY = """() => {
   if (mark) { m.ready = mark.startTime; return true; }
   return false;
 }"""
-
-
-@dataclass
-class Sample:
-    """One page load."""
-
-    launcher_after_dcl_ms: float = math.nan
-    ready_ms: float = math.nan
-    body_bytes: int = 0
-    long_tasks: int = 0
-    longest_task_ms: float = 0.0
-    runtime: str | None = None
-    iframe_added_ms: float = math.nan  # since the host page's navigation start
-    frame_start_ms: float = math.nan  # the frame's navigation start, on the host page's clock
-    frame_ready_ms: float = math.nan  # the frame's Python ready, on the host page's clock
-    friends_ms: float = math.nan  # signed in: the frame shows the friends list, on the host page's clock
-
-
-@dataclass
-class Series:
-    """Samples of one (page, runtime, cold|warm)."""
-
-    samples: list[Sample] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    def med(self, name: str) -> float:
-        return median([getattr(s, name) for s in self.samples if not math.isnan(getattr(s, name))])
+# What a document knows of its own boot: the probe's figures, performance marks, resource timings.
+COLLECT = """() => ({probe: window.__benchFrame || window.__bench,
+  marks: performance.getEntriesByType('mark').map((e) => [e.name, e.startTime]),
+  requests: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime, e.responseEnd]),
+  nav: (performance.getEntriesByType('navigation')[0] || {}).toJSON?.() || {}})"""
 
 
 class ByteCounter:
@@ -163,8 +141,12 @@ async def load(page: Any, counter: ByteCounter, url: str | None, runtime: str) -
         await page.goto(url, wait_until="commit")
     await page.wait_for_function(READY, timeout=TIMEOUT_MS[runtime], polling=20)
     await asyncio.sleep(0.3)  # let late responses and long-task entries arrive
-    m = await page.evaluate("window.__bench")
+    top = await page.evaluate(COLLECT)
+    m = top["probe"]
     sample = Sample(ready_ms=float(m["ready"]), runtime=m.get("runtime"))
+    timings(sample, top)
+    if m.get("friends") is not None:
+        sample.friends_ms = float(m["friends"])
     if m.get("visible") is not None and m.get("dcl") is not None:
         sample.launcher_after_dcl_ms = max(0.0, float(m["visible"]) - float(m["dcl"]))
     tasks = [(start, duration) for start, duration in m["longtasks"] if start <= sample.ready_ms]
@@ -175,7 +157,9 @@ async def load(page: Any, counter: ByteCounter, url: str | None, runtime: str) -
     for frame in page.frames:
         if "/frame?" in frame.url:
             with contextlib.suppress(Exception):
-                f = await frame.evaluate("window.__benchFrame")
+                inner = await frame.evaluate(COLLECT)
+                f = inner["probe"]
+                timings(sample, inner)
                 sample.frame_start_ms = float(f["origin"]) - float(m["origin"])
                 if f.get("ready") is not None:
                     sample.frame_ready_ms = sample.frame_start_ms + float(f["ready"])
@@ -183,6 +167,28 @@ async def load(page: Any, counter: ByteCounter, url: str | None, runtime: str) -
                     sample.friends_ms = sample.frame_start_ms + float(f["friends"])
     sample.body_bytes = await counter.settle()
     return sample
+
+
+def timings(sample: Sample, data: dict[str, Any]) -> None:
+    """A document's marks (first of each name, plus the probe's figures) and request spans (first per path)."""
+    sample.marks, sample.requests = {}, {}
+    for name, at in data["marks"]:
+        sample.marks.setdefault(str(name), float(at))
+    for name in ("dcl", "visible", "ready", "friends"):
+        if data["probe"].get(name) is not None:
+            sample.marks[name] = float(data["probe"][name])
+    for name, key in (("page response", "responseEnd"), ("DOM interactive", "domInteractive")):
+        if data.get("nav", {}).get(key):
+            sample.marks[name] = float(data["nav"][key])
+    for url, start, end in data["requests"]:
+        sample.requests.setdefault(urlsplit(url).path, (float(start), float(end)))
+
+
+def failed(series: Series, what: str, error: Exception, errors: list[str]) -> None:
+    """Note why a load failed (once per reason), with the page's last Python error if any."""
+    why = f"{what}{type(error).__name__}: {(str(error).splitlines() or [''])[0][:80]}" + last_python_error(errors)
+    if why not in series.failures:
+        series.failures.append(why)
 
 
 def last_python_error(errors: list[str]) -> str:
@@ -194,31 +200,70 @@ def last_python_error(errors: list[str]) -> str:
     return ""
 
 
-async def sign_in(page: Any) -> None:
-    """Sign the demo visitor alice in through the widget's popup (as tests/browser/widget.py does)."""
-    from tests.browser.widget import FRAME, PASSWORDS
+async def sign_in_widget(page: Any) -> None:
+    """alice signs in through the copy-paste widget's popup (the browser tests' Visitor)."""
+    from tests.browser.widget import FRAME, Visitor
 
-    await page.get_by_role("button", name="Open chat").first.click()
-    frame = page.frame_locator(FRAME)
-    async with page.expect_popup() as popup_info:
-        await frame.get_by_role("button", name="Sign in").click()
-    popup = await popup_info.value
-    await popup.wait_for_load_state()
-    await popup.locator("#si-username").fill("alice")
-    await popup.locator("#si-password").fill(PASSWORDS["alice"])
-    await popup.get_by_role("button", name="Sign in").click()
-    with contextlib.suppress(Exception):
-        await popup.get_by_role("button", name="Allow").click(timeout=5000)
-    await frame.get_by_role("list", name="Friends").wait_for(timeout=20000)
+    visitor = Visitor(page, page.frame_locator(FRAME))
+    await visitor.open()
+    await visitor.sign_in("alice")
 
 
-async def measure_signed_in(page: Any, counter: ByteCounter, url: str, runtime: str, cold: Series,
-                            warm: Series, errors: list[str]) -> None:
+# In the frame: the visitor presses Enter in the message box (keydown, capture phase) until the message's
+# delivery state shows the server's ack ("✓"), both on the frame's clock.
+ARM_ROUND_TRIP = """(text) => {
+  const r = window.__benchRtt = {down: null, acked: null};
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && r.down === null) r.down = performance.now();
+  }, true);
+  new MutationObserver(() => {
+    if (r.down === null || r.acked !== null) return;
+    for (const li of document.querySelectorAll('li.p-mine')) {
+      const body = li.querySelector('.p-text'), state = li.querySelector('.p-state');
+      if (body && body.textContent === text && state && state.textContent.startsWith('\u2713')) {
+        r.acked = performance.now();
+      }
+    }
+  }).observe(document, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+async def widget_round_trip(page: Any, sample: Sample) -> None:
+    """The first message of a signed-in copy-paste load, as a visitor sends it: open the chat with bob, type,
+    Enter -> the message shows it was acknowledged ("✓ sent"), in ms on the frame's clock."""
+    from tests.browser.widget import FRAME, Visitor
+
+    visitor = Visitor(page, page.frame_locator(FRAME))
+    await visitor.open()
+    await visitor.open_chat_with("bob")
+    frame = next(f for f in page.frames if "/frame?" in f.url)
+    text = f"bench {os.getpid()} {time.time_ns()}"
+    await frame.evaluate(ARM_ROUND_TRIP, text)
+    await visitor.say(text)
+    await frame.wait_for_function("() => window.__benchRtt.acked !== null", timeout=15_000, polling=20)
+    r = await frame.evaluate("window.__benchRtt")
+    sample.rtt_ms = float(r["acked"]) - float(r["down"])
+
+
+@dataclass
+class PageKind:
+    """A page the benchmark loads; with sign_in, the signed-in loads follow the signed-out ones."""
+
+    url: str  # "{rt}" stands for the runtime
+    probe: str = ""  # one more init script
+    sign_in: Callable[[Any], Awaitable[None]] | None = None
+    after_signed_load: Callable[[Any, Sample], Awaitable[None]] | None = None  # e.g. a first message
+
+
+async def measure_signed_in(page: Any, counter: ByteCounter, url: str, runtime: str, kind: PageKind,
+                            signed: tuple[Series, Series], errors: list[str]) -> None:
     """A returning signed-in visitor: sign in, empty the HTTP cache, load (cold), then reload (warm)."""
+    cold, warm = signed
     try:
-        await sign_in(page)
+        assert kind.sign_in is not None
+        await kind.sign_in(page)
     except Exception as error:
-        cold.failures.append(f"sign-in: {type(error).__name__}: {str(error).splitlines()[0][:80]}")
+        failed(cold, "sign-in: ", error, errors)
         return
     cdp = await page.context.new_cdp_session(page)
     await cdp.send("Network.clearBrowserCache")
@@ -229,20 +274,25 @@ async def measure_signed_in(page: Any, counter: ByteCounter, url: str, runtime: 
                 raise RuntimeError("the widget booted without the friends list (not signed in)")
             series.samples.append(sample)
         except Exception as error:
-            reason = f"{type(error).__name__}: {str(error).splitlines()[0][:80]}" + last_python_error(errors)
-            if reason not in series.failures:
-                series.failures.append(reason)
+            failed(series, "", error, errors)
             return
+        if kind.after_signed_load is not None:
+            try:
+                await kind.after_signed_load(page, sample)
+            except Exception as error:
+                failed(series, "after load: ", error, errors)
 
 
-async def measure(browser: Any, url: str, runtime: str, cold: Series, warm: Series,
-                  signed: tuple[Series, Series] | None = None) -> None:
+async def measure(browser: Any, kind: PageKind, runtime: str, cold: Series, warm: Series,
+                  signed: tuple[Series, Series]) -> None:
     """One cold load in a new context, then one warm reload in the same context; with `signed`, then the
     same as a signed-in visitor (HTTP cache emptied for its cold load)."""
+    url = kind.url.format(rt=runtime)
     context = await browser.new_context()
     counter = ByteCounter()
     context.on("requestfinished", counter.on_finished)
-    await context.add_init_script(PROBE)
+    for script in (PROBE, kind.probe) if kind.probe else (PROBE,):
+        await context.add_init_script(script)
     page = await context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -252,13 +302,10 @@ async def measure(browser: Any, url: str, runtime: str, cold: Series, warm: Seri
             try:
                 series.samples.append(await load(page, counter, target, runtime))
             except Exception as error:
-                reason = f"{type(error).__name__}: {str(error).splitlines()[0][:80]}"
-                reason += last_python_error(errors)
-                if reason not in series.failures:
-                    series.failures.append(reason)
+                failed(series, "", error, errors)
                 return
-        if signed is not None:
-            await measure_signed_in(page, counter, url, runtime, *signed, errors)
+        if kind.sign_in is not None:
+            await measure_signed_in(page, counter, url, runtime, kind, signed, errors)
     finally:
         await context.close()
 
@@ -267,30 +314,30 @@ async def measure(browser: Any, url: str, runtime: str, cold: Series, warm: Seri
 class Servers:
     host_url: str
     floor_url: str
+    inline_url: str  # the benchmark's own inline page (floor.py /inline), its origin registered as a site
 
 
-SeriesMap = dict[tuple[str, str, str], Series]
-
-
-async def run_async(quick: bool, runs: int, servers: Servers, log: Callable[[str], None]) -> SeriesMap:
+async def run_async(quick: bool, runs: int, servers: Servers,
+                    log: Callable[[str], None]) -> dict[tuple[str, str, str], Series]:
     from playwright.async_api import async_playwright
 
     series: dict[tuple[str, str, str], Series] = {}
-    pages = {"widget": servers.host_url + "/?runtime={rt}", "floor": servers.floor_url + "/?runtime={rt}"}
+    pages = {"widget": PageKind(servers.host_url + "/?runtime={rt}", sign_in=sign_in_widget,
+                                after_signed_load=widget_round_trip),
+             "floor": PageKind(servers.floor_url + "/?runtime={rt}"),
+             "inline": PageKind(servers.inline_url + "&runtime={rt}", bench_inline.PROBE, bench_inline.sign_in,
+                                bench_inline.round_trip)}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for run in range(1 if quick else 0, runs + 1):  # run 0 warms servers and Chromium (not counted)
                 for runtime in RUNTIMES:
-                    for name, template in pages.items():
-                        cold = series.setdefault((name, runtime, "cold"), Series()) if run else Series()
-                        warm = series.setdefault((name, runtime, "warm"), Series()) if run else Series()
-                        signed = None
-                        if name == "widget":
-                            signed = (series.setdefault(("signed", runtime, "cold"), Series()) if run else Series(),
-                                      series.setdefault(("signed", runtime, "warm"), Series()) if run else Series())
+                    for name, kind in pages.items():
+                        cold, warm, signed_cold, signed_warm = (
+                            series.setdefault((page, runtime, cache), Series()) if run else Series()
+                            for page in (name, name + "-signed") for cache in ("cold", "warm"))
                         started = time.perf_counter()
-                        await measure(browser, template.format(rt=runtime), runtime, cold, warm, signed)
+                        await measure(browser, kind, runtime, cold, warm, (signed_cold, signed_warm))
                         log(f"  widget run {run} {runtime} {name}: {time.perf_counter() - started:.1f}s")
         finally:
             await browser.close()
@@ -324,97 +371,12 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
         )
         try:
             _wait_port(floor_port, floor, floor_log)
-            servers = Servers(demo.host_url, f"http://127.0.0.1:{floor_port}")
+            floor_url = f"http://127.0.0.1:{floor_port}"
+            client_id = bench_inline.register_site(demo.data_dir, floor_url)
+            servers = Servers(demo.host_url, floor_url, f"{floor_url}/inline?site={client_id}")
             series = asyncio.run(run_async(quick, runs, servers, log))
         finally:
             floor.terminate()
             floor.wait(10)
             demo.stop()
     return tables(series, runs)
-
-
-def tables(series: dict[tuple[str, str, str], Series], runs: int) -> list[Table]:
-    def get(*key: str) -> Series:
-        return series.get(key, Series())
-
-    boot = Table(
-        f"Widget boot, copy-paste mode (median of {runs} runs; cold = new context, warm = reload)",
-        ["runtime", "cache", "launcher visible after DCL, ms", "Python started, s", "floor, s",
-         "widget/floor", "signed-in widget ready, s", "signed-in/floor", "target, s", "target met?"],
-    )
-    failures: list[str] = []
-    for runtime in RUNTIMES:
-        for cache in ("cold", "warm"):
-            widget, floor = get("widget", runtime, cache), get("floor", runtime, cache)
-            signed = get("signed", runtime, cache)
-            started, base = widget.med("ready_ms") / 1000, floor.med("ready_ms") / 1000
-            friends = signed.med("friends_ms") / 1000
-            launcher = widget.med("launcher_after_dcl_ms")
-            limit = READY_LIMIT_S[(runtime, cache)]
-            boot.add(runtime, cache, launcher, fmt(started, 3), fmt(base, 3), fmt_ratio(ratio(started, base)),
-                     fmt(friends, 3), fmt_ratio(ratio(friends, base)), f"<= {limit:g}", verdict(friends, limit))
-            failures += [f"{runtime} {cache} {page}: {why}" for page, s in
-                         (("widget", widget), ("floor", floor), ("signed-in widget", signed)) for why in s.failures]
-    launcher_all = median([s.launcher_after_dcl_ms for (p, _, _), v in series.items() if p == "widget"
-                           for s in v.samples if not math.isnan(s.launcher_after_dcl_ms)])
-    boot.notes += [
-        f"launcher visible <= {LAUNCHER_LIMIT_MS:g} ms after DOMContentLoaded: median {fmt(launcher_all)} ms, "
-        f"target met? {verdict(launcher_all, LAUNCHER_LIMIT_MS)} (0 = shown before DOMContentLoaded)",
-        "Python started: the widget frame's PyScript ran and told the host page (launcher data-state=ready),",
-        "  in s since the host page's navigation start; floor: bare PyScript page + WebSocket echo round trip.",
-        "signed-in widget ready: a returning signed-in visitor (alice) sees the friends list in the frame, in s",
-        "  since navigation start; cold = HTTP cache emptied (CDP Network.clearBrowserCache), warm = reload.",
-        "  The budget applies to it; 'target met?' is about this column.",
-        "inline mode (the site's own PyScript page importing parley): not measured yet",
-        "  (the benchmark drives the copy-paste mode only).",
-    ]
-    for runtime in RUNTIMES:
-        boot.add(f"{runtime} inline", "cold+warm", NOT_YET, "", "", "", "", "", "", "")
-    boot.notes += [f"FAILED {f}" for f in failures]
-
-    wire = Table(
-        "Bytes on the wire (encoded response bodies, page + frame; median of runs)",
-        ["runtime", "page", "cold, KB", "warm, KB", "widget/floor (cold)", "budget, KB", "target met?"],
-    )
-    for runtime in RUNTIMES:
-        for page in ("widget", "floor"):
-            cold, warm = get(page, runtime, "cold").med("body_bytes"), get(page, runtime, "warm").med("body_bytes")
-            base = get("floor", runtime, "cold").med("body_bytes")
-            limit = BYTES_LIMIT.get(runtime)
-            wire.add(runtime, page, cold / 1000, warm / 1000,
-                     fmt_ratio(ratio(cold, base)) if page == "widget" else "floor",
-                     f"{limit / 1000:g}" if limit and page == "widget" else "-",
-                     verdict(cold, limit) if limit and page == "widget" else "-")
-    wire.add("micropython", "inline", NOT_YET, "", "", "400", "")
-    wire.notes.append("KB = 1000 bytes; warm = what a reload still fetches (the frame page is no-store).")
-
-    tasks = Table(
-        "Host-page long tasks while the widget boots (until Python started; median of runs)",
-        ["runtime", "page", "cache", "tasks > 50 ms", "longest task, ms", "target: none > 50 ms"],
-    )
-    for runtime in RUNTIMES:
-        for page in ("widget", "floor"):
-            for cache in ("cold", "warm"):
-                s = get(page, runtime, cache)
-                count, longest = s.med("long_tasks"), s.med("longest_task_ms")
-                tasks.add(runtime, page, cache, count, longest, verdict(count, 0) if page == "widget" else "-")
-    tasks.notes += [
-        "PerformanceObserver('longtask') in the top-level page. The widget's frame is cross-site (another renderer",
-        "  process); the floor runs Python on its own main thread, which shows the observer does see long tasks.",
-    ]
-
-    where = Table(
-        "Where the widget's boot time goes (median, ms since the host page's navigation start)",
-        ["runtime", "cache", "iframe added", "frame navigation", "frame Python ready", "host told (ready)"],
-    )
-    for runtime in RUNTIMES:
-        for cache in ("cold", "warm"):
-            s = get("widget", runtime, cache)
-            where.add(runtime, cache, s.med("iframe_added_ms"), s.med("frame_start_ms"), s.med("frame_ready_ms"),
-                      s.med("ready_ms"))
-    where.notes += [
-        "iframe added: embed.js mounts the frame right after the launcher's first animation frame;",
-        "frame Python ready: #parley-root data-state=ready inside the frame (frame clock mapped by timeOrigin);",
-        "  inside the frame, performance marks parley:boot/storage/core/python/imported split it further.",
-    ]
-    return [boot, wire, tasks, where]
