@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Run every check Parley has: `python tests/run.py [pytest args]`.
 
-Installs Debian's Chromium with apt-get when it is missing, builds the widget bundle, then runs ruff, mypy
-(server) and the whole pytest suite, browser tests included. Exits non-zero when anything fails.
+Installs Debian's Chromium with apt-get when it is missing, builds the widget bundle (into a folder of this
+run's own, given to the servers as PARLEY_BUNDLE_DIR), then runs ruff, mypy (server) and the whole pytest
+suite, browser tests included. Exits non-zero when anything fails.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,10 +42,17 @@ def ensure_chromium() -> None:
 
 def main() -> None:
     ensure_chromium()
-    step("build widget bundle", [PY, "build.py", "--quiet"])
-    step("ruff", [PY, "-m", "ruff", "check", "."])
-    step("mypy (server)", [PY, "-m", "mypy"])
-    step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
+    # This run's own bundle: a build.py run elsewhere (the demo, a benchmark) rewrites and prunes build/bundle,
+    # which must not change the files under the tests' servers mid-run. Servers read PARLEY_BUNDLE_DIR.
+    bundle = Path(tempfile.mkdtemp(prefix="parley-test-bundle-"))
+    try:
+        step("build widget bundle", [PY, "build.py", "--quiet", "--out", str(bundle)])
+        os.environ["PARLEY_BUNDLE_DIR"] = str(bundle)
+        step("ruff", [PY, "-m", "ruff", "check", "."])
+        step("mypy (server)", [PY, "-m", "mypy"])
+        step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
+    finally:
+        shutil.rmtree(bundle, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from parley.http import ParleyError, request, transient
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
-LISTS = ("friends", "conversations")
+LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # a list, the scope it needs
+LISTS = tuple(name for name, _ in LIST_SCOPES)
 LISTS_WANTED = " ".join(LISTS)  # /frame/session answers carry these when the scope allows
 
 

@@ -11,14 +11,13 @@ from pyscript import window
 
 from parley import protocol as P
 from parley import state as S
-from parley.auth import FrameAuth
+from parley.auth import LIST_SCOPES, FrameAuth
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
 from parley.events import Emitter
 from parley.http import ParleyError, request
 
 DEFAULT_SCOPE = "profile friends messages share"
-LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # list, the scope it needs
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
 

@@ -7,12 +7,13 @@ asks the visitor to sign in again, and no script of the page can read a stored t
 sessionStorage (persist="session": survives reloads in this tab; readable by any script on the page).
 """
 
+import asyncio
 import json
 
 from pyscript import document, window
 
 from parley import errors as E
-from parley.auth import FrameAuth
+from parley.auth import LIST_SCOPES, FrameAuth
 from parley.client import Client
 from parley.http import ParleyError, fetch_text, request, transient
 from parley.session import Session, set_current
@@ -76,11 +77,19 @@ class InlineAuth(FrameAuth):
                               str(data.get("error_description") or ""), status)
         return data
 
-    async def _tokens(self, params):
+    async def _tokens(self, params, include=""):
+        """Tokens from /oauth/token, then the user and the lists asked for in `include` that the granted scope
+        allows, fetched together (what /frame/session answers in one go for the copy-paste frame)."""
         data = await self._post("/oauth/token", params)
         self._keep(data.get("refresh_token"))
-        me = await request("GET", self.public_url + "/api/v1/me", token=data["access_token"])
+        granted = str(data.get("scope") or "").split()
+        wanted = [name for name, scope in LIST_SCOPES if name in include.split() and scope in granted]
+        answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path,
+                                                 token=data["access_token"]) for path in ["me"] + wanted])
+        me = answers[0]
         data["user"] = {"id": me["id"], "username": me["username"], "name": me.get("display_name") or me["username"]}
+        for index, name in enumerate(wanted):
+            data[name] = answers[index + 1][name]
         return data
 
     async def _session(self, path, body):
@@ -88,13 +97,13 @@ class InlineAuth(FrameAuth):
         if path == "":  # exchange the code from the popup
             return await self._tokens({"grant_type": "authorization_code", "code": body["code"],
                                        "redirect_uri": body["redirect_uri"], "client_id": self.client_id,
-                                       "code_verifier": body["code_verifier"]})
+                                       "code_verifier": body["code_verifier"]}, body.get("include", ""))
         if path == "/refresh":
             if not self.refresh_token:
                 return None
             try:
                 return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
-                                           "client_id": self.client_id})
+                                           "client_id": self.client_id}, body.get("include", ""))
             except ParleyError as error:
                 if not transient(error):  # refused: forget it; offline: keep it for the next try
                     self._keep(None)

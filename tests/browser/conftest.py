@@ -6,6 +6,7 @@ Screenshots go to test-artifacts/ (kept by CI as evidence of what the widget loo
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -52,7 +53,7 @@ def is_loopback(url: str) -> bool:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """One `parley demo` for the browser tests of a session (fresh data folder)."""
-    if not (ROOT / "build" / "bundle" / "manifest.json").exists():
+    if not (Path(os.environ.get("PARLEY_BUNDLE_DIR") or ROOT / "build" / "bundle") / "manifest.json").exists():
         pytest.fail("no widget bundle: run `python build.py` (tests/run.py does it)", pytrace=False)
     with demo_server(tmp_path_factory.mktemp("demo")) as server:
         yield server
