@@ -16,6 +16,7 @@ from pyscript.ffi import create_proxy
 
 from parley.clock import now_ms
 from parley.http import ParleyError, request, transient
+from parley.listeners import listen, unlisten
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
@@ -151,7 +152,7 @@ class FrameAuth:
             done.set()
 
         proxy = create_proxy(on_message)
-        window.addEventListener("message", proxy)
+        listen(window, "message", proxy)
         try:
             waited = 0
             while not done.is_set():
@@ -164,7 +165,7 @@ class FrameAuth:
                 if waited > timeout_s:
                     raise ParleyError("timeout", "sign-in took too long")
         finally:
-            window.removeEventListener("message", proxy)
+            unlisten(window, "message", proxy)
         if result.get("error"):
             raise ParleyError(str(result["error"]), str(result.get("error_description") or result["error"]))
         if result.get("state") != attempt["state"]:

@@ -5,6 +5,8 @@ import json
 from pyscript import window
 from pyscript.ffi import create_proxy
 
+from parley.listeners import listen
+
 _HOST_ORIGIN = None
 _handlers = []
 
@@ -18,7 +20,7 @@ def start(host_origin):
     """Remember the host's origin and listen for its messages (only from that origin and our parent)."""
     global _HOST_ORIGIN
     _HOST_ORIGIN = host_origin
-    window.addEventListener("message", create_proxy(_on_message))
+    listen(window, "message", create_proxy(_on_message))
 
 
 def post(kind, **fields):

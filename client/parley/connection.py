@@ -10,6 +10,7 @@ from pyscript import WebSocket, window
 from pyscript.ffi import create_proxy
 
 from parley import protocol as P
+from parley.listeners import listen
 
 CONNECTING = "connecting"
 ONLINE = "online"
@@ -49,8 +50,8 @@ class Connection:
         if self._online_proxy is None:  # the browser knows before the socket does: follow it
             self._online_proxy = create_proxy(lambda event: self.reconnect_now())
             self._offline_proxy = create_proxy(lambda event: self._went_offline())
-            window.addEventListener("online", self._online_proxy)
-            window.addEventListener("offline", self._offline_proxy)
+            listen(window, "online", self._online_proxy)
+            listen(window, "offline", self._offline_proxy)
         self._connect()
         self._loop_task = asyncio.create_task(self._heartbeat())
 

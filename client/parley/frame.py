@@ -8,6 +8,7 @@ from pyscript.ffi import create_proxy
 from parley import bridge, extensions, runtime
 from parley.client import Client
 from parley.i18n import is_rtl, pick_language
+from parley.listeners import listen
 from parley.widget import Widget
 
 
@@ -57,7 +58,7 @@ async def main():
         if event.key == "Escape":  # close from anywhere in the panel; the host puts focus on the launcher
             bridge.post("close", focus=True)
 
-    document.addEventListener("keydown", create_proxy(on_key))
+    listen(document, "keydown", create_proxy(on_key))
     session = extensions.attach_frame(client, widget, bridge.post)  # parley.current() for extensions
     await extensions.load(config.get("extensions") or [], session)
     await widget.start()

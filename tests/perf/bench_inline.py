@@ -53,7 +53,7 @@ ROUND_TRIP = """async ([text, timeout]) => {
     return mark(name);
   };
   if (!await until('inline:online')) return 'the WebSocket did not come online';
-  document.dispatchEvent(new CustomEvent('bench-send', {detail: text}));
+  window.dispatchEvent(new CustomEvent('bench-send', {detail: text}));
   if (!await until('inline:acked')) return 'no ack (message_sent) for the message';
   if (!mark('inline:send')) return 'no inline:send mark';
   return mark('inline:acked').startTime - mark('inline:send').startTime;

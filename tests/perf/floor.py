@@ -87,8 +87,7 @@ tasks = []
 def on_send(event):
     tasks.append(asyncio.create_task(send(str(event.detail))))
 
-# document, not window: on MicroPython, window.addEventListener after mount() throws "Illegal invocation"
-document.addEventListener("bench-send", create_proxy(on_send))
+window.addEventListener("bench-send", create_proxy(on_send))
 </script>
 </body></html>
 """

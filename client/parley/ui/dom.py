@@ -9,6 +9,8 @@ import asyncio
 from pyscript import document
 from pyscript.ffi import create_proxy
 
+from parley.listeners import listen
+
 
 def el(tag, attrs=None, *children):
     """An element with attributes (None and False skipped, True as empty) and children (strings become text)."""
@@ -87,7 +89,7 @@ class Delegator:
         proxy = create_proxy(lambda event: self._dispatch(event_type, event))
         self._proxies.append(proxy)
         # scroll does not bubble: listen in the capture phase so scrolls inside the root reach us too
-        self.root.addEventListener(event_type, proxy, event_type == "scroll")
+        listen(self.root, event_type, proxy, event_type == "scroll")
 
     def on(self, event_type, action, handler):
         """Call handler(arg, event, element) when an element with data-action=action gets event_type."""
