@@ -76,6 +76,11 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
     assert await bob.page.title() != "pwned" and await alice.page.title() != "pwned"
     assert await bob.frame.locator(".p-log img, .p-log script, .p-log svg").count() == 0
 
+    # text outside the Basic Multilingual Plane (emoji, skin tones) arrives intact on both runtimes
+    emoji = f"Emoji \U0001F600 \U0001F44D\U0001F3FD {stamp}"
+    await alice.say(emoji)
+    await bob.log.get_by_text(emoji, exact=True).wait_for(timeout=10000)
+
     # share this page: a link card that opens safely in a new tab
     await bob.frame.get_by_role("button", name="Share this page").click()
     card = alice.log.locator("a.p-card", has_text="Why the sea glows").last
