@@ -166,7 +166,7 @@ def where_table(get: Get) -> Table:
             where.add(runtime, cache, s.med("iframe_added_ms"), s.med("frame_start_ms"), s.med("frame_ready_ms"),
                       s.med("ready_ms"))
     where.notes += [
-        "iframe added: embed.js mounts the frame right after the launcher's first animation frame;",
+        "iframe added: embed.js mounts the frame right after it adds the launcher (same task);",
         "frame Python ready: #parley-root data-state=ready inside the frame (frame clock mapped by timeOrigin).",
     ]
     return where
