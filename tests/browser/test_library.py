@@ -10,31 +10,13 @@ import time
 from typing import Any
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, expect
 
 from tests.browser.conftest import screenshot_path
-from tests.browser.widget import PASSWORDS, visit
+from tests.browser.widget import sign_in_inline, visit
 from tests.servers import DemoServer
 
 RUNTIMES = ["micropython", "pyodide"]
-
-
-async def sign_in_inline(page: Page, username: str) -> None:
-    """Sign in from the inline widget (the popup posts the code to the site's own origin)."""
-    async with page.expect_popup() as popup_info:
-        await page.locator("#chat").get_by_role("button", name="Sign in").click()
-    popup = await popup_info.value
-    await popup.wait_for_load_state()
-    await popup.locator("#si-username").fill(username)
-    await popup.locator("#si-password").fill(PASSWORDS[username])
-    await popup.get_by_role("button", name="Sign in").click()
-    allow = popup.get_by_role("button", name="Allow")
-    try:
-        await allow.wait_for(timeout=5000)
-        await allow.click()
-    except Exception:
-        pass  # consent remembered
-    await page.locator("#chat").get_by_role("list", name="Friends").wait_for(timeout=20000)
 
 
 @pytest.mark.anyio

@@ -4,14 +4,13 @@ hostile text rendered inert, and keyboard-only use."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import screenshot_path
-from tests.browser.widget import visit
+from tests.browser.widget import sign_in_popup, visit
 from tests.servers import DemoServer
 
 RUNTIMES = ["micropython", "pyodide"]
@@ -194,14 +193,7 @@ async def test_right_to_left_layout_mirrors(demo: DemoServer, new_context: Any) 
     await visitor.page.get_by_role("button", name="فتح الدردشة").click()
     await visitor.frame.get_by_role("button", name="تسجيل الدخول").wait_for()
     assert await visitor.frame.locator("html").get_attribute("dir") == "rtl"
-    async with visitor.page.expect_popup() as popup_info:
-        await visitor.frame.get_by_role("button", name="تسجيل الدخول").click()
-    popup = await popup_info.value
-    await popup.locator("#si-username").fill("alice")
-    await popup.locator("#si-password").fill("alice-demo-pw")
-    await popup.get_by_role("button", name="Sign in").click()
-    with contextlib.suppress(Exception):  # no consent page when consent is remembered
-        await popup.get_by_role("button", name="Allow").click(timeout=5000)
+    await sign_in_popup(visitor.page, visitor.frame.get_by_role("button", name="تسجيل الدخول"), "alice")
     friends = visitor.frame.get_by_role("list", name="الأصدقاء")
     await friends.wait_for(timeout=20000)
     await friends.get_by_role("button").first.click()

@@ -33,19 +33,7 @@ class Visitor:
 
     async def sign_in(self, username: str) -> None:
         """Sign in through the popup (sign-in form, then consent if asked)."""
-        async with self.page.expect_popup() as popup_info:
-            await self.frame.get_by_role("button", name="Sign in").click()
-        popup = await popup_info.value
-        await popup.wait_for_load_state()
-        await popup.locator("#si-username").fill(username)
-        await popup.locator("#si-password").fill(PASSWORDS[username])
-        await popup.get_by_role("button", name="Sign in").click()
-        allow = popup.get_by_role("button", name="Allow")
-        try:
-            await allow.wait_for(timeout=5000)
-            await allow.click()
-        except Exception:
-            pass  # consent remembered: the popup closed at once
+        await sign_in_popup(self.page, self.frame.get_by_role("button", name="Sign in"), username)
         await self.friends.wait_for(timeout=20000)
 
     @property
@@ -71,6 +59,31 @@ class Visitor:
     async def say(self, text: str) -> None:
         await self.message_box.fill(text)
         await self.message_box.press("Enter")
+
+
+async def sign_in_popup(page: Page, button: Any, username: str) -> None:
+    """Click a widget's Sign in `button`, then sign in and allow in the popup it opens (no consent page when
+    consent is remembered: the popup then closes at once)."""
+    async with page.expect_popup() as popup_info:
+        await button.click()
+    popup = await popup_info.value
+    await popup.wait_for_load_state()
+    await popup.locator("#si-username").fill(username)
+    await popup.locator("#si-password").fill(PASSWORDS[username])
+    await popup.get_by_role("button", name="Sign in").click()
+    allow = popup.get_by_role("button", name="Allow")
+    try:
+        await allow.wait_for(timeout=5000)
+        await allow.click()
+    except Exception:
+        pass  # consent remembered
+
+
+async def sign_in_inline(page: Page, username: str, where: str = "#chat") -> None:
+    """Sign in from a widget mounted inline at `where` (the popup posts the code to the site's own origin)."""
+    chat = page.locator(where)
+    await sign_in_popup(page, chat.get_by_role("button", name="Sign in"), username)
+    await chat.get_by_role("list", name="Friends").wait_for(timeout=20000)
 
 
 async def visit(context: BrowserContext, demo: DemoServer, runtime: str, path: str = "/") -> Visitor:

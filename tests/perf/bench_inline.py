@@ -3,7 +3,7 @@ in a shadow root (docs/python-api.md), on the main thread of the page itself.
 
 The page is served by the benchmark's own site (floor.py `/inline`, the floor's origin), which is registered as a
 Parley site with the real CLI (`parley site add`), so the visitor alice signs in through the popup exactly as on a
-developer's page (tests/browser/test_library.py's helper). The page mounts with `persist="session"`: the refresh
+developer's page (tests/browser/widget.py's helper). The page mounts with `persist="session"`: the refresh
 token stays in sessionStorage, so the signed-in loads (HTTP cache emptied, then a reload) restore the sign-in
 (`POST /oauth/token`, then `/api/v1/me`, friends and conversations, as the library does today).
 
@@ -72,7 +72,7 @@ def register_site(data_dir: Path, origin: str) -> str:
 
 async def sign_in(page: Any) -> None:
     """alice signs in from the inline widget (the browser tests' helper: popup, form, consent)."""
-    from tests.browser.test_library import sign_in_inline
+    from tests.browser.widget import sign_in_inline
 
     await sign_in_inline(page, "alice")
 
