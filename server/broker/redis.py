@@ -45,6 +45,14 @@ redis.call('PEXPIREAT', KEYS[1], latest)
 return now
 """
 
+# ARGV[1] = payload, ARGV[2..] = channels: one command for a whole fan-out, the payload sent once.
+PUBLISH_MANY = """
+for i = 2, #ARGV do
+  redis.call('PUBLISH', ARGV[i], ARGV[1])
+end
+return #ARGV - 1
+"""
+
 RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0)
 SUBSCRIBE_TIMEOUT = 10.0  # seconds to wait for Redis to confirm a subscription
 
@@ -69,12 +77,14 @@ class RedisBroker(Broker):
         self._pubsub: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._set_presence: Any = None
+        self._publish_many: Any = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
 
     async def connect(self) -> None:
         self._redis = aioredis.from_url(self._redis_url, decode_responses=True, client_name=self.prefix)
         await self._redis.ping()
         self._set_presence = self._redis.register_script(SET_PRESENCE)
+        self._publish_many = self._redis.register_script(PUBLISH_MANY)
         self._pubsub = self._redis.pubsub()
         # A control channel keeps the pub/sub connection subscribed even when no conversation is.
         await self._pubsub.subscribe(f"{self.prefix}:control")
@@ -107,15 +117,14 @@ class RedisBroker(Broker):
         await self.redis.publish(self._channel_prefix + channel, payload)
 
     async def publish_many(self, channels: Sequence[str], payload: str) -> None:
-        """One pipelined round trip for the whole fan-out (PUBLISH per channel, in order)."""
+        """One command for the whole fan-out: a script that PUBLISHes the payload to each channel, in order
+        (the payload crosses the network once, not once per channel)."""
         if len(channels) == 1:
             await self.publish(channels[0], payload)
             return
         if channels:
-            pipe = self.redis.pipeline(transaction=False)
-            for channel in channels:
-                pipe.publish(self._channel_prefix + channel, payload)
-            await pipe.execute()
+            prefix = self._channel_prefix
+            await self._publish_many(args=[payload, *(prefix + channel for channel in channels)])
 
     async def _subscribe(self, channel: str) -> None:
         """Subscribe and wait until Redis confirms: payloads published after this returns arrive."""

@@ -1,9 +1,11 @@
 """The database-free part of a batched append: validation, the pre-checks, positions and the answers.
 
-Both write paths use it: the async one (``messages.append_batch``, PostgreSQL and the fallback) and SQLite's
-one-hop writer (``sqlite_messages``). They differ only in how they read the facts and run the statements, so
-the semantics (dedup per (sender, client id), gapless positions, membership and block checks, one result per
-message, in order) are written once, here.
+Every write path uses it: the async one (``messages.append_batch``: the fallback and in-memory SQLite),
+SQLite's one-hop writer (``sqlite_messages``) and PostgreSQL's one-statement append (``pg_messages``). The
+first two read the facts and let ``Plan.assign`` decide; on PostgreSQL the server-side function
+``parley_append`` (migration 0002) applies the same rules in the same order and ``Plan.settle`` turns its
+per-message outcome into the same results. The semantics (dedup per (sender, client id), gapless positions,
+membership and block checks, one result per message, in order) are written here and in that function only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from .content import check_client_id, check_content
 from .errors import Blocked, Conflict, NotMember, StoreError
 
 Checked = tuple[int, records.NewMessage, str, dict[str, Any] | None]
+# A message's outcome decided by the database: (status, id, position, the stored row for STORED).
+Outcome = tuple[int, int | None, int | None, Mapping[str, Any] | None]
+NEW, NOT_MEMBER, STORED, BLOCKED = 0, 1, 2, 3
 
 
 class Facts:
@@ -87,7 +92,7 @@ class Plan:
             try:
                 conv_members = facts.members.get(new.conversation_id, ())
                 if new.sender_id not in conv_members:
-                    raise NotMember("no such conversation")
+                    raise not_member()
                 row = facts.stored.get(key)
                 if row is not None:
                     self.results[i] = records.AppendResult(same(message_record(row), new), False)
@@ -99,7 +104,7 @@ class Plan:
                 if facts.kinds[new.conversation_id] == "direct" and any(
                     (new.sender_id, other) in facts.blocked for other in conv_members if other != new.sender_id
                 ):
-                    raise Blocked("you cannot send messages to this user")
+                    raise blocked()
             except StoreError as exc:
                 self.results[i] = records.AppendResult(None, False, exc)
                 continue
@@ -137,9 +142,48 @@ class Plan:
                 self.results[i] = records.AppendResult(None, False, exc)
         return sorted(touched.items()), [(conv, user, pos) for (conv, user), pos in sorted(reads.items())]
 
+    def settle(self, outcomes: Sequence[Outcome], now: int) -> None:
+        """Take the database's decision for each checked message, in order (PostgreSQL's ``parley_append``):
+        ``(status, id, position, stored)`` with status NEW (id and position of the inserted row), STORED
+        (``stored``: the row already stored under this sender and client id, earlier in the batch or
+        before), NOT_MEMBER or BLOCKED."""
+        for (i, new, text, data), (status, id_, position, stored) in zip(self.checked, outcomes, strict=True):
+            try:
+                if status == NEW:
+                    row = {
+                        "id": id_,
+                        "conversation_id": new.conversation_id,
+                        "position": position,
+                        "sender_id": new.sender_id,
+                        "client_id": new.client_id,
+                        "kind": new.kind,
+                        "text": text,
+                        "data": data,
+                        "created_at": now,
+                    }
+                    self.results[i] = records.AppendResult(message_record(row), True)
+                elif status == STORED and stored is not None:
+                    self.results[i] = records.AppendResult(same(message_record(stored), new), False)
+                elif status == NOT_MEMBER:
+                    raise not_member()
+                elif status == BLOCKED:
+                    raise blocked()
+                else:
+                    raise RuntimeError(f"unknown append outcome {status!r}")
+            except StoreError as exc:
+                self.results[i] = records.AppendResult(None, False, exc)
+
     def answers(self) -> list[records.AppendResult]:
         """One result per message of the batch, in order."""
         return [r if r is not None else records.AppendResult(None, False, None) for r in self.results]
+
+
+def not_member() -> NotMember:
+    return NotMember("no such conversation")
+
+
+def blocked() -> Blocked:
+    return Blocked("you cannot send messages to this user")
 
 
 def same(found: records.MessageRecord, new: records.NewMessage) -> records.MessageRecord:

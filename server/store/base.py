@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..passwords import Passwords
 from . import records
 from .engine import WRITE_OPTION, is_sqlite
+from .pg_messages import PgAppender, uses_asyncpg
 from .sqlite_writer import SqliteWriter, writer_path
 
 
@@ -28,6 +29,8 @@ class StoreBase:
         # _write_lock too, so no engine write transaction of this process is open while it waits.
         path = writer_path(engine.url.database, dict(engine.url.query)) if is_sqlite(engine) else None
         self._sqlite_writer = SqliteWriter(path) if path is not None else None
+        # PostgreSQL: message appends are one statement on connections of their own (one round trip each).
+        self._pg_appender = PgAppender(engine) if uses_asyncpg(engine) else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,9 +58,11 @@ class StoreBase:
             yield conn
 
     async def close(self) -> None:
-        """Close the SQLite writer and every pooled connection."""
+        """Close the SQLite writer, the PostgreSQL appender and every pooled connection."""
         if self._sqlite_writer is not None:
             await self._sqlite_writer.close()
+        if self._pg_appender is not None:
+            await self._pg_appender.close()
         await self.engine.dispose()
 
 

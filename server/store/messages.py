@@ -209,22 +209,33 @@ class Messages(StoreBase):
         """Store many messages in one transaction (group commit); one result per message, in order.
 
         A fixed number of statements per batch (see ``append_batch``), not per message; on a SQLite file
-        the whole transaction runs in the writer thread in one hop (``sqlite_messages``). The sender's read
-        position moves to its newest message in the same transaction (sending marks read). If a concurrent
-        transaction stored one of the same client ids first (a unique violation), the batch is retried
-        message by message with a savepoint each."""
+        the whole transaction is one call to the SQLite writer (``sqlite_messages``: on the event loop when
+        small, else one hop to the writer thread); on PostgreSQL it
+        is one statement, its own transaction, in one network round trip (``pg_messages``). The sender's
+        read position moves to its newest message in the same transaction (sending marks read). If a
+        concurrent transaction stored one of the same client ids first (a unique violation), the batch is
+        retried message by message with a savepoint each."""
         if not batch:
             return []
         try:
-            if self._sqlite_writer is not None and self._write_lock is not None:
+            if self._pg_appender is not None:
+                plan = Plan(batch)
+                if not plan.checked:
+                    return plan.answers()
+                if await self._pg_appender.append(plan, now_ms()):
+                    return plan.answers()
+            elif self._sqlite_writer is not None and self._write_lock is not None:
                 plan = Plan(batch)
                 if not plan.checked:
                     return plan.answers()
                 async with self._write_lock:
-                    done = await self._sqlite_writer.run(partial(sqlite_messages.append_batch, plan=plan, now=now_ms()))
+                    done = await self._sqlite_writer.run(
+                        partial(sqlite_messages.append_batch, plan=plan, now=now_ms()), size=len(plan.checked)
+                    )
                 return done.answers()
-            async with self._write() as conn:
-                return await append_batch(conn, batch)
+            else:
+                async with self._write() as conn:
+                    return await append_batch(conn, batch)
         except (IntegrityError, sqlite3.IntegrityError):
             pass
         results: list[records.AppendResult] = []

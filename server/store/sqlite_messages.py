@@ -65,7 +65,8 @@ def _insert(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> dict[tu
         values: list[Any] = []
         for row in chunk:
             values.extend(row[name] for name in INSERT_COLUMNS[:-2])
-            values.append(json.dumps(row["data"]))
+            data = row["data"]
+            values.append("null" if data is None else json.dumps(data))  # json.dumps(None), without the call
             values.append(row["created_at"])
         cursor = conn.execute(
             f"INSERT INTO messages ({', '.join(INSERT_COLUMNS)}) VALUES "

@@ -115,8 +115,8 @@ async def one_at_a_time_async_path(
     store: Any, pairs: list[tuple[int, int]], n: int, tag: str
 ) -> tuple[float, list[float]]:
     """One at a time through the async engine's set-based path (``messages.append_batch``, a thread hop per
-    statement through aiosqlite): what SQLite used before its one-hop writer thread. On PostgreSQL this is
-    the path ``append_message`` takes anyway."""
+    statement through aiosqlite): what SQLite used before its one-hop writer thread. On PostgreSQL: what it
+    used before its one-statement append (``parley_append``), a network round trip per statement."""
     from server.store import NewMessage
     from server.store.messages import append_batch
 
@@ -219,7 +219,8 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
         f"  except batched (per batch of {BATCH}). {CONVERSATIONS} direct conversations, senders alternate.",
         "  per-message path (before): the same batches, statements per message (the old append_messages).",
         "  async engine path (before): one at a time through SQLAlchemy async (SQLite: a thread hop per",
-        "    statement; what SQLite used before its one-hop writer thread; PostgreSQL: the same path).",
+        "    statement; what SQLite used before its one-hop writer thread; PostgreSQL: a round trip per",
+        "    statement, what it used before its one-statement append).",
     ]
     if any(math.isnan(median(v[0])) for v in results.values() if not isinstance(v, str) for v in v.values()):
         table.notes.append("some loads produced no figure")

@@ -51,6 +51,29 @@ async def test_concurrent_appends_get_gapless_unique_positions(store, chat):
     assert (await store.get_conversation(conv.id, alice.id)).last_position == 60
 
 
+async def test_two_stores_appending_at_once_keep_positions_gapless(store, chat, database_url):
+    """Two stores on one database, as two server processes: batches from both interleave, no gap, no dup."""
+    from server.passwords import Passwords
+    from server.store import open_store
+
+    alice, bob, conv = chat
+    second = await open_store(database_url, passwords=Passwords.fast(), migrate=False)
+    try:
+        batches = [
+            (store, second)[i % 2].append_messages(
+                [NewMessage(conv.id, (alice, bob)[(i + j) % 2].id, f"p{i}-{j}", "text", "hi") for j in range(i % 4 + 1)]
+            )
+            for i in range(24)
+        ]
+        results = [r for batch in await asyncio.gather(*batches) for r in batch]
+    finally:
+        await second.close()
+    assert all(r.created for r in results)
+    assert sorted(r.message.position for r in results) == list(range(1, len(results) + 1))
+    assert (await store.get_conversation(conv.id, alice.id)).last_position == len(results)
+    assert await count_messages(store) == len(results)
+
+
 async def test_concurrent_resends_store_once(store, chat):
     alice, _, conv = chat
     results = await asyncio.gather(
@@ -60,6 +83,45 @@ async def test_concurrent_resends_store_once(store, chat):
     assert {record.id for record, _ in results} == {results[0][0].id}
     assert await count_messages(store) == 1
     assert (await store.get_conversation(conv.id, alice.id)).last_position == 1
+
+
+async def test_a_resent_share_answers_with_the_stored_message(store, chat):
+    alice, _, conv = chat
+    card = {"type": "t", "fields": {"n": 1}}
+    data = {"url": "https://example.com/caf\u00e9", "title": "Caf\u00e9 \u2615", "card": card}
+    first, created = await store.append_message(conv.id, alice.id, "s1", "share", "voil\u00e0", data)
+    again, created_again = await store.append_message(conv.id, alice.id, "s1", "share", "voil\u00e0", data)
+    assert created and not created_again and again == first and again.data == data
+
+
+async def test_one_client_id_sent_to_two_conversations_at_once_is_stored_once(store, chat):
+    alice, _, conv = chat
+    carol = await make_user(store, "carol")
+    await make_friends(store, alice, carol)
+    other = await store.open_direct(alice.id, carol.id)
+    results = await asyncio.gather(
+        *[store.append_messages([NewMessage(c, alice.id, "same", "text", "hi")]) for c in (conv.id, other.id) * 3]
+    )
+    (winner,) = [r.message for (r,) in results if r.created]
+    for (result,) in results:
+        if result.message is not None:
+            assert result.message == winner
+        else:
+            assert isinstance(result.error, Conflict)
+    assert await count_messages(store) == 1
+
+
+async def test_a_block_stops_direct_messages_not_group_ones(store, chat):
+    alice, bob, conv = chat
+    carol = await make_user(store, "carol")
+    await make_friends(store, alice, carol)
+    group = await store.create_group(alice.id, [bob.id, carol.id], "g")
+    await store.block(bob.id, alice.id)
+    results = await store.append_messages(
+        [NewMessage(conv.id, alice.id, "d1", "text", "hi"), NewMessage(group.id, alice.id, "g1", "text", "hi all")]
+    )
+    assert isinstance(results[0].error, Blocked)
+    assert results[1].created and results[1].message.position == 1
 
 
 async def test_client_id_reused_in_another_conversation_conflicts(store, chat):
@@ -158,22 +220,34 @@ async def test_a_batch_over_many_conversations_takes_a_fixed_number_of_statement
 
     pairs = [(conv.id, alice.id), (conv.id, bob.id), (other.id, alice.id), (other.id, carol.id)]
     batch = [NewMessage(*pairs[i % 4], f"m{i}", "text", f"message {i}") for i in range(40)]
-    writer = store._sqlite_writer
+    def logged(query):  # PostgreSQL's appender: asyncpg connections of its own
+        trace(query.query)
+
+    writer, appender = store._sqlite_writer, store._pg_appender
+    if appender is not None:  # a new connection's first call also runs asyncpg's type introspection queries
+        (warm,) = await store.append_messages([NewMessage(conv.id + 99, alice.id, "warm-up", "text", "none")])
+        assert isinstance(warm.error, NotMember)
     event.listen(store.engine.sync_engine, "before_cursor_execute", count)
     if writer is not None:
         await writer.call(lambda conn: conn.set_trace_callback(trace))
+    if appender is not None:
+        appender.add_query_logger(logged)
     try:
         results = await store.append_messages(batch)
+        await asyncio.sleep(0)  # asyncpg calls its query loggers with call_soon
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", count)
         if writer is not None:
             await writer.call(lambda conn: conn.set_trace_callback(None))
+        if appender is not None:
+            appender.remove_query_logger(logged)
     assert (writer is not None) == store.is_sqlite  # a SQLite file appends through the writer thread
+    assert (appender is not None) == (not store.is_sqlite)
     assert all(r.created for r in results)
     assert sorted(r.message.position for r in results if r.message.conversation_id == conv.id) == list(range(1, 21))
-    if writer is None:
-        assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["SELECT", "SELECT", "SELECT", "INSERT",
-                                                                            "UPDATE", "UPDATE"]
+    assert sorted(r.message.position for r in results if r.message.conversation_id == other.id) == list(range(1, 21))
+    if appender is not None:  # one statement, its own transaction: SELECT * FROM parley_append(...)
+        assert statements == ["SELECT"]
     else:  # one transaction in one hop; sqlite3 traces each row of an executemany: 2 conversations, 4 senders
         assert statements == ["BEGIN", "SELECT", "SELECT", "SELECT", "INSERT", *["UPDATE"] * 6, "COMMIT"]
 

@@ -1,0 +1,86 @@
+"""SQLite's writer runs small appends on the event loop, bigger ones in its thread, falls back to the thread
+(and waits there) when another process holds the write lock, and checkpoints in the thread."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import threading
+
+import pytest
+
+from server.passwords import Passwords
+from server.store import NewMessage, open_store, sqlite_writer
+from tests.support.store_data import make_friends, make_user
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def chat(sqlite_template, tmp_path):
+    path = tmp_path / "parley.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    store = await open_store(f"sqlite+aiosqlite:///{path}", passwords=Passwords.fast())
+    try:
+        alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
+        await make_friends(store, alice, bob)
+        conv = await store.open_direct(alice.id, bob.id)
+        yield store, path, alice, conv.id
+    finally:
+        await store.close()
+
+
+async def _traced(store):
+    """Every statement the writer's connections run, with the thread that ran it."""
+    seen: list[tuple[str, int]] = []
+
+    def trace(statement: str) -> None:
+        seen.append((statement.split()[0].upper(), threading.get_ident()))
+
+    await store._sqlite_writer.call(lambda conn: conn.set_trace_callback(trace))
+    return seen
+
+
+async def test_small_appends_commit_on_the_loop_and_big_ones_in_the_thread(chat):
+    store, _, alice, conv = chat
+    seen = await _traced(store)
+    loop_thread = threading.get_ident()
+    (one,) = await store.append_messages([NewMessage(conv, alice.id, "one", "text", "hi")])
+    assert one.created and one.message.position == 1
+    assert {thread for _, thread in seen} == {loop_thread}
+    assert seen[0][0] == "BEGIN" and seen[-1][0] == "COMMIT"
+    seen.clear()
+    size = sqlite_writer.INLINE_MAX_ROWS + 1
+    big = await store.append_messages([NewMessage(conv, alice.id, f"b{i}", "text", "hi") for i in range(size)])
+    assert [r.message.position for r in big] == list(range(2, 2 + size))
+    assert loop_thread not in {thread for _, thread in seen}
+
+
+async def test_a_busy_lock_sends_the_append_to_the_thread_which_waits_for_it(chat):
+    store, path, alice, conv = chat
+    other = sqlite3.connect(path, isolation_level=None)  # another process's writer, as far as SQLite knows
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        append = asyncio.create_task(store.append_messages([NewMessage(conv, alice.id, "w", "text", "waits")]))
+        await asyncio.sleep(0.3)
+        assert not append.done()  # neither failed nor committed: waiting for the lock in the writer thread
+        other.execute("COMMIT")
+        (result,) = await asyncio.wait_for(append, 10)
+    finally:
+        other.close()
+    assert result.created and result.message.position == 1
+
+
+async def test_messages_committed_on_the_loop_are_checkpointed_in_the_thread(chat, monkeypatch):
+    store, _, alice, conv = chat
+    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_EVERY", 5)
+    seen = await _traced(store)
+    for i in range(5):
+        await store.append_messages([NewMessage(conv, alice.id, f"c{i}", "text", "hi")])
+    writer = store._sqlite_writer
+    await asyncio.wrap_future(writer._checkpoint)
+    checkpoints = [thread for kind, thread in seen if kind == "PRAGMA"]
+    assert len(checkpoints) == 1 and checkpoints[0] != threading.get_ident()
+    with sqlite3.connect(store._sqlite_writer.path) as raw:  # every commit is in the database
+        assert raw.execute("SELECT count(*) FROM messages").fetchone() == (5,)
