@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from .api import api_router, install_error_handlers
 from .bundle import Bundle, bundle_router
@@ -15,8 +17,56 @@ from .health import health_router
 from .inline import install_api_cors
 from .oauth import oauth_router
 from .relay import relay_router
+from .relay.endpoint import PATH as RELAY_PATH
+from .relay.endpoint import serve as serve_relay
 from .settings import Settings
 from .web import web_router
+
+
+class ParleyApp(FastAPI):
+    """The FastAPI app, with the relay's WebSocket sent straight to the relay.
+
+    A /v1/ws socket lives for hours; through the middleware stack and the router, a dozen suspended
+    coroutines (error and exception middlewares, CORS, exit stacks, routing, the endpoint wrapper) would
+    stay in memory beside it for all that time (~12 KB per socket). None of them does anything for the
+    relay's WebSocket: it checks the origin, the hello token, scopes and limits itself. Everything else
+    (HTTP, lifespan, other paths) takes the normal way.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and _route_path(scope) == RELAY_PATH:
+            await serve_relay(self.state.hub, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path without the root path the app is mounted at (as Starlette's routing matches it)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options for serving the app (``parley serve``, and the relay's tests).
+
+    - ``ws``: uvicorn's own sans-I/O WebSocket protocol with a smaller idle footprint
+      (``relay.wsprotocol``); ~8 KB less per idle socket.
+    - no protocol-level keepalive pings: the relay's heartbeat already closes a socket that has sent
+      nothing for two heartbeat periods (clients ping every ``heartbeat`` seconds), so uvicorn's ping timer
+      per socket would only duplicate it.
+    - no per-message deflate unless asked (``PARLEY_WS_COMPRESSION``): ~64 KiB per socket.
+    - frames up to 4x the relay's frame limit reach the relay, which answers too-big frames itself.
+    """
+    from .relay.wsprotocol import SlimWebSocketProtocol
+
+    return {
+        "ws": SlimWebSocketProtocol,
+        "ws_per_message_deflate": settings.ws_compression,
+        "ws_max_size": 4 * settings.max_frame_bytes,
+        "ws_ping_interval": None,
+        "ws_ping_timeout": None,
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             yield
 
-    app = FastAPI(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.settings = settings
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))

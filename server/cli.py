@@ -41,24 +41,33 @@ def _add_server_options(parser: argparse.ArgumentParser, port: int | None = None
     parser.add_argument("--data-dir", help="folder for the SQLite file and the secret key")
 
 
+def _raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard one: every WebSocket is a file descriptor."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import create_app, server_options
     from .bundle import BundleMissing
 
     try:
         app = create_app(settings)
     except BundleMissing as error:
         raise CliError(str(error)) from None
+    _raise_open_files_limit()
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        ws_per_message_deflate=settings.ws_compression,
-        ws_max_size=4 * settings.max_frame_bytes,
         log_level=args.log_level,
         proxy_headers=True,
+        **server_options(settings),
     )
     return 0
 

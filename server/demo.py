@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from .app import create_app
+from .app import create_app, server_options
 from .demo_library import EXTENSION_SITE, library_routes, seed_extension_site
 from .settings import Settings
 from .store import tables
@@ -102,8 +102,7 @@ async def _run(settings: Settings, host_port: int) -> None:
     host_origin = f"http://127.0.0.1:{host_port}"
     app = create_app(settings)
     parley = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                       ws_per_message_deflate=settings.ws_compression, ws_max_size=4 * settings.max_frame_bytes)
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", **server_options(settings))
     )
     host = uvicorn.Server(uvicorn.Config(host_app(settings.public_url), host="127.0.0.1", port=host_port,
                                          log_level="warning"))

@@ -2,6 +2,11 @@
 
 AWAIT_HELLO --hello ok--> REPLAY --replayed--> OPEN --disconnect/close--> CLOSED
      |  no hello in time: 4408; other frame: 4400; bad token: 4001/4010; bad origin or scopes: 4003
+
+It speaks raw ASGI (``serve(hub, scope, receive, send)``): ``server.app`` hands /v1/ws sockets to it
+straight from the server, around the HTTP middlewares and routing, whose coroutines would otherwise stay
+suspended (and in memory) for the socket's whole life. The FastAPI route of ``relay_router`` serves the
+same connection for apps mounted without that shortcut.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter
 from parley import protocol as P
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..oauth.origins import origin_of
@@ -21,27 +28,38 @@ from .errors import error_frame
 from .handlers import HANDLERS
 from .hub import Hub
 from .resume import drop_replayed, replay
-from .session import Session
+from .session import Session, encode
 
 logger = logging.getLogger("parley.relay")
 
 AWAIT_HELLO, REPLAY, OPEN, CLOSED = "await_hello", "replay", "open", "closed"
 MAX_BAD_FRAMES = 20  # malformed frames on one socket before it is closed with 4400
+PATH = "/v1/ws"
 
 
 def relay_router() -> APIRouter:
-    """The router serving the realtime WebSocket at /v1/ws."""
+    """The router serving the realtime WebSocket at /v1/ws (through FastAPI's routing)."""
     router = APIRouter()
 
-    @router.websocket("/v1/ws")
+    @router.websocket(PATH)
     async def relay(websocket: WebSocket) -> None:
-        await Connection(websocket, websocket.app.state.hub).run()
+        await Connection(websocket.app.state.hub, websocket.scope, websocket.receive, websocket.send).run()
 
     return router
 
 
-async def _text(ws: WebSocket, frame: dict[str, Any]) -> None:
-    await ws.send({"type": "websocket.send", "text": P.encode(frame)})
+def serve(hub: Hub, scope: Scope, receive: Receive, send: Send) -> Any:
+    """The relay as a plain ASGI app for one WebSocket scope (a coroutine to await)."""
+    return Connection(hub, scope, receive, send).run()
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (``name`` in lower case) from an ASGI scope."""
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers") or ()
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: frozenset[str]) -> bool:
@@ -56,16 +74,30 @@ def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: froz
 class Connection:
     """One socket's life: authenticate, replay, then read frames until it closes."""
 
-    __slots__ = ("hub", "session", "state", "ws")
+    __slots__ = ("hub", "origin", "receive", "send", "session", "state")
 
-    def __init__(self, ws: WebSocket, hub: Hub) -> None:
-        self.ws = ws
+    def __init__(self, hub: Hub, scope: Scope, receive: Receive, send: Send) -> None:
         self.hub = hub
+        self.origin = header(scope, b"origin")
+        # The request headers (~1 KB) would stay in the scope for the socket's life; the relay needs only
+        # the Origin (the server needs none of them after the handshake).
+        scope["headers"] = []
+        self.receive = receive
+        self.send = send
         self.state = AWAIT_HELLO
         self.session: Session | None = None
 
+    async def _text(self, frame: dict[str, Any]) -> None:
+        await self.send({"type": "websocket.send", "text": encode(frame)})
+
+    async def _send_text(self, text: str) -> None:
+        await self.send({"type": "websocket.send", "text": text})
+
     async def run(self) -> None:
-        await self.ws.accept()
+        message = await self.receive()
+        if message["type"] != "websocket.connect":
+            return
+        await self.send({"type": "websocket.accept"})
         try:
             session = await self._hello()
             if session is None:
@@ -90,8 +122,8 @@ class Connection:
     async def _close(self, code: int, frame: dict[str, Any] | None = None) -> None:
         try:
             if frame is not None:
-                await _text(self.ws, frame)
-            await self.ws.close(code)
+                await self._text(frame)
+            await self.send({"type": "websocket.close", "code": code, "reason": ""})
         except Exception:  # the peer is already gone
             pass
 
@@ -99,7 +131,7 @@ class Connection:
         """Wait for hello and check it; None (socket closed) if it is refused."""
         try:
             async with asyncio.timeout(self.hub.hello_timeout):
-                message = await self.ws.receive()
+                message = await self.receive()
         except TimeoutError:
             await self._close(P.CLOSE_AUTH_TIMEOUT)
             return None
@@ -124,14 +156,14 @@ class Connection:
         if isinstance(grant, int):
             await self._close(grant)
             return None
-        if not origin_allowed(self.ws.headers.get("origin"), grant, self.hub.origins):
+        if not origin_allowed(self.origin, grant, self.hub.origins):
             await self._close(P.CLOSE_FORBIDDEN)
             return None
         if not grant.scopes & {P.SCOPE_MESSAGES, P.SCOPE_SHARE, P.SCOPE_FRIENDS}:
             await self._close(P.CLOSE_FORBIDDEN)
             return None
         page = frame.get("page") or {}
-        session = Session(self.ws, grant, frame.get("device"), page.get("title") or None)
+        session = Session(self.send, grant, frame.get("device"), page.get("title") or None, self.hub.outbox)
         session.resume = frame.get("resume") or {}
         return session
 
@@ -140,24 +172,23 @@ class Connection:
         hub = self.hub
         me = {"id": session.user_id, "username": session.grant.username, "name": session.grant.name}
         presence = await hub.friends_presence(session)
-        await _text(self.ws, P.make_welcome(me, session.id, hub.heartbeat, presence, hub.max_frame))
+        await self._text(P.make_welcome(me, session.id, hub.heartbeat, presence, hub.max_frame))
         delivered: dict[int, int] = {}
         if session.resume and session.can_messages:
-            send = self.ws.send_text
-            delivered = await replay(hub.store, session.user_id, session.resume, send)
+            delivered = await replay(hub.store, session.user_id, session.resume, self._send_text)
         session.resume = None
         session.release(drop_replayed(session.held or [], delivered))
         await hub.announce(session)
 
     async def _read(self, session: Session) -> None:
-        ws = self.ws
+        receive = self.receive
         hub = self.hub
         limit = session.limit
         max_frame = hub.max_frame
         parse = P.parse_client_frame
         scopes = session.grant.scopes
         while True:
-            message = await ws.receive()
+            message = await receive()
             if message["type"] != "websocket.receive":
                 return
             session.last_rx = time.monotonic()

@@ -23,6 +23,7 @@ con = tables.consents
 fr = tables.friendships
 
 CHUNK = 500  # ids per IN (...) list in batched queries
+NO_FRIENDS: frozenset[int] = frozenset()  # shared: an empty frozenset is no singleton (216 bytes each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         origins=tuple(row.origins or ()),
         token_hash=digest,
         hidden_sites=tuple(sorted(hidden)),
-        friends=frozenset(friends),
+        friends=frozenset(friends) if friends else NO_FRIENDS,
     )
 
 

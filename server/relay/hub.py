@@ -31,7 +31,7 @@ from . import grants
 from . import presence as pr
 from .commit import GroupCommitter, Pending
 from .errors import error_frame
-from .session import Session
+from .session import Outbox, Session, encode
 
 logger = logging.getLogger("parley.relay")
 
@@ -81,6 +81,7 @@ class Hub:
         self.hidden: dict[int, tuple[int, ...]] = {}
         self.seen: dict[int, dict[str, tuple[float, str]]] = {}  # friend -> device -> (when, fingerprint)
         self.committer = GroupCommitter(store, self._committed)
+        self.outbox = Outbox()  # sessions with output to write, flushed by one loop callback
         self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
         self._channels: set[int] = set()
         self._channel_lock = asyncio.Lock()
@@ -91,6 +92,8 @@ class Hub:
         self._fan_pushes = 0
         self._fan_last = 0.0
         self._fan_lines: list[str] = []
+        self._split_payload = ""  # the last M payload dispatched, and its parts
+        self._split = ("", "")
 
     @classmethod
     def from_settings(cls, store: Store, broker: Broker, settings: Settings) -> Hub:
@@ -182,9 +185,13 @@ class Hub:
                 return
             kind = payload[0]
             if kind == "M":
-                bar = payload.index("|")
-                skip = payload[1:bar]
-                text = payload[bar + 1 :]
+                # (session to skip, frame text); the memory broker hands one payload object to every
+                # recipient's channel, so a fan-out splits it once
+                if payload is not self._split_payload:
+                    bar = payload.index("|")
+                    self._split = (payload[1:bar], payload[bar + 1 :])
+                    self._split_payload = payload
+                skip, text = self._split
                 for session in sessions:
                     if session.can_messages and session.id != skip:
                         session.push(text)
@@ -228,7 +235,7 @@ class Hub:
 
     async def to_members(self, conversation_id: int, frame: dict[str, Any], skip: str = "", but: int = 0) -> None:
         """Encode ``frame`` once and publish it to every member (except user ``but`` and session ``skip``)."""
-        payload = "M" + skip + "|" + P.encode(frame)
+        payload = "M" + skip + "|" + encode(frame)
         await self.publish((m for m in await self.members(conversation_id) if m != but), payload)
 
     async def _committed(self, batch: Sequence[Pending], results: Sequence[AppendResult]) -> None:
@@ -284,7 +291,7 @@ class Hub:
                 continue
             text = texts.get(session.site_id)
             if text is None:
-                text = texts[session.site_id] = P.encode(pr.view(user_id, device, entry, session.site_id))
+                text = texts[session.site_id] = encode(pr.view(user_id, device, entry, session.site_id))
             session.push(text)
 
     def entry_of(self, session: Session) -> dict[str, Any]:

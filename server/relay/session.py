@@ -1,5 +1,10 @@
-"""One live socket: who it is, its presence, and a bounded send queue drained by a writer task that exists
-only while there is something to send (an idle socket holds no task).
+"""One live socket: who it is, its presence, and a bounded send queue.
+
+Output is written without a task per frame: ``push`` queues the encoded frame and puts the session on its
+hub's ``Outbox``; one loop callback then writes the frames of every session waiting there, driving the
+ASGI send coroutine by hand (on uvicorn it completes at once unless the transport is paused). Only a
+socket that cannot take more right now gets a writer task, which finishes that send and drains the rest.
+An idle socket holds no queue and no task.
 
 Fan-out only ever calls ``push`` (never awaits a socket); a socket whose queue overflows is closed with
 4009 (the client reconnects and resumes). ``close`` drops what is queued and sends the close frame from a
@@ -10,14 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import time
-from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from types import CoroutineType
 from typing import Any
 
 from parley import protocol as P
-from starlette.websockets import WebSocket
+from starlette.types import Send
 
 from .grants import Grant
 from .limits import FRAMES_PER_SECOND, RateLimit
@@ -28,6 +35,56 @@ MAX_QUEUE_FRAMES = 256  # frames waiting for one socket before it counts as too 
 MAX_QUEUE_BYTES = 1 << 20  # characters waiting for one socket before it counts as too slow
 MAX_HELD_FRAMES = 4096  # live frames held back while a resume replays
 CLOSE_TIMEOUT_S = 5.0
+
+
+# The same text as ``parley.protocol.encode`` (compact, non-ASCII characters as themselves), without the
+# new JSONEncoder that json.dumps builds for every call given options.
+encode: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+WAITING = object()  # Session.writer while the session waits in its outbox
+
+
+class Outbox:
+    """Sessions of one hub with queued output, written together by one loop callback."""
+
+    __slots__ = ("pending", "scheduled")
+
+    def __init__(self) -> None:
+        self.pending: list[Session] = []
+        self.scheduled = False
+
+    def add(self, session: Session) -> None:
+        self.pending.append(session)
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        self.scheduled = False
+        for session in pending:
+            session.drain()
+
+
+async def finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
+    """Go on with a coroutine that was started by hand and suspended on ``waiting`` (what it yielded: the
+    future it waits for, or None for a bare yield), as a task that had run it from the start would."""
+    while True:
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:  # as a task does with a future its coroutine yielded: clear the flag, wait for it
+                waiting._asyncio_future_blocking = False
+                await waiting
+        except asyncio.CancelledError:
+            coro.close()
+            raise
+        except Exception:  # the coroutine meets the future's exception itself when resumed
+            pass
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
 
 
 class Session:
@@ -46,22 +103,24 @@ class Session:
         "id",
         "last_rx",
         "limit",
+        "outbox",
         "queue",
         "queued",
         "refreshed",
         "resume",
+        "send_message",
         "site_id",
         "status",
         "title",
         "user_id",
         "writer",
-        "ws",
     )
 
     frames_per_second: float = FRAMES_PER_SECOND  # process-wide; Hub.from_settings sets it from Settings
 
-    def __init__(self, ws: WebSocket, grant: Grant, device: str | None, title: str | None) -> None:
-        self.ws = ws
+    def __init__(self, send: Send, grant: Grant, device: str | None, title: str | None, outbox: Outbox) -> None:
+        self.send_message = send  # the socket's ASGI send
+        self.outbox = outbox
         self.id = secrets.token_urlsafe(9)
         self.grant = grant
         self.user_id = grant.user_id
@@ -72,10 +131,10 @@ class Session:
         self.device = device or self.id
         self.status = P.ONLINE
         self.title = title
-        self.queue: deque[str] | None = None  # made on the first push, dropped once drained
+        self.queue: list[str] | None = None  # made on the first push, dropped once drained
         self.queued = 0
         self.held: list[str] | None = []  # live frames wait here until the resume replay is done
-        self.writer: asyncio.Task[None] | None = None
+        self.writer: object | asyncio.Task[None] | None = None  # WAITING in the outbox, or a writer task
         self.closer: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.last_rx = time.monotonic()
@@ -103,35 +162,71 @@ class Session:
                 self.close(P.CLOSE_SLOW_CONSUMER)
             return
         queue = self.queue
-        if queue is None:
-            queue = self.queue = deque()
-        queue.append(text)
+        if queue is None:  # a list, not a deque: short-lived and mostly one frame (a deque starts at ~600 B)
+            queue = self.queue = [text]
+        else:
+            queue.append(text)
         self.queued += len(text)
         if len(queue) > MAX_QUEUE_FRAMES or self.queued > MAX_QUEUE_BYTES:
             self.close(P.CLOSE_SLOW_CONSUMER)
             return
-        if self.writer is None:  # an idle socket has no writer task; one runs while there is output
-            self.writer = asyncio.get_running_loop().create_task(self._write())
+        if self.writer is None:  # written by the outbox's next flush (or by the writer task running)
+            self.writer = WAITING
+            outbox = self.outbox  # Outbox.add, inlined: this runs once per recipient of a fan-out
+            outbox.pending.append(self)
+            if not outbox.scheduled:
+                outbox.scheduled = True
+                asyncio.get_running_loop().call_soon(outbox.flush)
 
     def send(self, frame: dict[str, Any]) -> None:
         """Encode and queue a frame meant for this socket only."""
-        self.push(P.encode(frame))
+        self.push(encode(frame))
 
     def release(self, frames: list[str]) -> None:
-        """End the hold: queue ``frames`` (the held ones, filtered) and start the writer."""
+        """End the hold: queue ``frames`` (the held ones, filtered) and start writing."""
         self.held = None
         for text in frames:
             self.push(text)
 
-    async def _write(self) -> None:
-        """Drain the queue, then end (the next ``push`` starts a new writer)."""
+    def drain(self) -> None:
+        """Write what is queued (from the outbox's flush). A send that has to wait for the peer goes on in
+        a writer task, which also writes the rest."""
+        if self.writer is not WAITING:  # closed meanwhile
+            return
         queue = self.queue
-        send = self.ws.send
+        send = self.send_message
         try:
-            if queue is None:
-                return
             while queue:
-                text = queue.popleft()
+                text = queue.pop(0)
+                self.queued -= len(text)
+                sending = send({"type": "websocket.send", "text": text})
+                if type(sending) is not CoroutineType:  # some other awaitable: a writer task awaits it
+                    self.writer = asyncio.get_running_loop().create_task(self._write(sending, None))
+                    return
+                try:
+                    waiting = sending.send(None)
+                except StopIteration:
+                    continue
+                self.writer = asyncio.get_running_loop().create_task(self._write(sending, waiting))
+                return
+        except Exception:  # the peer went away; the reader sees the disconnect
+            self.close_code = self.close_code or P.CLOSE_INTERNAL
+            self.queue = None
+        self.writer = None
+        if not self.queue:  # an idle socket keeps no (empty) list
+            self.queue = None
+
+    async def _write(self, sending: Awaitable[None], waiting: Any) -> None:
+        """Finish the send that had to wait, then drain the queue like a plain writer."""
+        send = self.send_message
+        try:
+            if isinstance(sending, CoroutineType):
+                await finish(sending, waiting)
+            else:
+                await sending
+            queue = self.queue
+            while queue:
+                text = queue.pop(0)
                 self.queued -= len(text)
                 await send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
@@ -142,7 +237,7 @@ class Session:
         finally:
             if self.writer is asyncio.current_task():
                 self.writer = None
-                if not self.queue:  # an idle socket keeps no (empty) deque
+                if not self.queue:
                     self.queue = None
 
     def close(self, code: int, reason: str = "", last: dict[str, Any] | None = None) -> None:
@@ -154,8 +249,7 @@ class Session:
         self.queue = None
         self.queued = 0
         self.held = None
-        if self.writer is not None and not self.writer.done():
-            self.writer.cancel()
+        self._stop_writer()
         with contextlib.suppress(RuntimeError):  # no running loop: interpreter shutdown
             self.closer = asyncio.get_running_loop().create_task(self._send_close(code, reason, last))
 
@@ -163,14 +257,21 @@ class Session:
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_S):
                 if last is not None:
-                    await self.ws.send({"type": "websocket.send", "text": P.encode(last)})
-                await self.ws.close(code, reason)
+                    await self.send_message({"type": "websocket.send", "text": encode(last)})
+                await self.send_message({"type": "websocket.close", "code": code, "reason": reason})
         except Exception:  # already closed, or the peer is gone or stuck
             logger.debug("close %s of session %s not sent", code, self.id)
+
+    def _stop_writer(self) -> None:
+        writer = self.writer
+        if isinstance(writer, asyncio.Task):
+            if not writer.done():
+                writer.cancel()
+        else:
+            self.writer = None  # not yet flushed: the outbox skips it
 
     def stop(self) -> None:
         """The connection is over: stop the writer."""
         if self.close_code is None:
             self.close_code = P.CLOSE_NORMAL
-        if self.writer is not None and not self.writer.done():
-            self.writer.cancel()
+        self._stop_writer()

@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from server.app import create_app
+from server.app import create_app, server_options
 from server.relay import Hub
 from server.settings import Settings
 from server.store import Store, tables
@@ -42,9 +42,7 @@ class Relay:
         self.port = self.sock.getsockname()[1]
         self.url = f"ws://127.0.0.1:{self.port}/v1/ws"
         self.http = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", ws_per_message_deflate=settings.ws_compression
-        )
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", **server_options(settings))
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
 
