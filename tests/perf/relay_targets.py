@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -407,7 +408,7 @@ class ParleyTarget(Target):
         super().__init__()
         self.scaled = scaled
         self.name = "Parley (2 procs, PostgreSQL + Redis)" if scaled else "Parley (1 proc, SQLite, memory broker)"
-        self.data_dir = Path(tempfile.mkdtemp(prefix="bench-parley-"))
+        self.data_dir = Path(tempfile.gettempdir()) / f"bench-parley-{secrets.token_hex(6)}"  # made by start()
         self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'parley.sqlite3'}"
         self.pg_url: str | None = None
         self.fanout_log = self.data_dir / "fanout.log"  # the relay appends "frames seconds" per fan-out
@@ -441,6 +442,7 @@ class ParleyTarget(Target):
         return [(command, env)] * (2 if self.scaled else 1)
 
     def start(self, server_cores: set[int] | None) -> None:
+        self.data_dir.mkdir()
         if self.scaled:
             asyncio.run(self._create_pg())
         asyncio.run(self._migrate())
@@ -461,6 +463,7 @@ class ParleyTarget(Target):
 
     def stop(self) -> None:
         super().stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)  # the SQLite file, secret key, fan-out log
         if self.pg_url:
             from tests.support.store_data import drop_postgres_database
 
