@@ -195,7 +195,7 @@ async def mixed(target: Target, sizes: Sizes, result: Result) -> None:
     """Closed-loop senders over many small conversations and a few groups: delivered messages/s."""
     n, rooms, senders = mixed_plan(sizes)
     conns = await target.open(n, rooms)
-    sender_room = {}
+    sender_room: dict[int, str] = {}
     for name, members in rooms.items():
         for i in members:
             sender_room.setdefault(i, target.room_id(name))

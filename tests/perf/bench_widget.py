@@ -328,9 +328,10 @@ async def run_async(quick: bool, runs: int, servers: Servers,
              "inline": PageKind(servers.inline_url + "&runtime={rt}", bench_inline.PROBE, bench_inline.sign_in,
                                 bench_inline.round_trip)}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for run in range(1 if quick else 0, runs + 1):  # run 0 warms servers and Chromium (not counted)
+        for run in range(1 if quick else 0, runs + 1):  # run 0 warms servers and Chromium (not counted)
+            # A browser per run: six runs of Pyodide pages in one Chromium ended in renderer crashes.
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
                 for runtime in RUNTIMES:
                     for name, kind in pages.items():
                         cold, warm, signed_cold, signed_warm = (
@@ -339,8 +340,8 @@ async def run_async(quick: bool, runs: int, servers: Servers,
                         started = time.perf_counter()
                         await measure(browser, kind, runtime, cold, warm, (signed_cold, signed_warm))
                         log(f"  widget run {run} {runtime} {name}: {time.perf_counter() - started:.1f}s")
-        finally:
-            await browser.close()
+            finally:
+                await browser.close()
     return series
 
 

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +278,7 @@ class Target:
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes]
 
-    async def prepare(self, n_conns: int, rooms: dict[str, Sequence[int]]) -> list[Any]:
+    async def prepare(self, n_conns: int, rooms: Mapping[str, Sequence[int]]) -> list[Any]:
         """Make whatever the load needs server-side; returns one credential per connection."""
         self.rooms = {name: name for name in rooms}
         return [None] * n_conns
@@ -288,7 +288,7 @@ class Target:
         return self.rooms.get(room, room)
 
     async def open(
-        self, n_conns: int, rooms: dict[str, Sequence[int]] | None = None, *, concurrency: int = 200
+        self, n_conns: int, rooms: Mapping[str, Sequence[int]] | None = None, *, concurrency: int = 200
     ) -> list[Conn]:
         """Open n_conns connected (and authenticated) sockets; join each to its rooms. Spread over the
         target's server processes round-robin."""
@@ -470,7 +470,7 @@ class ParleyTarget(Target):
             asyncio.run(drop_postgres_database(self.pg_url))
             self.pg_url = None
 
-    async def prepare(self, n_conns: int, rooms: dict[str, Sequence[int]]) -> list[Any]:
+    async def prepare(self, n_conns: int, rooms: Mapping[str, Sequence[int]]) -> list[Any]:
         """One user per connection; a direct conversation for two-member rooms and a group otherwise (its
         first member creates it and befriends the others); one access token per user."""
         from server.passwords import Passwords
