@@ -83,6 +83,12 @@ class Plan:
             sorted({new.client_id for _, new, _, _ in self.checked}),
         )
 
+    def pairs(self) -> list[tuple[int, str]]:
+        """Sorted (sender id, client id) pairs of the valid messages: the stored duplicates to look up. Asked
+        for as exact pairs: ``sender_id IN (...) AND client_id IN (...)`` would probe the unique index once per
+        sender x client id (hundreds of thousands of probes for a batch of a few hundred)."""
+        return sorted({(new.sender_id, new.client_id) for _, new, _, _ in self.checked})
+
     def assign(self, facts: Facts, now: int) -> None:
         """Run the checks and give each new message the next position of its conversation."""
         fresh: dict[tuple[int, str], int] = {}  # client ids first sent in this batch -> their row

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -133,7 +133,7 @@ async def mark_read(conn: AsyncConnection, reads: Sequence[tuple[int, int, int]]
 async def _batch_facts(conn: AsyncConnection, plan: Plan) -> Facts:
     """One round of reads for a batch: last positions (rows locked on PostgreSQL), kinds, members that
     matter (senders; both sides of direct conversations), blocks between them, and stored client ids."""
-    conv_ids, sender_ids, client_ids = plan.keys()
+    conv_ids, sender_ids, _ = plan.keys()
     query = (
         select(c.c.id, c.c.kind, c.c.last_position, m.c.user_id)
         .join(m, m.c.conversation_id == c.c.id)
@@ -147,17 +147,18 @@ async def _batch_facts(conn: AsyncConnection, plan: Plan) -> Facts:
         facts.add_member(conv_id, kind, last_position, user_id)
     direct_users = facts.direct_users()
     if direct_users:
-        rows = await conn.execute(
-            select(f.c.user_id, f.c.other_id).where(
-                f.c.state == "blocked", f.c.user_id.in_(direct_users), f.c.other_id.in_(direct_users)
-            )
+        rows = await conn.execute(  # one key range per user, not one probe per pair of users
+            select(f.c.user_id, f.c.other_id).where(f.c.state == "blocked", f.c.user_id.in_(direct_users))
         )
         for a, b in rows.all():
-            facts.add_block(a, b)
-    stored = (
-        await conn.execute(select(msg).where(msg.c.sender_id.in_(sender_ids), msg.c.client_id.in_(client_ids)))
-    ).mappings()
-    facts.stored = {(row["sender_id"], row["client_id"]): row for row in stored}
+            if b in direct_users:
+                facts.add_block(a, b)
+    facts.stored = {}
+    pairs = plan.pairs()
+    for start in range(0, len(pairs), sqlite_messages.PAIRS_CHUNK):
+        chunk = pairs[start : start + sqlite_messages.PAIRS_CHUNK]
+        stored = (await conn.execute(select(msg).where(tuple_(msg.c.sender_id, msg.c.client_id).in_(chunk)))).mappings()
+        facts.stored.update({(row["sender_id"], row["client_id"]): row for row in stored})
     return facts
 
 

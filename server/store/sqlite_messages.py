@@ -17,6 +17,7 @@ from .append_plan import Facts, Plan
 
 MESSAGE_COLUMNS = ("id", "conversation_id", "position", "sender_id", "client_id", "kind", "text", "data", "created_at")
 INSERT_COLUMNS = MESSAGE_COLUMNS[1:]
+PAIRS_CHUNK = 1000  # (sender, client id) pairs per duplicate lookup: 2 parameters each
 INSERT_CHUNK = 500  # rows per INSERT: 8 parameters each, well under SQLite's 32,766 variables
 
 
@@ -26,7 +27,7 @@ def _marks(n: int) -> str:
 
 def read_facts(conn: sqlite3.Connection, plan: Plan) -> Facts:
     """The facts of ``append_plan.Facts`` for the plan's valid messages (the write lock is held)."""
-    conv_ids, sender_ids, client_ids = plan.keys()
+    conv_ids, sender_ids, _ = plan.keys()
     facts = Facts()
     rows = conn.execute(
         "SELECT c.id, c.kind, c.last_position, m.user_id FROM conversations AS c"
@@ -39,22 +40,26 @@ def read_facts(conn: sqlite3.Connection, plan: Plan) -> Facts:
         facts.add_member(conv_id, kind, last_position, user_id)
     users = sorted(facts.direct_users())
     if users:
-        rows = conn.execute(
-            "SELECT user_id, other_id FROM friendships WHERE state = 'blocked'"
-            f" AND user_id IN ({_marks(len(users))}) AND other_id IN ({_marks(len(users))})",
-            [*users, *users],
+        wanted = set(users)
+        rows = conn.execute(  # one primary-key range per user, not one probe per pair of users
+            f"SELECT user_id, other_id FROM friendships WHERE state = 'blocked' AND user_id IN ({_marks(len(users))})",
+            users,
         )
         for a, b in rows:
-            facts.add_block(a, b)
-    rows = conn.execute(
-        f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages"
-        f" WHERE sender_id IN ({_marks(len(sender_ids))}) AND client_id IN ({_marks(len(client_ids))})",
-        [*sender_ids, *client_ids],
-    )
-    for row in rows:
-        stored: dict[str, Any] = dict(zip(MESSAGE_COLUMNS, row, strict=True))
-        stored["data"] = json.loads(stored["data"]) if stored["data"] is not None else None
-        facts.stored[(stored["sender_id"], stored["client_id"])] = stored
+            if b in wanted:
+                facts.add_block(a, b)
+    pairs = plan.pairs()
+    for start in range(0, len(pairs), PAIRS_CHUNK):
+        chunk = pairs[start : start + PAIRS_CHUNK]
+        rows = conn.execute(
+            f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages WHERE (sender_id, client_id) IN"
+            f" (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
+            [value for pair in chunk for value in pair],
+        )
+        for row in rows:
+            stored: dict[str, Any] = dict(zip(MESSAGE_COLUMNS, row, strict=True))
+            stored["data"] = json.loads(stored["data"]) if stored["data"] is not None else None
+            facts.stored[(stored["sender_id"], stored["client_id"])] = stored
     return facts
 
 
