@@ -53,6 +53,14 @@ class Facts:
         self.blocked.add((b, a))
 
 
+def message_row(
+    new: records.NewMessage, text: str, data: dict[str, Any] | None, position: int, now: int
+) -> dict[str, Any]:
+    """The messages row of a new message (without its id) at ``position``."""
+    return {"conversation_id": new.conversation_id, "position": position, "sender_id": new.sender_id,
+            "client_id": new.client_id, "kind": new.kind, "text": text, "data": data, "created_at": now}
+
+
 class Plan:
     """A batch after validation and the pre-checks: ``rows`` to insert (``slots``: their result index),
     later copies within the batch (result index -> row index) and a result per message decided so far."""
@@ -117,18 +125,7 @@ class Plan:
             last[new.conversation_id] += 1
             fresh[key] = len(self.rows)
             self.slots.append(i)
-            self.rows.append(
-                {
-                    "conversation_id": new.conversation_id,
-                    "position": last[new.conversation_id],
-                    "sender_id": new.sender_id,
-                    "client_id": new.client_id,
-                    "kind": new.kind,
-                    "text": text,
-                    "data": data,
-                    "created_at": now,
-                }
-            )
+            self.rows.append(message_row(new, text, data, last[new.conversation_id], now))
 
     def created(self, ids: Mapping[tuple[int, int], int]) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
         """Record the inserted rows (``ids``: (conversation, position) -> id); returns the conversations'
@@ -155,18 +152,8 @@ class Plan:
         before), NOT_MEMBER or BLOCKED."""
         for (i, new, text, data), (status, id_, position, stored) in zip(self.checked, outcomes, strict=True):
             try:
-                if status == NEW:
-                    row = {
-                        "id": id_,
-                        "conversation_id": new.conversation_id,
-                        "position": position,
-                        "sender_id": new.sender_id,
-                        "client_id": new.client_id,
-                        "kind": new.kind,
-                        "text": text,
-                        "data": data,
-                        "created_at": now,
-                    }
+                if status == NEW and position is not None:  # NEW always carries the row's id and position
+                    row = {"id": id_, **message_row(new, text, data, position, now)}
                     self.results[i] = records.AppendResult(message_record(row), True)
                 elif status == STORED and stored is not None:
                     self.results[i] = records.AppendResult(same(message_record(stored), new), False)
