@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import pytest
 
@@ -14,7 +15,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def service_missing(what: str, why: object) -> None:
+def service_missing(what: str, why: object) -> NoReturn:
     """A needed real service (browser, PostgreSQL, Redis) is unavailable: fail in CI, skip with a reason elsewhere."""
     message = f"{what} is not available: {why}"
     if IN_CI:

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from server.broker import Broker, open_broker
+from tests.conftest import service_missing
 
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -24,9 +25,7 @@ def redis_url_or_skip() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable on CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+        service_missing(f"Redis at {REDIS_URL}", exc)
     return REDIS_URL
 
 

@@ -8,7 +8,6 @@ CI=true where it fails.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from server.passwords import Passwords
 from server.store.store import Store, open_store
+from tests.conftest import service_missing
 from tests.support.store_data import clear, create_postgres_database, drop_postgres_database
 
 
@@ -40,9 +40,7 @@ def postgres_url() -> Iterator[str]:
     try:
         url = anyio.run(create_postgres_database)
     except (OSError, ConnectionError) as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is unreachable in CI: {error}")
-        pytest.skip(f"PostgreSQL is unreachable: {error}")
+        service_missing("PostgreSQL", error)
 
     async def migrate() -> None:
         store = await open_store(url)
