@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -157,7 +157,14 @@ async def _batch_facts(conn: AsyncConnection, plan: Plan) -> Facts:
     pairs = plan.pairs()
     for start in range(0, len(pairs), sqlite_messages.PAIRS_CHUNK):
         chunk = pairs[start : start + sqlite_messages.PAIRS_CHUNK]
-        stored = (await conn.execute(select(msg).where(tuple_(msg.c.sender_id, msg.c.client_id).in_(chunk)))).mappings()
+        if conn.dialect.name == "sqlite":  # see sqlite_messages.stored_query: no scan of the whole index
+            rows = await conn.exec_driver_sql(
+                sqlite_messages.stored_query(len(chunk)), tuple(value for pair in chunk for value in pair)
+            )
+            stored: Iterable[Mapping[Any, Any]] = [sqlite_messages.stored_record(row) for row in rows]
+        else:  # PostgreSQL: a bitmap OR of unique-index scans, one per pair
+            query = select(msg).where(tuple_(msg.c.sender_id, msg.c.client_id).in_(chunk))
+            stored = (await conn.execute(query)).mappings()
         facts.stored.update({(row["sender_id"], row["client_id"]): row for row in stored})
     return facts
 

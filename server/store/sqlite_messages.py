@@ -25,6 +25,24 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
+def stored_query(pairs: int) -> str:
+    """SQL for the stored messages of ``pairs`` (sender id, client id) parameter pairs: one search of the
+    unique index per pair. A row-value ``IN (VALUES ...)`` would make SQLite scan the whole index, a cost
+    that grows with every message ever stored; CROSS JOIN keeps the pairs as the outer loop."""
+    return (
+        f"WITH wanted(sender_id, client_id) AS (VALUES {', '.join(['(?, ?)'] * pairs)})"
+        f" SELECT {', '.join('m.' + name for name in MESSAGE_COLUMNS)} FROM wanted CROSS JOIN messages AS m"
+        " ON m.sender_id = wanted.sender_id AND m.client_id = wanted.client_id"
+    )
+
+
+def stored_record(row: Sequence[Any]) -> dict[str, Any]:
+    """A row of ``stored_query`` as the column mapping ``append_plan.Facts.stored`` holds."""
+    stored: dict[str, Any] = dict(zip(MESSAGE_COLUMNS, row, strict=True))
+    stored["data"] = json.loads(stored["data"]) if stored["data"] is not None else None
+    return stored
+
+
 def read_facts(conn: sqlite3.Connection, plan: Plan) -> Facts:
     """The facts of ``append_plan.Facts`` for the plan's valid messages (the write lock is held)."""
     conv_ids, sender_ids, _ = plan.keys()
@@ -51,14 +69,8 @@ def read_facts(conn: sqlite3.Connection, plan: Plan) -> Facts:
     pairs = plan.pairs()
     for start in range(0, len(pairs), PAIRS_CHUNK):
         chunk = pairs[start : start + PAIRS_CHUNK]
-        rows = conn.execute(
-            f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM messages WHERE (sender_id, client_id) IN"
-            f" (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
-            [value for pair in chunk for value in pair],
-        )
-        for row in rows:
-            stored: dict[str, Any] = dict(zip(MESSAGE_COLUMNS, row, strict=True))
-            stored["data"] = json.loads(stored["data"]) if stored["data"] is not None else None
+        for row in conn.execute(stored_query(len(chunk)), [value for pair in chunk for value in pair]):
+            stored = stored_record(row)
             facts.stored[(stored["sender_id"], stored["client_id"])] = stored
     return facts
 
