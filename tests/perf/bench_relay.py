@@ -40,6 +40,11 @@ FANOUT_LIMIT_US = 5.0
 IDLE_LIMIT_KB = 16.0
 THROUGHPUT_FACTOR = 5.0
 TIMEOUT = 30.0
+BARE_ROOM = "bare Starlette room relay"
+MIXED_PEERS = {  # each Parley setup's like-for-like python-socketio setup
+    "Parley (1 proc, SQLite, memory broker)": "python-socketio",
+    "Parley (2 procs, PostgreSQL + Redis)": "python-socketio + Redis",
+}
 
 
 @dataclass
@@ -75,6 +80,7 @@ class Result:
     fanout_ms: dict[int, list[float]] = field(default_factory=dict)
     fanout_server_us: dict[int, list[float]] = field(default_factory=dict)  # per recipient, server-side
     delivered_per_s: list[float] = field(default_factory=list)
+    generator_cpu: list[float] = field(default_factory=list)  # load generator CPU time / wall time, per run
     idle_bytes_per_conn: float = float("nan")
     idle_conns: int = 0
     pending: dict[str, str] = field(default_factory=dict)
@@ -192,44 +198,68 @@ def mixed_plan(sizes: Sizes) -> tuple[int, dict[str, list[int]], list[int]]:
 
 
 async def mixed(target: Target, sizes: Sizes, result: Result) -> None:
-    """Closed-loop senders over many small conversations and a few groups: delivered messages/s."""
+    """Closed-loop senders over many small conversations and a few groups: delivered messages/s.
+
+    Every acknowledged message must reach each other member of its room: a run waits for exactly that many
+    deliveries and fails the load if any is missing or extra. Client ids are unique per run, so no send is
+    ever a retry of an earlier one (Parley acknowledges a retry without delivering it again)."""
     n, rooms, senders = mixed_plan(sizes)
     conns = await target.open(n, rooms)
-    sender_room: dict[int, str] = {}
+    sender_room: dict[int, tuple[str, int]] = {}
     for name, members in rooms.items():
         for i in members:
-            sender_room.setdefault(i, target.room_id(name))
-    counts = {"delivered": 0}
+            sender_room.setdefault(i, (target.room_id(name), len(members) - 1))
+    counts = {"delivered": 0, "expected": 0}
+    last = {"at": 0.0}
+    settled: dict[str, asyncio.Future[None] | None] = {"future": None}
     waiter = Waiter()
+
+    def check_settled() -> None:
+        future = settled["future"]
+        if future is not None and not future.done() and counts["delivered"] >= counts["expected"]:
+            future.set_result(None)
 
     def on_frame(conn: Conn, kind: str, cid: str | None, at: float) -> None:
         if kind == "msg":
             counts["delivered"] += 1
+            last["at"] = at
+            check_settled()
         else:
             waiter(conn, kind, cid, at)
 
     for conn in conns:
         conn.on_frame = on_frame
 
-    async def sender(i: int, stop_at: float) -> None:
-        conn, room, k = conns[i], sender_room[i], 0
+    async def sender(i: int, run: int, stop_at: float) -> None:
+        conn, (room, others), k = conns[i], sender_room[i], 0
         while time.perf_counter() < stop_at:
             k += 1
-            cid = f"m{i}-{k}"
+            cid = f"m{run}-{i}-{k}"
             ack = waiter.expect("ack", cid)
             await conn.ws.send(conn.dialect.send(room, cid, "a short message in a busy hour"))
             await asyncio.wait_for(ack, TIMEOUT)
+            counts["expected"] += others
 
     try:
         for run in range(sizes.runs + 1):  # run 0 warms up (shorter)
             seconds = sizes.mixed_seconds if run else min(1.0, sizes.mixed_seconds)
-            start = time.perf_counter()
+            counts.update(delivered=0, expected=0)
+            start, cpu_start = time.perf_counter(), time.process_time()
             stop_at = start + seconds
-            counts["delivered"] = 0
-            await asyncio.gather(*(sender(i, stop_at) for i in senders))
-            await asyncio.sleep(0.2)  # let the last deliveries land
+            await asyncio.gather(*(sender(i, run, stop_at) for i in senders))
+            settled["future"] = done = asyncio.get_running_loop().create_future()
+            check_settled()
+            with contextlib.suppress(TimeoutError):  # a shortfall is reported just below
+                await asyncio.wait_for(done, TIMEOUT)
+            await asyncio.sleep(0.2)  # anything extra (a duplicate delivery) shows up now
+            if counts["delivered"] != counts["expected"]:
+                raise RuntimeError(
+                    f"run {run}: {counts['delivered']} deliveries for {counts['expected']} expected "
+                    "(acknowledged messages x other members)"
+                )
             if run:
-                result.delivered_per_s.append(counts["delivered"] / (time.perf_counter() - start - 0.2))
+                result.delivered_per_s.append(counts["delivered"] / (last["at"] - start))
+                result.generator_cpu.append((time.process_time() - cpu_start) / (time.perf_counter() - start))
     finally:
         await close_all(conns)
 
@@ -401,26 +431,40 @@ def tables(results: dict[str, Result], sizes: Sizes, note: str) -> list[Table]:
     fan.notes += pending.lines
     pending.lines = []
 
-    base = median(results.get("python-socketio", Result()).delivered_per_s)
+    def throughput(name: str) -> float:
+        return median(results.get(name, Result()).delivered_per_s)
+
+    base = throughput("python-socketio")
     n, _rooms, senders = mixed_plan(sizes)
     mix = Table(
         f"Mixed load: delivered messages/s (median of {sizes.runs} runs x {sizes.mixed_seconds:g} s)",
-        ["target", "delivered/s", "vs python-socketio", f"target >= {THROUGHPUT_FACTOR:g}x socketio?"],
+        ["target", "delivered/s", "vs python-socketio", "vs its peer", "vs bare relay", "generator CPU",
+         f"target >= {THROUGHPUT_FACTOR:g}x socketio?"],
     )
     for name, r in results.items():
         if "echo" in name:
             continue
         why = pending(name, r, "mixed")
         if why:
-            mix.add(name, why, "", "")
+            mix.add(name, why, "", "", "", "", "")
             continue
         value = median(r.delivered_per_s)
+        peer = MIXED_PEERS.get(name)
         mix.add(name, value, fmt_ratio(ratio(value, base)),
+                fmt_ratio(ratio(value, throughput(peer))) if peer else "-",
+                fmt_ratio(ratio(value, throughput(BARE_ROOM))),
+                f"{median(r.generator_cpu) * 100:.0f}%",
                 verdict(ratio(value, base), THROUGHPUT_FACTOR, at_least=True) if _is_parley(name) else "-")
-    mix.notes.append(
+    mix.notes += [
         f"{n} sockets: {sizes.mixed_pairs} two-person conversations (both talk) + {sizes.mixed_groups} groups of "
-        f"{sizes.group_size} ({sizes.group_senders} talk); {len(senders)} closed-loop senders (next send after ack)."
-    )
+        f"{sizes.group_size} ({sizes.group_senders} talk); {len(senders)} closed-loop senders (next send after ack).",
+        "Each run waits for every acknowledged message to reach each other member of its room exactly once; a",
+        "  missing or extra delivery fails the load. Client ids are unique per run (a reused id is a retry, which",
+        "  Parley acknowledges without delivering again).",
+        "vs its peer: the python-socketio setup with the same shape (one process in memory; Redis manager).",
+        "vs bare relay: a Starlette room relay that keeps nothing; what this load generator can drive.",
+        "generator CPU: the load generator's CPU time over wall time (100% = one core saturated).",
+    ]
     mix.notes += pending.lines
     pending.lines = []
 
