@@ -66,6 +66,8 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
     assert await alice.log.get_by_role("separator").filter(has_text="Today").count() >= 1  # day separators
     # bob has the conversation open, so alice's message shows as read
     await alice.log.locator("li.p-mine", has_text=f"Hello Bob {stamp}").get_by_text("Read").wait_for(timeout=10000)
+    # the log is redrawn by key: what is shown keeps its nodes while new messages and receipts arrive
+    await alice.log.evaluate("log => { for (const li of log.querySelectorAll('li.p-msg')) li.parleyKept = true; }")
 
     # hostile text is shown as text and runs nothing
     for payload in XSS:
@@ -79,6 +81,13 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
     emoji = f"Emoji \U0001F600 \U0001F44D\U0001F3FD {stamp}"
     await alice.say(emoji)
     await bob.log.get_by_text(emoji, exact=True).wait_for(timeout=10000)
+    await alice.log.locator("li.p-mine", has_text=emoji).get_by_text("Read").wait_for(timeout=10000)
+    kept = await alice.log.evaluate(
+        "log => [...log.querySelectorAll('li.p-msg')].filter(li => li.parleyKept)"
+        ".map(li => li.querySelector('.p-text')?.textContent ?? '')"
+    )
+    assert [text for text in kept if text.endswith(stamp)] == [f"Hello Bob {stamp}", f"Hi Alice {stamp}"]
+    assert await alice.log.locator("li.p-msg", has_text=stamp).count() == 3 + len(XSS)  # none doubled
 
     # share this page: a link card that opens safely in a new tab
     await bob.frame.get_by_role("button", name="Share this page").click()

@@ -23,13 +23,14 @@ def clock(ts_ms, offset_min):
 
 
 def day_label(ts_ms, now_ms, offset_min, t, date_text):
-    """'Today', 'Yesterday' or date_text (a locale-formatted date the caller computed)."""
+    """'Today', 'Yesterday' or ``date_text()`` (the caller's locale-formatted date, asked for only when
+    needed: a browser's first locale date formatting loads its locale data, tens of milliseconds)."""
     diff = day_index(now_ms, offset_min) - day_index(ts_ms, offset_min)
     if diff == 0:
         return t("today")
     if diff == 1:
         return t("yesterday")
-    return date_text
+    return date_text()
 
 
 def hue(user_id):

@@ -4,14 +4,29 @@ The panel reads everything from the widget controller (`model`) and calls back i
 chat state. Sections are re-rendered on change events; focus is kept on the control it was on.
 """
 
+import json
+
 from pyscript import document, window
 
 from parley.cards import composer_buttons
 from parley.clock import now_ms
 from parley.ui import format as fmt
 from parley.ui.dom import Delegator, el, icon, replace
+from parley.ui.keyed import KeyedChildren
 
 STATUSES = ("online", "away", "hidden")
+
+
+def _day_separator(label):
+    return lambda: el("li", {"class_": "p-day", "role": "separator"}, label)
+
+
+def _date_text(ts, lang):
+    return lambda: str(window.Date.new(float(ts)).toLocaleDateString(lang))
+
+
+def _message_builder(panel, conv, message, offset):
+    return lambda: panel._message_item(conv, message, offset)
 
 
 class Panel:
@@ -29,6 +44,7 @@ class Panel:
         self.body = el("div", {"class_": "p-body"})
         replace(root, self.header, self.notice, self.body)
         self.log = None
+        self.log_items = None  # KeyedChildren of self.log
         self.typing = None
         self.composer = None
         self._rendered_conv = None
@@ -43,7 +59,7 @@ class Panel:
             self._chat_screen()
         else:
             self._rendered_conv = None
-            self.log = self.typing = self.composer = None
+            self.log = self.log_items = self.typing = self.composer = None
             if screen == "signed_out":
                 self._signed_out_screen()
             elif screen == "share":
@@ -209,6 +225,7 @@ class Panel:
         self._rendered_conv = m.current_conv
         self.log = el("ol", {"class_": "p-log", "role": "log", "aria-live": "polite", "aria-label": t("messages"),
                              "data-action": "log-scroll", "tabindex": "0"})
+        self.log_items = KeyedChildren(self.log)
         self.typing = el("p", {"class_": "p-typing", "aria-live": "polite"})
         self.composer = el("textarea", {"class_": "p-input", "rows": "1", "aria-label": t("message"),
                                         "placeholder": t("message"), "data-action": "compose", "maxlength": "4000"})
@@ -240,30 +257,48 @@ class Panel:
         old_top = log.scrollTop
         items = []
         if conv is not None and conv.has_more:
-            items.append(el("li", {"class_": "p-older"}, el("button", {"type": "button", "class_": "p-link",
-                                                                       "data-action": "older"}, t("load_older"))))
+            items.append(("older", t("load_older"), lambda: el(
+                "li", {"class_": "p-older"},
+                el("button", {"type": "button", "class_": "p-link", "data-action": "older"}, t("load_older")))))
         offset = window.Date.new().getTimezoneOffset()
         now = now_ms()
         last_day = None
         messages = list(conv.messages) if conv is not None else []
         pending = list(conv.pending) if conv is not None else []
-        for message in messages + pending:
+        for index, message in enumerate(messages + pending):
             ts = message.get("ts") or now
             day = fmt.day_index(ts, offset)
             if day != last_day:
                 last_day = day
-                date_text = window.Date.new(float(ts)).toLocaleDateString(m.lang)
-                items.append(el("li", {"class_": "p-day", "role": "separator"},
-                                fmt.day_label(ts, now, offset, t, date_text)))
-            items.append(self._message_item(conv, message, offset))
+                label = fmt.day_label(ts, now, offset, t, _date_text(ts, m.lang))
+                items.append((("day", day), label, _day_separator(label)))
+            if message.get("status") is None and message.get("pos") is not None:
+                key = ("pos", message["pos"])  # stored: its position is unique in the conversation
+            else:
+                key = ("cid", message.get("cid") or index)  # still sending, or failed
+            items.append((key, self._message_signature(conv, message, offset),
+                          _message_builder(self, conv, message, offset)))
         if not messages and not pending:
-            items.append(el("li", {"class_": "p-empty"}, t("empty_chat", name=m.conversation_title(m.current_conv))))
-        replace(log, items)
+            title = t("empty_chat", name=m.conversation_title(m.current_conv))
+            items.append(("empty", title, lambda: el("li", {"class_": "p-empty"}, title)))
+        self.log_items.update(items)
         if scroll_to_end or (scroll_to_end is None and at_end):
             log.scrollTop = log.scrollHeight
         else:
             log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
         self.render_typing()
+
+    def _message_signature(self, conv, message, offset):
+        """Everything ``_message_item`` draws from: equal signatures draw the same item."""
+        m = self.model
+        mine = message.get("from") == m.me["id"] or message.get("status") is not None
+        data = message.get("data")
+        who = None
+        if not mine and conv is not None and conv.info.get("kind") == "group":
+            who = m.user_name(message.get("from"))
+        return (message.get("kind"), message.get("text"), json.dumps(data) if data else None, message.get("from"),
+                message.get("status"), message.get("cid"), fmt.clock(message.get("ts") or now_ms(), offset),
+                self._delivery(conv, message) if mine else None, who)
 
     def _message_item(self, conv, message, offset):
         m, t = self.model, self.t
