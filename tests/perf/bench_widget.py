@@ -209,10 +209,10 @@ async def sign_in_widget(page: Any) -> None:
     await visitor.sign_in("alice")
 
 
-# In the frame: the visitor presses Enter in the message box (keydown, capture phase) until the message's
-# delivery state shows the server's ack ("✓"), both on the frame's clock.
+# In the frame: the visitor presses Enter in the message box (keydown, capture phase) until the message is in
+# the log (shown, still sending) and until its delivery state shows the server's ack ("✓"), on the frame's clock.
 ARM_ROUND_TRIP = """(text) => {
-  const r = window.__benchRtt = {down: null, acked: null};
+  const r = window.__benchRtt = {down: null, shown: null, acked: null};
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && r.down === null) r.down = performance.now();
   }, true);
@@ -220,6 +220,7 @@ ARM_ROUND_TRIP = """(text) => {
     if (r.down === null || r.acked !== null) return;
     for (const li of document.querySelectorAll('li.p-mine')) {
       const body = li.querySelector('.p-text'), state = li.querySelector('.p-state');
+      if (body && body.textContent === text && r.shown === null) r.shown = performance.now();
       if (body && body.textContent === text && state && state.textContent.startsWith('\u2713')) {
         r.acked = performance.now();
       }
@@ -243,6 +244,7 @@ async def widget_round_trip(page: Any, sample: Sample) -> None:
     await frame.wait_for_function("() => window.__benchRtt.acked !== null", timeout=15_000, polling=20)
     r = await frame.evaluate("window.__benchRtt")
     sample.rtt_ms = float(r["acked"]) - float(r["down"])
+    sample.shown_ms = float(r["shown"]) - float(r["down"])
 
 
 @dataclass
