@@ -70,6 +70,32 @@ async def test_server_restart_loses_and_doubles_nothing(own_demo: DemoServer, ne
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("runtime", ["micropython", "pyodide"])
+async def test_a_returning_visitor_cut_off_at_boot_is_signed_in_once_the_network_is_back(
+        demo: DemoServer, new_context: Any, runtime: str) -> None:
+    alice = await signed_in(new_context, demo, runtime, "alice")
+    await alice.friends.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)
+    context = alice.page.context
+    cut: list[str] = []
+
+    async def disconnect(route: Any) -> None:  # the browser meets a real network failure
+        cut.append(route.request.url)
+        await route.abort("internetdisconnected")
+
+    pattern = re.compile(r"/frame/session/")
+    await context.route(pattern, disconnect)
+    await alice.page.reload()
+    await alice.wait_ready()  # the frame boots without the server's answer (no uncaught error: conftest)
+    await alice.open()
+    assert cut, "the silent sign-in was not attempted"
+    await alice.frame.get_by_role("button", name="Sign in").wait_for(timeout=10000)  # signed out for now
+    await context.unroute(pattern, disconnect)
+    # the frame retries in the background (after 1 s, then 2 s, ...): signed in again without a reload
+    await alice.friends.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)
+    assert await alice.frame.get_by_role("button", name="Sign in").count() == 0
+
+
+@pytest.mark.anyio
 async def test_offline_visitor_keeps_writing_and_catches_up(demo: DemoServer, new_context: Any) -> None:
     alice = await signed_in(new_context, demo, "micropython", "alice")
     bob = await signed_in(new_context, demo, "micropython", "bob")
