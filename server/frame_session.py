@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from .api.schemas import ConversationOut, UserOut
 from .oauth import repo
+from .oauth.families import end_family
 from .oauth.origins import origin_of
 from .oauth.routes import token_response
 from .store import tables
@@ -203,7 +204,7 @@ def frame_session_router() -> APIRouter:
         if refresh_token:
             token = await repo.token_by_refresh_hash(request.app.state.store, hash_secret(refresh_token))
             if token is not None:  # this browser's grant only: the user's other devices stay signed in
-                await repo.revoke_family(request.app.state.store, token.family_id)
+                await end_family(request.app, token.family_id)
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         _clear_cookie(response, client_id)
         return response

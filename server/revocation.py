@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -11,6 +12,20 @@ async def close_live_sockets(app: Any, user_id: int, site_id: int | None) -> Non
     which the relay registers; a no-op in apps without a relay."""
     hook: Any = getattr(app.state, "on_revoke", None)
     if hook is not None:
+        result = hook(user_id, site_id)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def recheck_live_sockets(app: Any, revoked: Iterable[tuple[int, int]]) -> None:
+    """Some tokens of these (user id, site id) were revoked: have the relay re-check those users' sockets on
+    those sites now, in every process, through `app.state.on_tokens_revoked` (which the relay registers; a
+    no-op in apps without a relay). Sockets opened with a revoked token close (4010) at once instead of at the
+    relay's next periodic check; the user's other sign-ins stay open."""
+    hook: Any = getattr(app.state, "on_tokens_revoked", None)
+    if hook is None:
+        return
+    for user_id, site_id in revoked:
         result = hook(user_id, site_id)
         if inspect.isawaitable(result):
             await result

@@ -273,12 +273,14 @@ async def rotate_refresh(db: Database, old_id: int, token: Mapping[str, Any]) ->
     return True
 
 
-async def revoke_family(db: Database, family_id: str) -> int:
-    """Revoke every token of a grant (all rotations of one code); returns how many were still live."""
+async def revoke_family(db: Database, family_id: str) -> set[tuple[int, int]]:
+    """Revoke every token of a grant (all rotations of one code); returns the (user id, site id) of the
+    tokens that were still live (one pair, or none when the family was already revoked)."""
     async with db.transaction() as conn:
         result = await conn.execute(
             update(t.oauth_tokens)
             .where(t.oauth_tokens.c.family_id == family_id, t.oauth_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now_ms())
+            .returning(t.oauth_tokens.c.user_id, t.oauth_tokens.c.site_id)
         )
-    return _rowcount(result)
+        return {(int(user_id), int(site_id)) for user_id, site_id in result.all()}

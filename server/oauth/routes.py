@@ -18,6 +18,7 @@ from ..web import sessions
 from ..web.pages import error_page, render, see_other
 from . import repo
 from .cors import add_cors, origin_allowed, preflight, refused
+from .families import end_family
 from .origins import origin_of
 from .records import CALLBACK_PATH, SiteClient, SiteRecord
 from .scopes import ALL_SCOPES, covers, scope_list
@@ -243,7 +244,7 @@ def oauth_router() -> APIRouter:
         server = ParleyAuthorizationServer(settings, prefetched)
         response: Response = server.create_endpoint_response("revocation", _request_data(request, params))
         if server.effects.revoke_family is not None:
-            await repo.revoke_family(store, server.effects.revoke_family)
+            await end_family(request.app, server.effects.revoke_family)
         response.headers["Cache-Control"] = "no-store"
         return add_cors(response, origin)
 
@@ -271,7 +272,6 @@ async def token_response(request: Request, params: list[tuple[str, str]], site: 
     Shared by /oauth/token and the copy-paste frame's /frame/session, which keeps the refresh token in a cookie.
     """
     settings = _settings(request)
-    store = request.app.state.store
     data = dict(params)
     client_id = data.get("client_id", "")
     wait = app_limiter(request.app, "token", *TOKEN_REQUESTS).hit(f"{client_id}|{client_ip(request)}")
@@ -281,14 +281,14 @@ async def token_response(request: Request, params: list[tuple[str, str]], site: 
             status_code=429, headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
         )
     prefetched = Prefetched(SiteClient(site, settings.public_url) if site else None)
-    replay = await _prefetch_grant(store, data, prefetched)
+    replay = await _prefetch_grant(request.app, data, prefetched)
     if replay is not None:
         return replay
     server = ParleyAuthorizationServer(settings, prefetched)
     response: Response = server.create_token_response(_request_data(request, params))
     effects = server.effects
     if response.status_code == 200 and effects.token_row is not None:
-        stored = await _store_token(store, effects.token_row, effects)
+        stored = await _store_token(request.app, effects.token_row, effects)
         if not stored:
             response = _invalid_grant("The grant was already used; every token issued from it is revoked")
     return response
@@ -301,38 +301,41 @@ def _invalid_grant(description: str) -> Response:
     )
 
 
-async def _prefetch_grant(store: repo.Database, data: dict[str, str], prefetched: Prefetched) -> Response | None:
-    """Load the code or refresh token the request names; a replayed one revokes its family at once."""
+async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched) -> Response | None:
+    """Load the code or refresh token the request names; a replayed one revokes its family at once (and its
+    live sockets close: a replay means the token may be in someone else's hands)."""
+    store = app.state.store
     grant_type = data.get("grant_type")
     if grant_type == "authorization_code" and data.get("code"):
         code = await repo.code_by_hash(store, hash_secret(data["code"]))
         if code is not None and code.used_at is not None:
             if code.family_id:
-                await repo.revoke_family(store, code.family_id)
+                await end_family(app, code.family_id)
             return _invalid_grant("This code was already used; every token issued from it is revoked")
         prefetched.code = code
     elif grant_type == "refresh_token" and data.get("refresh_token"):
         token = await repo.token_by_refresh_hash(store, hash_secret(data["refresh_token"]))
         if token is not None and token.refresh_used_at is not None:
-            await repo.revoke_family(store, token.family_id)
+            await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")
         prefetched.refresh = token
     return None
 
 
-async def _store_token(store: repo.Database, row: dict[str, Any], effects: Effects) -> bool:
+async def _store_token(app: Any, row: dict[str, Any], effects: Effects) -> bool:
     """Apply the core's writes atomically; False (and the family revoked) if a racing request won."""
+    store = app.state.store
     code, rotated = effects.redeemed_code, effects.rotated
     if code is not None:
         if await repo.redeem_code(store, code.code_hash, str(row["family_id"]), row):
             return True
         winner = await repo.code_by_hash(store, code.code_hash)
         if winner is not None and winner.family_id:
-            await repo.revoke_family(store, winner.family_id)
+            await end_family(app, winner.family_id)
         return False
     if rotated is not None:
         if await repo.rotate_refresh(store, rotated.id, row):
             return True
-        await repo.revoke_family(store, rotated.family_id)
+        await end_family(app, rotated.family_id)
         return False
     return False

@@ -7,6 +7,8 @@ process. Payloads start with one letter:
   (the sender's own socket, which got the ack). Needs the ``messages`` scope.
 - ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
 - ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
+- ``R{site}``: some of the user's tokens for that site were revoked (one sign-in ended): re-check the tokens
+  of the user's sockets on that site now and close those no longer valid.
 
 Publishing per member (not per conversation) means no subscription changes when conversations are
 created, and any process can deliver to anyone. Within a process, messages are published in commit order.
@@ -94,6 +96,7 @@ class Hub:
         self._fan_lines: list[str] = []
         self._split_payload = ""  # the last M payload dispatched, and its parts
         self._split = ("", "")
+        self._rechecks: set[asyncio.Task[None]] = set()  # R orders being carried out
 
     @classmethod
     def from_settings(cls, store: Store, broker: Broker, settings: Settings) -> Hub:
@@ -122,6 +125,8 @@ class Hub:
                 await self._maintenance
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.committer.drain(), 5)
+        for task in list(self._rechecks):
+            task.cancel()
         for session in self.sessions():
             session.close(P.CLOSE_GOING_AWAY)
 
@@ -207,6 +212,10 @@ class Hub:
                 for session in list(sessions):
                     if site == "*" or int(site) == session.site_id:
                         session.close(int(code))
+            elif kind == "R":
+                task = asyncio.get_running_loop().create_task(self.recheck_user(uid, int(payload[1:])))
+                self._rechecks.add(task)
+                task.add_done_callback(self._rechecks.discard)
 
         return dispatch
 
@@ -419,6 +428,28 @@ class Hub:
         for session in list(self.users.get(user_id, ())):
             if site_id is None or session.site_id == site_id:
                 session.close(code)
+
+    async def recheck_user(self, user_id: int, site_id: int) -> None:
+        """Re-check now the tokens of the user's sockets on a site in this process; close the revoked or
+        expired ones (the periodic ``recheck`` does the same for every socket)."""
+        sessions = [s for s in self.users.get(user_id, ()) if s.site_id == site_id]
+        if not sessions:
+            return
+        try:
+            verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
+        except Exception:  # the periodic recheck will close them
+            logger.exception("re-checking tokens after a revocation failed")
+            return
+        for session in sessions:
+            code = verdicts.get(session.grant.token_hash)
+            if code is not None:
+                session.close(code)
+
+    async def tokens_revoked(self, user_id: int, site_id: int) -> None:
+        """Some of the user's tokens for a site were revoked (one browser signed out, a replayed refresh
+        token): every process re-checks that user's sockets on the site now. Unlike ``revoke``, sockets
+        opened with the user's other, still valid tokens stay open."""
+        await self.publish([user_id], f"R{site_id}")
 
     async def revoke(self, user_id: int, site_id: int | None = None) -> None:
         """The user's grant for a site was revoked: close those sockets in every process (4010)."""

@@ -59,6 +59,12 @@ def build_app(settings: Settings) -> FastAPI:
         app.state.revoked.append((user_id, site_id))
 
     app.state.on_revoke = on_revoke
+    app.state.tokens_revoked = []
+
+    async def on_tokens_revoked(user_id: int, site_id: int) -> None:  # the relay re-checks these sockets
+        app.state.tokens_revoked.append((user_id, site_id))
+
+    app.state.on_tokens_revoked = on_tokens_revoked
     app.include_router(web_router())
     app.include_router(oauth_router())
     app.include_router(frame_session_router())

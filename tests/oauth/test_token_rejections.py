@@ -40,8 +40,10 @@ def test_code_reuse_is_refused_and_revokes_what_it_issued(
     rotated = refresh(server, site, tokens["refresh_token"]).json()  # a descendant of the same grant
     assert principal(server, rotated["access_token"]) is not None
 
+    ordered = len(server.app.state.tokens_revoked)  # re-check orders the relay got (a session-wide server)
     replay = exchange(server, site, callback, code, verifier)
     assert _error(replay) == "invalid_grant"
+    assert len(server.app.state.tokens_revoked) == ordered + 1  # the relay closes this grant's sockets at once
     assert principal(server, tokens["access_token"]) is None
     assert principal(server, rotated["access_token"]) is None
     assert _error(refresh(server, site, rotated["refresh_token"])) == "invalid_grant"
@@ -105,8 +107,12 @@ def test_refresh_reuse_revokes_the_family(server: LiveServer, browser: Browser, 
     third = refresh(server, site, second["refresh_token"]).json()
     assert principal(server, third["access_token"]) is not None
 
+    ordered = len(server.app.state.tokens_revoked)  # re-check orders the relay got (a session-wide server)
     stolen = refresh(server, site, first["refresh_token"])  # already rotated: reuse
     assert _error(stolen) == "invalid_grant"
+    assert len(server.app.state.tokens_revoked) == ordered + 1  # the relay closes this grant's sockets at once
+    assert _error(refresh(server, site, first["refresh_token"])) == "invalid_grant"
+    assert len(server.app.state.tokens_revoked) == ordered + 1  # a family already revoked orders nothing more
     for pair in (first, second, third):
         assert principal(server, pair["access_token"]) is None
     assert _error(refresh(server, site, third["refresh_token"])) == "invalid_grant"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from server.store import tables
 from server.store.secrets import hash_secret
 
-from .harness import OTHER_ORIGIN, Client, Relay, World, add_token, join, open_socket
+from .harness import OTHER_ORIGIN, SITE_ORIGIN, Client, Relay, World, add_token, join, open_socket
 
 pytestmark = pytest.mark.anyio
 
@@ -88,6 +89,41 @@ async def test_revoke_hook_closes_that_sites_sockets_at_once(relay: Relay, world
     assert await here.closed() == 4010
     await elsewhere.send({"t": "ping"})
     await elsewhere.expect("pong")
+
+
+async def test_revoking_one_sign_in_over_oauth_closes_its_socket_at_once_and_only_its(
+    relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/oauth/revoke (a site signing its visitor out, RFC 7009) closes the sockets opened with that grant's
+    tokens now, not at the relay's next periodic check (30 s); the same user's other sign-in on the site
+    stays."""
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # this app's public URL is http://parley.test
+    signed_out_token, other_token = await world.token(world.alice), await world.token(world.alice)
+    signed_out = await join(relay, signed_out_token)
+    other = await join(relay, other_token)
+    async with relay.store.transaction() as conn:
+        client_id = await conn.scalar(select(tables.sites.c.client_id).where(tables.sites.c.id == world.site))
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{relay.http}/oauth/revoke", data={"token": signed_out_token, "client_id": client_id},
+                                 headers={"Origin": SITE_ORIGIN})
+    assert answer.status_code == 200
+    assert await signed_out.closed(timeout=5.0) == 4010
+    await other.send({"t": "ping"})
+    await other.expect("pong")
+
+
+async def test_a_revocation_order_rechecks_only_that_users_sockets_on_that_site(relay: Relay, world: World) -> None:
+    revoked_token = await world.token(world.alice)
+    revoked = await join(relay, revoked_token)
+    elsewhere = await join(relay, await world.token(world.alice, world.other_site), origin=OTHER_ORIGIN)
+    bob = await join(relay, await world.token(world.bob))
+    async with relay.store.transaction() as conn:  # every token of every user is revoked in the database...
+        await conn.execute(update(tables.oauth_tokens).values(revoked_at=1))
+    await relay.app.state.on_tokens_revoked(world.alice.id, world.site)  # ...but only this order is given
+    assert await revoked.closed() == 4010
+    for client in (elsewhere, bob):  # other sites' and other users' sockets wait for the periodic check
+        await client.send({"t": "ping"})
+        await client.expect("pong")
 
 
 async def test_periodic_recheck_closes_revoked_and_expired_tokens(relay: Relay, world: World) -> None:
