@@ -10,10 +10,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis as redis_sync
+from sqlalchemy import select
 
-from server.store import Store, open_store
+from server.store import Store, open_store, tables
 from tests.conftest import service_missing
 from tests.support.store_data import create_postgres_database, drop_postgres_database, make_friends, make_user
 
@@ -64,7 +66,7 @@ async def test_two_processes_behave_as_one(tmp_path: Path, pg_store: tuple[str, 
     site = await add_site(store, [SITE_ORIGIN])
     other = await add_site(store, [OTHER_ORIGIN])
     conv = (await store.open_direct(alice.id, bob.id)).id
-    env = {"PARLEY_PRESENCE_TTL": "2"}
+    env = {"PARLEY_PRESENCE_TTL": "2", "AUTHLIB_INSECURE_TRANSPORT": "1"}  # served over http://127.0.0.1
     one = ServeProcess(tmp_path / "one", url, redis_broker_url, **env)
     two = ServeProcess(tmp_path / "two", url, redis_broker_url, **env)
     try:
@@ -87,6 +89,19 @@ async def test_two_processes_behave_as_one(tmp_path: Path, pg_store: tuple[str, 
         cid2 = await b.send_text(conv, "back")
         await a.expect("msg", cid=cid2)
         head = (await b.expect("ack", cid=cid2))["pos"]
+        # one sign-in revoked through one process closes its socket on the other at once (not after 30 s);
+        # alice's other sign-ins stay
+        signed_out_token = await add_token(store, alice.id, site)
+        signed_out = await join(one.url, signed_out_token, device="alice-2")
+        async with store.transaction() as conn:
+            client_id = await conn.scalar(select(tables.sites.c.client_id).where(tables.sites.c.id == site))
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(f"{two.http}/oauth/revoke", headers={"Origin": SITE_ORIGIN},
+                                     data={"token": signed_out_token, "client_id": client_id})
+        assert answer.status_code == 200
+        assert await signed_out.closed(5) == 4010
+        await a.send({"t": "ping"})
+        await a.expect("pong")
         # a crash: bob's process dies; bob fades out of alice's view within the TTL
         two.kill()
         killed = time.monotonic()
