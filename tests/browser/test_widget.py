@@ -101,6 +101,40 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
 
 
 @pytest.mark.anyio
+async def test_a_friend_arriving_redraws_only_the_rows_that_changed(demo: DemoServer, new_context: Any) -> None:
+    from server.store import open_store
+    from tests.support.store_data import make_friends, make_user
+
+    stamp = str(time.time_ns())[-9:]
+    store = await open_store(f"sqlite+aiosqlite:///{demo.data_dir / 'parley.sqlite3'}")
+    try:
+        alice_user = await store.get_user_by_username("alice")
+        assert alice_user is not None
+        await make_friends(store, alice_user, await make_user(store, f"quiet{stamp}"))  # stays offline
+    finally:
+        await store.close()
+    alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    await alice.open()
+    if await alice.frame.get_by_role("button", name="Sign in").count():
+        await alice.sign_in("alice")
+    await alice.friends.get_by_role("button", name=f"Quiet{stamp}").wait_for(timeout=10000)
+    await alice.friends.evaluate("list => { for (const li of list.querySelectorAll('li')) li.parleyKept = true; }")
+
+    bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython", "/?page=2")
+    await bob.open()
+    if await bob.frame.get_by_role("button", name="Sign in").count():
+        await bob.sign_in("bob")
+    await alice.here.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)  # alice's home redrawn
+    rows = await alice.friends.evaluate(
+        "list => [...list.querySelectorAll('li')].map(li => [li.textContent, li.parleyKept === true])"
+    )
+    quiet = [kept for text, kept in rows if f"Quiet{stamp}" in text]
+    bob_rows = [kept for text, kept in rows if "Bob Okafor" in text]
+    assert quiet == [True]  # unchanged: the same node
+    assert bob_rows == [False]  # now online: rebuilt
+
+
+@pytest.mark.anyio
 async def test_history_scrolls_back_page_by_page(demo: DemoServer, new_context: Any) -> None:
     from server.store import open_store
 

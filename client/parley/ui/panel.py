@@ -21,6 +21,30 @@ def _day_separator(label):
     return lambda: el("li", {"class_": "p-day", "role": "separator"}, label)
 
 
+def _friend_builder(user, name, status, unread, detail, label):
+    return lambda: el(
+        "li", {},
+        el("button", {"type": "button", "class_": "p-row", "data-action": "open-user", "data-arg": user,
+                      "aria-label": label},
+           avatar(user, name, status),
+           el("span", {"class_": "p-row-text"}, el("span", {"class_": "p-name"}, name),
+              el("span", {"class_": "p-detail"}, detail)),
+           el("span", {"class_": "p-badge", "aria-hidden": "true"}, str(unread)) if unread else None),
+    )
+
+
+def _group_builder(conv_id, title, unread, label, subtitle):
+    return lambda: el(
+        "li", {},
+        el("button", {"type": "button", "class_": "p-row", "data-action": "open-conv", "data-arg": conv_id,
+                      "aria-label": label},
+           el("span", {"class_": "p-avatar p-group", "aria-hidden": "true"}, "#"),
+           el("span", {"class_": "p-row-text"}, el("span", {"class_": "p-name"}, title),
+              el("span", {"class_": "p-detail"}, subtitle)),
+           el("span", {"class_": "p-badge", "aria-hidden": "true"}, str(unread)) if unread else None),
+    )
+
+
 def _date_text(ts, lang):
     return lambda: str(window.Date.new(float(ts)).toLocaleDateString(lang))
 
@@ -45,6 +69,7 @@ class Panel:
         replace(root, self.header, self.notice, self.body)
         self.log = None
         self.log_items = None  # KeyedChildren of self.log
+        self._home_lists = {}  # the home screen's lists by name, KeyedChildren kept across redraws
         self.typing = None
         self.composer = None
         self._rendered_conv = None
@@ -119,36 +144,42 @@ class Panel:
 
     def _home_screen(self):
         m, t = self.model, self.t
-        here = m.state.friends_here()
-        here_items = [self._friend_row(user, show_title=True) for user in here if user in m.friends]
-        here_list = (
-            el("ul", {"class_": "p-list", "aria-label": t("here_now")}, here_items)
-            if here_items
-            else el("p", {"class_": "p-empty"}, t("nobody_here"))
-        )
+        here = [self._friend_row(user, show_title=True) for user in m.state.friends_here() if user in m.friends]
+        here_list = (self._home_list("here", t("here_now"), here) if here
+                     else el("p", {"class_": "p-empty"}, t("nobody_here")))
         friends = sorted(m.friends.values(), key=lambda f: (_status_rank(m.state.status_of(f["id"])),
                                                             str(f.get("name") or f["username"]).lower()))
-        friend_items = [self._friend_row(f["id"]) for f in friends]
+        friend_rows = [self._friend_row(f["id"]) for f in friends]
         groups = [self._group_row(conv) for conv in m.group_conversations()]
         return [
             el("button", {"type": "button", "class_": "p-primary p-share", "data-action": "share-start"},
                icon("share", 18), t("share_page")),
             el("section", {"class_": "p-section", "role": "region", "aria-label": t("here_now")},
                el("h2", {}, t("here_now"),
-                  el("span", {"class_": "p-count"}, str(len(here_items))) if here_items else None), here_list),
+                  el("span", {"class_": "p-count"}, str(len(here))) if here else None), here_list),
             el("section", {"class_": "p-section"},
                el("h2", {"id": "p-friends-h"}, t("friends")),
-               el("ul", {"class_": "p-list", "aria-label": t("friends")}, friend_items)
-               if friend_items else el("p", {"class_": "p-empty"}, t("no_friends"))),
+               self._home_list("friends", t("friends"), friend_rows)
+               if friend_rows else el("p", {"class_": "p-empty"}, t("no_friends"))),
             el("section", {"class_": "p-section"},
-               el("h2", {}, t("groups")), el("ul", {"class_": "p-list", "aria-label": t("groups")}, groups))
+               el("h2", {}, t("groups")), self._home_list("groups", t("groups"), groups))
             if groups else None,
             el("footer", {"class_": "p-footer"},
                el("span", {"class_": "p-muted"}, "@" + str(m.me.get("username") or "")),
                el("button", {"type": "button", "class_": "p-link", "data-action": "sign-out"}, t("sign_out"))),
         ]
 
+    def _home_list(self, name, label, rows):
+        """One of the home screen's lists, kept across redraws (presence changes redraw the screen often):
+        only rows whose content changed are rebuilt. ``rows``: (key, signature, build) triples."""
+        kept = self._home_lists.get(name)
+        if kept is None:
+            kept = self._home_lists[name] = KeyedChildren(el("ul", {"class_": "p-list", "aria-label": label}))
+        kept.update(rows)
+        return kept.parent
+
     def _friend_row(self, user, show_title=False):
+        """A friend's row as (key, signature, build) for ``_home_list``."""
         m, t = self.model, self.t
         friend = m.friends.get(user) or {"id": user, "username": "?", "name": "?"}
         name = friend.get("name") or friend["username"]
@@ -159,30 +190,16 @@ class Panel:
         if title:
             detail = t("on_page", title=title)
         label = name + ", " + t(status) + ((", " + t("unread", count=unread)) if unread else "")
-        return el(
-            "li", {},
-            el("button", {"type": "button", "class_": "p-row", "data-action": "open-user", "data-arg": user,
-                          "aria-label": label},
-               avatar(user, name, status),
-               el("span", {"class_": "p-row-text"}, el("span", {"class_": "p-name"}, name),
-                  el("span", {"class_": "p-detail"}, detail)),
-               el("span", {"class_": "p-badge", "aria-hidden": "true"}, str(unread)) if unread else None),
-        )
+        return user, (name, status, unread, detail, label), _friend_builder(user, name, status, unread, detail, label)
 
     def _group_row(self, conv):
+        """A group conversation's row as (key, signature, build) for ``_home_list``."""
         m, t = self.model, self.t
         title = m.conversation_title(conv.id)
         unread = conv.unread
         label = title + ((", " + t("unread", count=unread)) if unread else "")
-        return el(
-            "li", {},
-            el("button", {"type": "button", "class_": "p-row", "data-action": "open-conv", "data-arg": conv.id,
-                          "aria-label": label},
-               el("span", {"class_": "p-avatar p-group", "aria-hidden": "true"}, "#"),
-               el("span", {"class_": "p-row-text"}, el("span", {"class_": "p-name"}, title),
-                  el("span", {"class_": "p-detail"}, m.conversation_subtitle(conv.id))),
-               el("span", {"class_": "p-badge", "aria-hidden": "true"}, str(unread)) if unread else None),
-        )
+        subtitle = m.conversation_subtitle(conv.id)
+        return conv.id, (title, unread, label, subtitle), _group_builder(conv.id, title, unread, label, subtitle)
 
     def _share_screen(self):
         m, t = self.model, self.t
