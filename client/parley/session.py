@@ -7,6 +7,7 @@ the one parley.mount() or parley.init() made in a developer's page (inline).
 from parley import errors as E
 from parley import protocol as P
 from parley.registry import REGISTRY
+from parley.sorting import sorted_by
 
 _current = []  # the current session (a one-item list, so the module needs no global statement)
 
@@ -99,7 +100,7 @@ class Session:
         """Every friend with presence: [{id, username, name, status, here, title}], sorted by name."""
         self._need("friends")
         views = [friend_view(self.client, f) for f in self.client.friends.values()]
-        return sorted(views, key=lambda f: str(f["name"]).lower())
+        return sorted_by(views, lambda f: str(f["name"]).lower())
 
     def friends_here(self):
         """Friends whose live connection comes through this site now."""

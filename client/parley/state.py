@@ -9,6 +9,7 @@ Runs on CPython and MicroPython alike: plain classes, dicts and lists only.
 """
 
 from parley import protocol as P
+from parley.sorting import sorted_by
 
 EV_ME = "me"  # ("me", user_id): welcome received
 EV_CONVERSATION = "conversation"  # ("conversation", conv): new, or its metadata/read/unread changed
@@ -159,7 +160,7 @@ class ChatState:
         """{conversation id: contiguous position held} for the hello frame's "resume"."""
         known = [conv for conv in self.conversations.values() if conv.head is not None]
         if len(known) > P.MAX_RESUME_CONVERSATIONS:
-            known = sorted(known, key=lambda conv: -conv.last_ts)[: P.MAX_RESUME_CONVERSATIONS]
+            known = sorted_by(known, lambda conv: -conv.last_ts)[: P.MAX_RESUME_CONVERSATIONS]
         return {conv.id: conv.head for conv in known}
 
     def outbox_frames(self):

@@ -4,6 +4,7 @@ import sys
 
 from parley import protocol as P
 from parley import state as S
+from parley.sorting import sorted_by
 
 
 def refused(text, code):
@@ -76,4 +77,18 @@ assert st.expire_typing(100 + P.TYPING_TTL_MS) == [("typing", 7)]
 read = st.mark_read(7)
 assert read == {"t": "read", "conv": 7, "pos": 4} and st.unread_total() == 0
 assert st.apply(P.make_user_presence(2, "offline", False)) == [("presence", 2), ("here", 0)]
+# sorted_by: the order of sorted(key=...), with the key computed once per item (MicroPython's own sort calls
+# it on every comparison)
+calls = []
+
+
+def key(item):
+    calls.append(item)
+    return item[0]
+
+
+items = [(3, "c"), (1, "a"), (2, "b"), (1, "a2"), (3, "c2")] * 12
+# stable, as CPython's sorted is (MicroPython's quicksort is not): equal keys keep their order
+assert sorted_by(items, key) == [item for k in (1, 2, 3) for item in items if item[0] == k]
+assert len(calls) == len(items), len(calls)
 print("MP-SMOKE-OK", sys.implementation.name)

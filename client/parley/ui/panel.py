@@ -10,6 +10,7 @@ from pyscript import document, window
 
 from parley.cards import composer_buttons
 from parley.clock import now_ms
+from parley.sorting import sorted_by
 from parley.ui import format as fmt
 from parley.ui.dom import Delegator, el, icon, replace
 from parley.ui.keyed import KeyedChildren
@@ -147,8 +148,8 @@ class Panel:
         here = [self._friend_row(user, show_title=True) for user in m.state.friends_here() if user in m.friends]
         here_list = (self._home_list("here", t("here_now"), here) if here
                      else el("p", {"class_": "p-empty"}, t("nobody_here")))
-        friends = sorted(m.friends.values(), key=lambda f: (_status_rank(m.state.status_of(f["id"])),
-                                                            str(f.get("name") or f["username"]).lower()))
+        friends = sorted_by(m.friends.values(), lambda f: (_status_rank(m.state.status_of(f["id"])),
+                                                           str(f.get("name") or f["username"]).lower()))
         friend_rows = [self._friend_row(f["id"]) for f in friends]
         groups = [self._group_row(conv) for conv in m.group_conversations()]
         return [
@@ -208,8 +209,8 @@ class Panel:
                   el("span", {"class_": "p-card-title"}, page.get("title") or page.get("url") or ""),
                   el("span", {"class_": "p-card-host"}, m.page_host()))
         here = set(m.state.friends_here())
-        friends = sorted(m.friends.values(), key=lambda f: (0 if f["id"] in here else 1,
-                                                            str(f.get("name") or f["username"]).lower()))
+        friends = sorted_by(m.friends.values(), lambda f: (0 if f["id"] in here else 1,
+                                                           str(f.get("name") or f["username"]).lower()))
         rows = []
         for friend in friends:
             name = friend.get("name") or friend["username"]
