@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from tests.servers import ROOT, start_demo
 
-from . import bench_inline
+from . import bench_inline, bench_presence
 from .relay_targets import _wait_port, free_port
 from .report import Table
 from .widget_report import LONG_TASK_MS, RUNTIMES, Sample, Series, tables
@@ -378,8 +378,12 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
             client_id = bench_inline.register_site(demo.data_dir, floor_url)
             servers = Servers(demo.host_url, floor_url, f"{floor_url}/inline?site={client_id}")
             series = asyncio.run(run_async(quick, runs, servers, log))
+            started = time.perf_counter()
+            asyncio.run(bench_presence.seed_friends(demo.data_dir))
+            presence = asyncio.run(bench_presence.run_async(demo.host_url, 1 if quick else 2, CHROMIUM, CHROMIUM_ARGS))
+            log(f"  widget presence redraws: {time.perf_counter() - started:.1f}s")
         finally:
             floor.terminate()
             floor.wait(10)
             demo.stop()
-    return tables(series, runs)
+    return [*tables(series, runs), bench_presence.table(presence, 1 if quick else 2)]
