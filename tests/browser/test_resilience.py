@@ -27,9 +27,7 @@ def own_demo(tmp_path: Path) -> Iterator[DemoServer]:
 
 async def signed_in(new_context: Any, demo: DemoServer, runtime: str, name: str, path: str = "/") -> Visitor:
     visitor = await visit(await new_context(viewport={"width": 1000, "height": 720}), demo, runtime, path)
-    await visitor.open()
-    if await visitor.frame.get_by_role("button", name="Sign in").count():
-        await visitor.sign_in(name)
+    await visitor.open_signed_in(name)
     return visitor
 
 
@@ -118,9 +116,7 @@ async def test_offline_visitor_keeps_writing_and_catches_up(demo: DemoServer, ne
 async def test_two_tabs_stay_in_step(demo: DemoServer, new_context: Any) -> None:
     context = await new_context(viewport={"width": 1000, "height": 720})
     first = await visit(context, demo, "micropython")
-    await first.open()
-    if await first.frame.get_by_role("button", name="Sign in").count():
-        await first.sign_in("alice")
+    await first.open_signed_in("alice")
     second = await visit(context, demo, "micropython", "/?page=2")
     await second.open()
     await second.friends.wait_for(timeout=20000)  # same browser, same site: already signed in

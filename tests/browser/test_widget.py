@@ -45,9 +45,7 @@ async def test_two_friends_meet_chat_and_share(demo: DemoServer, new_context: An
     alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime)
     bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime, "/?page=2")
     for visitor, name in ((alice, "alice"), (bob, "bob")):
-        await visitor.open()
-        if await visitor.frame.get_by_role("button", name="Sign in").count():
-            await visitor.sign_in(name)
+        await visitor.open_signed_in(name)
 
     # rendezvous: each sees the other on this site now
     await alice.here.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)
@@ -114,16 +112,12 @@ async def test_a_friend_arriving_redraws_only_the_rows_that_changed(demo: DemoSe
     finally:
         await store.close()
     alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
-    await alice.open()
-    if await alice.frame.get_by_role("button", name="Sign in").count():
-        await alice.sign_in("alice")
+    await alice.open_signed_in("alice")
     await alice.friends.get_by_role("button", name=f"Quiet{stamp}").wait_for(timeout=10000)
     await alice.friends.evaluate("list => { for (const li of list.querySelectorAll('li')) li.parleyKept = true; }")
 
     bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython", "/?page=2")
-    await bob.open()
-    if await bob.frame.get_by_role("button", name="Sign in").count():
-        await bob.sign_in("bob")
+    await bob.open_signed_in("bob")
     await alice.here.get_by_role("button", name="Bob Okafor").wait_for(timeout=15000)  # alice's home redrawn
     rows = await alice.friends.evaluate(
         "list => [...list.querySelectorAll('li')].map(li => [li.textContent, li.parleyKept === true])"
@@ -151,9 +145,7 @@ async def test_history_scrolls_back_page_by_page(demo: DemoServer, new_context: 
         await store.close()
 
     visitor = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
-    await visitor.open()
-    if await visitor.frame.get_by_role("button", name="Sign in").count():
-        await visitor.sign_in("alice")
+    await visitor.open_signed_in("alice")
     await visitor.open_chat_with("Bob Okafor")
     await visitor.log.get_by_text(f"history 119 {stamp}", exact=True).wait_for(timeout=10000)
     oldest = visitor.log.get_by_text(f"history 0 {stamp}", exact=True)
@@ -196,9 +188,7 @@ async def test_status_sign_out_and_forged_sign_in_answers(demo: DemoServer, new_
     alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
     bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
     for visitor, name in ((alice, "alice"), (bob, "bob")):
-        await visitor.open()
-        if await visitor.frame.get_by_role("button", name="Sign in").count():
-            await visitor.sign_in(name)
+        await visitor.open_signed_in(name)
     await bob.friends.get_by_role("button", name="Alice Martin, Online").wait_for(timeout=15000)
     await alice.frame.get_by_role("combobox", name="Status").select_option("away")
     await bob.friends.get_by_role("button", name="Alice Martin, Away").wait_for(timeout=15000)

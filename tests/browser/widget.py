@@ -36,6 +36,12 @@ class Visitor:
         await sign_in_popup(self.page, self.frame.get_by_role("button", name="Sign in"), username)
         await self.friends.wait_for(timeout=20000)
 
+    async def open_signed_in(self, username: str) -> None:
+        """Open the widget and sign in as `username`, unless this browser is signed in already."""
+        await self.open()
+        if await self.frame.get_by_role("button", name="Sign in").count():
+            await self.sign_in(username)
+
     @property
     def friends(self) -> Any:
         return self.frame.get_by_role("list", name="Friends")
