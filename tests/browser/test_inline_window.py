@@ -21,6 +21,7 @@ import pytest
 from playwright.async_api import Page
 
 from tests.browser.conftest import PageErrors
+from tests.browser.local_site import send_body, serving
 from tests.servers import DemoServer
 
 RUNTIMES = ["micropython", "pyodide"]
@@ -88,13 +89,7 @@ class OnePage(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/ws"):
             self.closing.wait(120)
             return
-        body = self.page.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, 200, self.page.encode(), "text/html; charset=utf-8", ("Cache-Control", "no-store"))
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -105,15 +100,11 @@ def page_server() -> Iterator[tuple[str, type[OnePage]]]:
     """The developer's own site: another loopback origin (a real server: the browser's local-network checks
     refuse a page fulfilled by Playwright the loopback Parley files)."""
     handler: type[OnePage] = type("Handler", (OnePage,), {"closing": threading.Event()})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        handler.closing.set()
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as origin:
+        try:
+            yield origin, handler
+        finally:
+            handler.closing.set()  # before the shutdown: the /ws requests hold their threads
 
 
 async def wait_for_mark(page: Page, page_errors: PageErrors, mark: str) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.browser.local_site import send_body, serving
 from tests.servers import DemoServer, free_port
 
 # Runs in the page: each scenario's outcome (the exception's type and code) goes into data-result.
@@ -97,25 +97,15 @@ class PageAndDroppedAnswers(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.startswith("/page"):
-            body = self.page.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_body(self, 200, self.page.encode(), "text/html; charset=utf-8")
         else:
             self.cut()
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.startswith("/refusing/"):
-            body = b'{"error": "invalid_grant", "error_description": "revoked"}'
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            self.wfile.write(body)
+            send_body(self, 400, b'{"error": "invalid_grant", "error_description": "revoked"}',
+                      "application/json", ("Access-Control-Allow-Origin", "*"))
             return
         self.cut()
 
@@ -136,14 +126,8 @@ class PageAndDroppedAnswers(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def page_server(demo: DemoServer) -> Iterator[tuple[str, type[PageAndDroppedAnswers]]]:
     handler = type("Handler", (PageAndDroppedAnswers,), {})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as origin:
+        yield origin, handler
 
 
 @pytest.mark.anyio
