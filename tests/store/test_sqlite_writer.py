@@ -4,7 +4,6 @@ and correct positions and dedup when two stores (as two processes would) write o
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 
 import pytest
@@ -16,19 +15,8 @@ from tests.support.store_data import make_friends, make_user
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def sqlite_store(sqlite_template, tmp_path):
-    path = tmp_path / "parley.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    store = await open_store(f"sqlite+aiosqlite:///{path}", passwords=Passwords.fast())
-    try:
-        yield store, path
-    finally:
-        await store.close()
-
-
-async def test_a_sqlite_file_appends_through_the_writer_and_reads_back_the_same(sqlite_store):
-    store, path = sqlite_store
+async def test_a_sqlite_file_appends_through_the_writer_and_reads_back_the_same(sqlite_file_store):
+    store, path = sqlite_file_store
     alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
     await make_friends(store, alice, bob)
     conv = await store.open_direct(alice.id, bob.id)
@@ -46,8 +34,8 @@ async def test_a_sqlite_file_appends_through_the_writer_and_reads_back_the_same(
     assert (await store.get_conversation(conv.id, bob.id)).read_position == 2
 
 
-async def test_writer_appends_beside_engine_writes_do_not_deadlock(sqlite_store):
-    store, _ = sqlite_store
+async def test_writer_appends_beside_engine_writes_do_not_deadlock(sqlite_file_store):
+    store, _ = sqlite_file_store
     alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
     await make_friends(store, alice, bob)
     conv = await store.open_direct(alice.id, bob.id)
@@ -62,8 +50,8 @@ async def test_writer_appends_beside_engine_writes_do_not_deadlock(sqlite_store)
     assert sorted(record.position for record, _ in results[1:]) == list(range(1, 61))
 
 
-async def test_two_stores_on_one_file_keep_positions_gapless_and_dedup_resends(sqlite_store):
-    store, path = sqlite_store
+async def test_two_stores_on_one_file_keep_positions_gapless_and_dedup_resends(sqlite_file_store):
+    store, path = sqlite_file_store
     alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
     await make_friends(store, alice, bob)
     conv = await store.open_direct(alice.id, bob.id)

@@ -4,31 +4,24 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 import threading
 
 import pytest
 
-from server.passwords import Passwords
-from server.store import NewMessage, open_store, sqlite_writer
+from server.store import NewMessage, sqlite_writer
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def chat(sqlite_template, tmp_path):
-    path = tmp_path / "parley.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    store = await open_store(f"sqlite+aiosqlite:///{path}", passwords=Passwords.fast())
-    try:
-        alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
-        await make_friends(store, alice, bob)
-        conv = await store.open_direct(alice.id, bob.id)
-        yield store, path, alice, conv.id
-    finally:
-        await store.close()
+async def chat(sqlite_file_store):
+    store, path = sqlite_file_store
+    alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
+    await make_friends(store, alice, bob)
+    conv = await store.open_direct(alice.id, bob.id)
+    return store, path, alice, conv.id
 
 
 async def _traced(store):

@@ -1,6 +1,7 @@
 """Pytest fixtures for any test that needs a real store: SQLite (temporary file) and PostgreSQL.
 
 In a conftest.py:  from tests.support.store_fixtures import database_url, postgres_url, sqlite_template, store
+(and sqlite_file_store, for what only a SQLite file has: its writer thread, a path other connections open).
 
 `database_url` is parametrized over both databases. An unreachable PostgreSQL skips its half, except under
 CI=true where it fails.
@@ -32,6 +33,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     anyio.run(migrate)
     return path
+
+
+@pytest.fixture
+async def sqlite_file_store(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[tuple[Store, Path]]:
+    """A Store on a fresh migrated SQLite file (cheap password hashing), and the file's path."""
+    path = tmp_path / "parley.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    opened = await open_store(f"sqlite+aiosqlite:///{path}", passwords=Passwords.fast())
+    try:
+        yield opened, path
+    finally:
+        await opened.close()
 
 
 @pytest.fixture(scope="session")
