@@ -405,11 +405,7 @@ class Hub:
         sessions = self.sessions()
         if not sessions:
             return
-        verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
-        for session in sessions:
-            code = verdicts.get(session.grant.token_hash)
-            if code is not None:
-                session.close(code)
+        await self._close_invalid_tokens(sessions)
         users = list(self.users)
         friends = await grants.friend_sets(self.store, users)
         hidden = await grants.hidden_sites(self.store, users)
@@ -436,10 +432,13 @@ class Hub:
         if not sessions:
             return
         try:
-            verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
+            await self._close_invalid_tokens(sessions)
         except Exception:  # the periodic recheck will close them
             logger.exception("re-checking tokens after a revocation failed")
-            return
+
+    async def _close_invalid_tokens(self, sessions: list[Session]) -> None:
+        """One query for the sessions' tokens; close those revoked (4010) or expired (4001)."""
+        verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
         for session in sessions:
             code = verdicts.get(session.grant.token_hash)
             if code is not None:

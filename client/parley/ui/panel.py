@@ -306,10 +306,14 @@ class Panel:
             log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
         self.render_typing()
 
+    def _is_mine(self, message):
+        """Sent by the visitor: from them, or still in their outbox (sending or failed)."""
+        return message.get("from") == self.model.me["id"] or message.get("status") is not None
+
     def _message_signature(self, conv, message, offset):
         """Everything ``_message_item`` draws from: equal signatures draw the same item."""
         m = self.model
-        mine = message.get("from") == m.me["id"] or message.get("status") is not None
+        mine = self._is_mine(message)
         data = message.get("data")
         who = None
         if not mine and conv is not None and conv.info.get("kind") == "group":
@@ -320,7 +324,7 @@ class Panel:
 
     def _message_item(self, conv, message, offset):
         m, t = self.model, self.t
-        mine = message.get("from") == m.me["id"] or message.get("status") is not None
+        mine = self._is_mine(message)
         sender = message.get("from")
         body = []
         if message.get("kind") == "share" and message.get("data"):
