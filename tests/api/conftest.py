@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support.store_fixtures import database_url, postgres_url, sqlite_template, store
 
 __all__ = ["database_url", "postgres_url", "sqlite_template", "store"]
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

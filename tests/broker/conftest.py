@@ -15,10 +15,6 @@ from tests.conftest import service_missing
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 def redis_url_or_skip() -> str:
     """The test Redis URL; skip if Redis is unreachable, except on CI where that is a failure."""

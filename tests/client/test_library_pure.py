@@ -9,20 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import parley
 import pytest
+from parley import cards, errors, extensions
+from parley import protocol as P
+from parley.events import Emitter
+from parley.registry import APP, Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "client"))
-if "parley" in sys.modules and getattr(sys.modules["parley"], "__file__", None) is None:
-    # the editable install exposes client/parley as a namespace package (its __init__ never runs): reload it
-    for loaded in [name for name in sys.modules if name == "parley" or name.startswith("parley.")]:
-        del sys.modules[loaded]
-
-import parley  # noqa: E402
-from parley import cards, errors, extensions  # noqa: E402
-from parley import protocol as P  # noqa: E402
-from parley.events import Emitter  # noqa: E402
-from parley.registry import APP, Registry  # noqa: E402
 
 
 class FakeClient:

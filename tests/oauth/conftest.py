@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from oauth_harness import Browser, LiveServer, live_server
+
+from tests.support.oauth_harness import Browser, LiveServer, live_server
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +27,3 @@ def browser(server: LiveServer) -> Iterator[Browser]:
 def username() -> str:
     return "u" + secrets.token_hex(5)
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

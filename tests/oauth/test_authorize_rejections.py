@@ -6,7 +6,8 @@ import html
 from urllib.parse import quote
 
 import pytest
-from oauth_harness import Browser, LiveServer, approve, authorize_url, csrf_in, pkce_pair, query_of
+
+from tests.support.oauth_harness import Browser, LiveServer, approve, authorize_url, csrf_in, pkce_pair, query_of
 
 GOOD_REDIRECT = "https://good.example/cb"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from oauth_harness import Browser, LiveServer, get_code
 
+from tests.support.oauth_harness import Browser, LiveServer, get_code
 from tests.support.store_data import make_friends, make_user
 
 FRIEND = "frame-friend"

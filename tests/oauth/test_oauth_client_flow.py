@@ -7,7 +7,8 @@ import httpx
 import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
-from oauth_harness import Browser, LiveServer, approve, principal, query_of
+
+from tests.support.oauth_harness import Browser, LiveServer, approve, principal, query_of
 
 
 @pytest.mark.anyio
@@ -74,7 +75,7 @@ async def test_code_pkce_refresh_revoke_with_authlib_client(server: LiveServer, 
 
 
 def test_token_response_is_not_cached(server: LiveServer, browser: Browser, username: str) -> None:
-    from oauth_harness import exchange, get_code
+    from tests.support.oauth_harness import exchange, get_code
 
     browser.sign_up(username)
     client_id = browser.register_site("NoStore", ["https://ns.example"])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from oauth_harness import Browser, LiveServer, exchange, get_code, principal, refresh
 from sqlalchemy import update
 
 from server.store import tables
 from server.store.clock import now_ms
 from server.store.secrets import hash_secret
+from tests.support.oauth_harness import Browser, LiveServer, exchange, get_code, principal, refresh
 
 ORIGIN = "https://app.example"
 

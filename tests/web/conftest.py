@@ -1,17 +1,13 @@
-"""Fixtures for the account and console page tests (the live server harness lives in tests/oauth)."""
+"""Fixtures for the account and console page tests (the live server harness is tests/support/oauth_harness.py)."""
 
 from __future__ import annotations
 
 import secrets
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "oauth"))
-
-from oauth_harness import Browser, LiveServer, live_server
+from tests.support.oauth_harness import Browser, LiveServer, live_server
 
 
 @pytest.fixture(scope="session")

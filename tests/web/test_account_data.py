@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from oauth_harness import Browser, LiveServer, exchange, get_code, principal
+
+from tests.support.oauth_harness import Browser, LiveServer, exchange, get_code, principal
 
 
 def befriend_and_talk(server: LiveServer, a: str, b: str, text: str) -> int:

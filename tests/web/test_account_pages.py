@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from oauth_harness import Browser, LiveServer, exchange, get_code, principal
+
+from tests.support.oauth_harness import Browser, LiveServer, exchange, get_code, principal
 
 
 def _cookie_header(response: object, name: str) -> str:
@@ -141,7 +142,7 @@ def test_revoking_a_site_ends_its_tokens_and_calls_the_hook(web_server: LiveServ
     assert "Revocable" not in browser.get("/account/sites").text
     assert web_server.app.state.revoked[-1][1] == site_id
     # Consent is gone: the next authorization asks again.
-    from oauth_harness import authorize_url, pkce_pair
+    from tests.support.oauth_harness import authorize_url, pkce_pair
 
     again = browser.get(authorize_url(site, callback, pkce_pair()[1]))
     assert again.status_code == 200 and "wants to use your Parley account" in again.text

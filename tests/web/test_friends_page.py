@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from oauth_harness import Browser, LiveServer
+
+from tests.support.oauth_harness import Browser, LiveServer
 
 PAGE = "/account/friends"
 

@@ -7,7 +7,8 @@ import hashlib
 import re
 
 import pytest
-from oauth_harness import Browser, LiveServer
+
+from tests.support.oauth_harness import Browser, LiveServer
 
 
 def _register(browser: Browser, origins: str, redirect_uris: str = "", scopes: tuple[str, ...] = ("profile",)):
