@@ -15,7 +15,8 @@ from pyscript import window
 from pyscript.ffi import create_proxy
 
 from parley.clock import now_ms
-from parley.http import ParleyError, request, transient
+from parley.errors import ParleyError
+from parley.http import request, transient
 from parley.listeners import listen, unlisten
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires

@@ -14,8 +14,9 @@ from parley import state as S
 from parley.auth import LIST_SCOPES, FrameAuth
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
+from parley.errors import ParleyError
 from parley.events import Emitter
-from parley.http import ParleyError, request
+from parley.http import request
 
 DEFAULT_SCOPE = "profile friends messages share"
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable

@@ -15,7 +15,8 @@ from pyscript import document, window
 from parley import errors as E
 from parley.auth import LIST_SCOPES, FrameAuth
 from parley.client import Client
-from parley.http import ParleyError, fetch_text, request, transient
+from parley.errors import ParleyError
+from parley.http import fetch_text, request, transient
 from parley.session import Session, set_current
 
 STORAGE_KEY = "parley.refresh."

@@ -8,7 +8,7 @@ import asyncio
 from pyscript import window
 
 from parley import state as S
-from parley.http import ParleyError
+from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui.panel import Panel
 

@@ -72,6 +72,42 @@ def test_errors_translate_server_codes() -> None:
     errors.need_scope(("share",), "share")
 
 
+def test_except_parley_error_catches_http_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ParleyError: what the HTTP layer raises (an error answer, no network) is `parley.ParleyError`."""
+    import asyncio
+    import types
+
+    class Response:
+        def __init__(self, status: int, body: str) -> None:
+            self.status, self.body = status, body
+
+        async def text(self) -> str:
+            return self.body
+
+    async def fetch(url: str, **options: Any) -> Response:
+        if url.endswith("/offline"):
+            raise TypeError("Failed to fetch")
+        return Response(404, '{"error": {"code": "not_found", "message": "no such conversation"}}')
+
+    fake = types.ModuleType("pyscript")
+    fake.fetch = fetch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyscript", fake)
+    monkeypatch.delitem(sys.modules, "parley.http", raising=False)
+    try:
+        from parley import http
+
+        caught = []
+        for url in ("https://parley.example/api/v1/conversations/9", "https://parley.example/offline"):
+            try:
+                asyncio.run(http.request("GET", url))
+            except parley.ParleyError as error:
+                caught.append((error.code, error.status))
+        assert caught == [("not_found", 404), ("network", 0)]
+        assert http.ParleyError is parley.ParleyError is errors.ParleyError
+    finally:
+        sys.modules.pop("parley.http", None)
+
+
 def test_registry_reaches_clients_attached_before_and_after() -> None:
     registry = Registry()
     early = FakeClient()
