@@ -11,6 +11,7 @@ from pyscript import window
 
 from parley import protocol as P
 from parley import state as S
+from parley import urls
 from parley.auth import LIST_SCOPES, FrameAuth
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
@@ -34,7 +35,7 @@ class Client:
         self.server = server.rstrip("/")
         self.client_id = client_id
         self.auth = FrameAuth(self.server, client_id, scope or DEFAULT_SCOPE)
-        self.ws_url = ws_url or (self.server.replace("http", "ws", 1) + "/v1/ws")
+        self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
         self.state = S.ChatState()
         self.events = Emitter()
         self.me = None

@@ -13,6 +13,7 @@ import json
 from pyscript import document, window
 
 from parley import errors as E
+from parley import urls
 from parley.auth import LIST_SCOPES, FrameAuth
 from parley.client import Client
 from parley.errors import ParleyError
@@ -33,11 +34,6 @@ def _config():
         return {}
 
 
-def _origin(url):
-    parts = url.split("/")
-    return "/".join(parts[:3])
-
-
 def _form(params):
     return "&".join(k + "=" + str(window.encodeURIComponent(str(v))) for k, v in params.items())
 
@@ -47,7 +43,7 @@ class InlineAuth(FrameAuth):
 
     def __init__(self, public_url, client_id, scope, persist="memory"):
         super().__init__(public_url, client_id, scope)
-        self.message_origin = _origin(public_url)  # the callback page is on Parley's origin
+        self.message_origin = urls.origin(public_url)  # the callback page is on Parley's origin
         self.persist = persist
         self.refresh_token = None
         if persist == "session":

@@ -109,9 +109,9 @@ class Widget:
         return self.drafts.get(conv_id, "")
 
     def page_host(self):
-        from parley.protocol import url_host
+        from parley.urls import host
 
-        return url_host((self.page or {}).get("url") or "") or ""
+        return host((self.page or {}).get("url") or "")
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

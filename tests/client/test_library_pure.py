@@ -23,6 +23,7 @@ from parley import cards, errors, extensions  # noqa: E402
 from parley import protocol as P  # noqa: E402
 from parley.events import Emitter  # noqa: E402
 from parley.registry import APP, Registry  # noqa: E402
+from parley.urls import origin, safe_link  # noqa: E402
 
 
 class FakeClient:
@@ -168,8 +169,8 @@ def test_extension_urls_must_be_on_the_site_origins() -> None:
             "https://shop.example.evil.example/b.py", "http://127.0.0.1:8001/ext/c.py",
             "https://shop.example/ext/a.py"]
     assert extensions.allowed(urls, origins) == ["https://shop.example/ext/a.py", "http://127.0.0.1:8001/ext/c.py"]
-    assert extensions.origin_of("HTTPS://Shop.Example/x") == "https://shop.example"
-    assert extensions.origin_of("https://user@shop.example/") is None
+    assert origin("HTTPS://Shop.Example/x") == "https://shop.example"
+    assert origin("https://user@shop.example/") is None
 
 
 def test_card_data_and_urls_are_safe() -> None:
@@ -179,9 +180,10 @@ def test_card_data_and_urls_are_safe() -> None:
     assert cards.card_of({"url": "https://x.example"}) is None
     card = cards.Card(data)
     assert card.get("price") == "9.5" and card.get("missing", "-") == "-"
-    assert cards.safe_url("https://x.example/a.png") == "https://x.example/a.png"
+    assert safe_link("https://x.example/a.png") == "https://x.example/a.png"
+    assert parley.safe_url("https://x.example/a.png") == "https://x.example/a.png"
     for bad in ("javascript:alert(1)", "data:text/html,x", "https://x.example/a b", '"onerror=x', None, 5):
-        assert cards.safe_url(bad) is None
+        assert safe_link(bad) is None and parley.safe_url(bad) is None
 
 
 def test_protocol_accepts_flat_cards_and_refuses_nested_ones() -> None:

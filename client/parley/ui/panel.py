@@ -410,20 +410,20 @@ def avatar(user_id, name, status=None):
 
 def share_card(data):
     """A link card: title and host; opens in a new tab without giving the page a handle on ours."""
+    from parley import urls
     from parley.cards import render
-    from parley.protocol import url_host
 
     custom = render(data)  # a custom card (data.card) drawn by a registered renderer, if any
     if custom is not None:
         return custom
     url = data.get("url") or ""
-    safe = url.startswith("https://") or url.startswith("http://")  # the server checks too; never javascript:
+    safe = urls.is_http(url)  # the server checks too; never javascript:
     return el(
         "a", {"class_": "p-card", "href": url if safe else None, "target": "_blank",
               "rel": "noopener noreferrer nofollow"},
         el("span", {"class_": "p-card-title"}, data.get("title") or url),
         el("span", {"class_": "p-card-desc"}, data.get("description")) if data.get("description") else None,
-        el("span", {"class_": "p-card-host"}, url_host(url) or ""),
+        el("span", {"class_": "p-card-host"}, urls.host(url)),
     )
 
 
