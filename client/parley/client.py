@@ -46,8 +46,8 @@ class Client:
         self.device = new_cid()[:16]
         self.connection = Connection(self.ws_url, self._hello, self._on_frame, self._on_status, self._on_auth_lost)
         self.listeners = []  # callables(events) from the UI
-        self.commands = {}
-        self.filters = []
+        self.commands = {}  # slash command name -> run(args, conv): parley.registry installs them
+        self.filters = []  # run(text, conv) -> text or None: parley.registry installs them
         self._rid = 0
         self._tasks = set()
         self._here = set()
@@ -320,20 +320,6 @@ class Client:
             self._notify(events)
 
     # -- extension points -----------------------------------------------------------------------------
-
-    def command(self, name, handler=None):
-        """Register a slash command: `@client.command("roll")`, handler(args_text, conversation_id)."""
-
-        def register(function):
-            self.commands[name.lstrip("/")] = function
-            return function
-
-        return register(handler) if handler is not None else register
-
-    def outgoing_filter(self, function):
-        """Register function(text, conversation_id) -> text (or None to drop) for every text sent."""
-        self.filters.append(function)
-        return function
 
     def _run_command(self, handler, conv_id, args):
         try:

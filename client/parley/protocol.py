@@ -601,11 +601,6 @@ def parse_server_frame(text, max_bytes=1 << 24):
     return validate(loads(text, max_bytes), SERVER_FRAMES)
 
 
-def decode(text, max_bytes=MAX_FRAME_BYTES):
-    """Alias of parse_client_frame: the server's entry point for every inbound frame."""
-    return parse_client_frame(text, max_bytes)
-
-
 def encode(frame):
     """Serialize a frame dict to compact JSON text, non-ASCII characters as themselves (not \\u escapes):
     MicroPython's json cannot join an escaped surrogate pair, so an emoji must travel as UTF-8."""
