@@ -12,14 +12,13 @@ from pyscript import window
 from parley import protocol as P
 from parley import state as S
 from parley import urls
-from parley.auth import LIST_SCOPES, FrameAuth
+from parley.auth import LIST_SCOPES
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
 from parley.errors import ParleyError
 from parley.events import Emitter
 from parley.http import request
 
-DEFAULT_SCOPE = "profile friends messages share"
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
 
@@ -29,12 +28,13 @@ def new_cid():
 
 
 class Client:
-    """One visitor's Parley session on one site."""
+    """One visitor's Parley session on one site, signed in through `auth`: parley.auth.FrameAuth (cookie-backed)
+    in the copy-paste frame, parley.inline_auth.InlineAuth (PKCE in the page) inline; both have one interface."""
 
-    def __init__(self, server, client_id, scope=DEFAULT_SCOPE, ws_url=None):
-        self.server = server.rstrip("/")
-        self.client_id = client_id
-        self.auth = FrameAuth(self.server, client_id, scope or DEFAULT_SCOPE)
+    def __init__(self, auth, ws_url=None):
+        self.auth = auth
+        self.server = auth.public_url
+        self.client_id = auth.client_id
         self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
         self.state = S.ChatState()
         self.events = Emitter()

@@ -76,14 +76,3 @@ async def load(urls, session, registry=REGISTRY):
         if await load_one(url, session, registry):
             loaded.append(url)
     return loaded
-
-
-def attach_frame(client, widget, post):
-    """Make the copy-paste widget's session current (what `parley.current()` gives extensions)."""
-    from pyscript import document, window
-
-    from parley.session import Session, set_current
-
-    REGISTRY.report = lambda text: window.console.error(text)
-    return set_current(Session(client, widget, show=lambda: post("open"), hide=lambda: post("close"),
-                               theme_root=document.documentElement, mode="frame"))

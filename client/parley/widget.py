@@ -1,6 +1,6 @@
 """The widget: a Client plus the panel that draws it, the screens a visitor moves through, and the host bridge.
 
-Used by the copy-paste frame (parley.frame) and by developers mounting the widget inline (parley.mount).
+Used by the copy-paste page (parley.copypaste) and by developers mounting the widget inline (parley.mount).
 """
 
 import asyncio
