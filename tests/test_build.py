@@ -31,6 +31,11 @@ def test_bundle_is_complete_and_rebuilds_to_nothing(tmp_path: Path) -> None:
                     "mpy/parley/protocol.mpy", "mpy/parley/ui/panel.mpy"):  # precompiled for MicroPython
         entry = manifest[logical]
         assert (out / entry["path"]).exists(), logical
+    package = ROOT / "client" / "parley"  # every module of the widget ships, as source and precompiled
+    modules = sorted(p.relative_to(package).with_suffix("").as_posix() for p in package.rglob("*.py"))
+    assert {"boot", "copypaste", "urls", "ui/home", "ui/chat"} <= set(modules)
+    for name in modules:
+        assert f"parley/{name}.py" in manifest and f"mpy/parley/{name}.mpy" in manifest, name
     wasm = manifest["micropython/micropython.wasm"]
     assert (out / (wasm["path"] + ".br")).exists() and wasm["br"] < wasm["raw"]
     assert (out / (wasm["path"] + ".gz")).exists() and wasm["gzip"] < wasm["raw"]

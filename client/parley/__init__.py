@@ -261,6 +261,6 @@ def el(tag: str, attrs: "dict[str, Any] | None" = None, *children: "Any") -> "An
 
 def safe_url(url: "Any") -> "str | None":
     """`url` if it is a plain http(s) URL, else None: use it before putting data into href or src."""
-    from parley.cards import safe_url as check
+    from parley.urls import safe_link
 
-    return check(url)
+    return safe_link(url)

@@ -15,11 +15,13 @@ from pyscript import window
 from pyscript.ffi import create_proxy
 
 from parley.clock import now_ms
-from parley.http import ParleyError, request, transient
+from parley.errors import ParleyError
+from parley.http import request, transient
 from parley.listeners import listen, unlisten
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
+DEFAULT_SCOPE = "profile friends messages share"
 LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # a list, the scope it needs
 LISTS = tuple(name for name, _ in LIST_SCOPES)
 LISTS_WANTED = " ".join(LISTS)  # /frame/session answers carry these when the scope allows
@@ -49,11 +51,11 @@ def query(params):
 class FrameAuth:
     """Tokens for the copy-paste frame: popup sign-in, silent refresh through the partitioned cookie."""
 
-    def __init__(self, public_url, client_id, scope):
-        self.public_url = public_url
+    def __init__(self, public_url, client_id, scope=None):
+        self.public_url = public_url.rstrip("/")
         self.client_id = client_id
-        self.scope = scope
-        self.redirect_uri = public_url + "/oauth/callback"
+        self.scope = scope or DEFAULT_SCOPE
+        self.redirect_uri = self.public_url + "/oauth/callback"
         self.access_token = None
         self.expires_at = 0
         self.user = None

@@ -2,26 +2,12 @@
 
 A custom card travels in a share's data as `card: {"type": "product", "fields": {...}}` (flat fields of text,
 numbers and booleans; see docs/protocol.md). The renderer registered for its type draws it from that data with
-parley.el (text is always inserted as text); links and images go through safe_url, so a hostile payload
+parley.el (text is always inserted as text); links and images go through parley.urls.safe_link, so a hostile payload
 stays inert. A renderer that fails is reported, its extension disabled, and the plain link card is shown.
 """
 
 from parley.registry import REGISTRY
-
-SAFE_SCHEMES = ("https://", "http://")
-
-
-def safe_url(value):
-    """`value` if it is an http(s) URL without spaces or control characters, else None (never javascript:)."""
-    if not isinstance(value, str) or not value or len(value) > 2048:
-        return None
-    lowered = value[:8].lower()
-    if not (lowered.startswith("https://") or lowered.startswith("http://")):
-        return None
-    for ch in value:
-        if ch <= " " or ch == "\\" or ch == "\x7f" or ch == '"' or ch == "<" or ch == ">":
-            return None
-    return value
+from parley.urls import safe_link
 
 
 def card_of(data):
@@ -42,7 +28,7 @@ class Card:
         card = card_of(data) or {"type": "", "fields": {}}
         self.type = card["type"]
         self.fields = card["fields"]
-        self.url = safe_url(data.get("url"))
+        self.url = safe_link(data.get("url"))
         self.title = str(data.get("title") or "")
         self.description = str(data.get("description") or "")
 
@@ -63,7 +49,7 @@ class Card:
         """An <img> from a URL field (None when the field is not a safe http(s) URL)."""
         from parley.ui.dom import el
 
-        src = safe_url(self.fields.get(field))
+        src = safe_link(self.fields.get(field))
         if src is None:
             return None
         base = {"src": src, "alt": alt, "loading": "lazy", "referrerpolicy": "no-referrer"}

@@ -11,13 +11,14 @@ from pyscript import window
 
 from parley import protocol as P
 from parley import state as S
-from parley.auth import LIST_SCOPES, FrameAuth
+from parley import urls
+from parley.auth import LIST_SCOPES
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
+from parley.errors import ParleyError
 from parley.events import Emitter
-from parley.http import ParleyError, request
+from parley.http import request
 
-DEFAULT_SCOPE = "profile friends messages share"
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
 
@@ -27,13 +28,14 @@ def new_cid():
 
 
 class Client:
-    """One visitor's Parley session on one site."""
+    """One visitor's Parley session on one site, signed in through `auth`: parley.auth.FrameAuth (cookie-backed)
+    in the copy-paste frame, parley.inline_auth.InlineAuth (PKCE in the page) inline; both have one interface."""
 
-    def __init__(self, server, client_id, scope=DEFAULT_SCOPE, ws_url=None):
-        self.server = server.rstrip("/")
-        self.client_id = client_id
-        self.auth = FrameAuth(self.server, client_id, scope or DEFAULT_SCOPE)
-        self.ws_url = ws_url or (self.server.replace("http", "ws", 1) + "/v1/ws")
+    def __init__(self, auth, ws_url=None):
+        self.auth = auth
+        self.server = auth.public_url
+        self.client_id = auth.client_id
+        self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
         self.state = S.ChatState()
         self.events = Emitter()
         self.me = None
@@ -44,8 +46,8 @@ class Client:
         self.device = new_cid()[:16]
         self.connection = Connection(self.ws_url, self._hello, self._on_frame, self._on_status, self._on_auth_lost)
         self.listeners = []  # callables(events) from the UI
-        self.commands = {}
-        self.filters = []
+        self.commands = {}  # slash command name -> run(args, conv): parley.registry installs them
+        self.filters = []  # run(text, conv) -> text or None: parley.registry installs them
         self._rid = 0
         self._tasks = set()
         self._here = set()
@@ -318,20 +320,6 @@ class Client:
             self._notify(events)
 
     # -- extension points -----------------------------------------------------------------------------
-
-    def command(self, name, handler=None):
-        """Register a slash command: `@client.command("roll")`, handler(args_text, conversation_id)."""
-
-        def register(function):
-            self.commands[name.lstrip("/")] = function
-            return function
-
-        return register(handler) if handler is not None else register
-
-    def outgoing_filter(self, function):
-        """Register function(text, conversation_id) -> text (or None to drop) for every text sent."""
-        self.filters.append(function)
-        return function
 
     def _run_command(self, handler, conv_id, args):
         try:

@@ -8,36 +8,17 @@ and the other extensions go on.
 """
 
 from parley.registry import REGISTRY
+from parley.urls import origin
 
 MAX_EXTENSIONS = 10
 MAX_SOURCE_CHARS = 200000
-
-
-def origin_of(url):
-    """scheme://host[:port] of an http(s) URL (lower-cased), or None."""
-    if not isinstance(url, str):
-        return None
-    lowered = url.lower()
-    for scheme in ("https://", "http://"):
-        if lowered.startswith(scheme):
-            rest = lowered[len(scheme):]
-            end = len(rest)
-            for sep in "/?#":
-                at = rest.find(sep)
-                if 0 <= at < end:
-                    end = at
-            host = rest[:end]
-            if not host or "@" in host or "\\" in host:
-                return None
-            return scheme + host
-    return None
 
 
 def allowed(urls, origins):
     """The extension URLs (at most MAX_EXTENSIONS, no duplicates) whose origin is one of `origins`."""
     out = []
     for url in urls or []:
-        if origin_of(url) in origins and url not in out:
+        if origin(url) in origins and url not in out:
             out.append(url)
     return out[:MAX_EXTENSIONS]
 
@@ -95,14 +76,3 @@ async def load(urls, session, registry=REGISTRY):
         if await load_one(url, session, registry):
             loaded.append(url)
     return loaded
-
-
-def attach_frame(client, widget, post):
-    """Make the copy-paste widget's session current (what `parley.current()` gives extensions)."""
-    from pyscript import document, window
-
-    from parley.session import Session, set_current
-
-    REGISTRY.report = lambda text: window.console.error(text)
-    return set_current(Session(client, widget, show=lambda: post("open"), hide=lambda: post("close"),
-                               theme_root=document.documentElement, mode="frame"))

@@ -1,18 +1,11 @@
-"""JSON over fetch for the widget (browser I/O): one place that turns HTTP failures into ParleyError."""
+"""JSON over fetch for the widget (browser I/O): one place that turns HTTP failures into parley.ParleyError
+(code: the server's machine-readable code, or 'network', 'http_<status>')."""
 
 import json
 
 from pyscript import fetch
 
-
-class ParleyError(Exception):
-    """An API call failed. `code` is the server's machine-readable code (or 'network', 'http_<status>')."""
-
-    def __init__(self, code, message="", status=0):
-        super().__init__(message or code)
-        self.code = code
-        self.message = message or code
-        self.status = status
+from parley.errors import ParleyError
 
 
 def transient(error):

@@ -1,24 +1,14 @@
 """Inline mode: the widget mounted in a shadow root of the developer's own page (site origin), or headless.
 
-The page is the OAuth client itself: the sign-in popup goes to Parley's /oauth/authorize with redirect_uri =
-Parley's /oauth/callback, which posts the code back to the site's registered origin; the page exchanges it at
-/oauth/token (CORS for registered origins). Tokens stay in memory (persist="memory", the default: a reload
-asks the visitor to sign in again, and no script of the page can read a stored token later), or in
-sessionStorage (persist="session": survives reloads in this tab; readable by any script on the page).
+Both go through the widget's one boot (parley.boot), with the page's own sign-in (parley.inline_auth.InlineAuth,
+PKCE in the page; see there where tokens are kept).
 """
-
-import asyncio
-import json
 
 from pyscript import document, window
 
+from parley import boot
 from parley import errors as E
-from parley.auth import LIST_SCOPES, FrameAuth
-from parley.client import Client
-from parley.http import ParleyError, fetch_text, request, transient
-from parley.session import Session, set_current
-
-STORAGE_KEY = "parley.refresh."
+from parley.inline_auth import InlineAuth
 
 
 def _config():
@@ -32,89 +22,6 @@ def _config():
         return {}
 
 
-def _origin(url):
-    parts = url.split("/")
-    return "/".join(parts[:3])
-
-
-def _form(params):
-    return "&".join(k + "=" + str(window.encodeURIComponent(str(v))) for k, v in params.items())
-
-
-class InlineAuth(FrameAuth):
-    """OAuth as a public client in the page itself: code + PKCE popup, tokens from /oauth/token."""
-
-    def __init__(self, public_url, client_id, scope, persist="memory"):
-        super().__init__(public_url, client_id, scope)
-        self.message_origin = _origin(public_url)  # the callback page is on Parley's origin
-        self.persist = persist
-        self.refresh_token = None
-        if persist == "session":
-            stored = window.sessionStorage.getItem(STORAGE_KEY + client_id)
-            self.refresh_token = str(stored) if stored else None
-
-    def _keep(self, refresh_token):
-        self.refresh_token = refresh_token
-        if self.persist == "session":
-            if refresh_token:
-                window.sessionStorage.setItem(STORAGE_KEY + self.client_id, refresh_token)
-            else:
-                window.sessionStorage.removeItem(STORAGE_KEY + self.client_id)
-
-    async def _post(self, path, params):
-        status, text = await fetch_text(self.public_url + path, method="POST", body=_form(params),
-                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            data = json.loads(text) if text else {}
-        except ValueError:  # not JSON (a proxy's error page)
-            data = None
-        if not isinstance(data, dict):
-            if 200 <= status < 300:
-                raise ParleyError("bad_response", "the server's answer is not a JSON object", status)
-            data = {}
-        if not (200 <= status < 300):
-            raise ParleyError(str(data.get("error") or "http_" + str(status)),
-                              str(data.get("error_description") or ""), status)
-        return data
-
-    async def _tokens(self, params, include=""):
-        """Tokens from /oauth/token, then the user and the lists asked for in `include` that the granted scope
-        allows, fetched together (what /frame/session answers in one go for the copy-paste frame)."""
-        data = await self._post("/oauth/token", params)
-        self._keep(data.get("refresh_token"))
-        granted = str(data.get("scope") or "").split()
-        wanted = [name for name, scope in LIST_SCOPES if name in include.split() and scope in granted]
-        answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path,
-                                                 token=data["access_token"]) for path in ["me"] + wanted])
-        me = answers[0]
-        data["user"] = {"id": me["id"], "username": me["username"], "name": me.get("display_name") or me["username"]}
-        for index, name in enumerate(wanted):
-            data[name] = answers[index + 1][name]
-        return data
-
-    async def _session(self, path, body):
-        """FrameAuth's three cookie-session calls, done with the tokens in this page instead."""
-        if path == "":  # exchange the code from the popup
-            return await self._tokens({"grant_type": "authorization_code", "code": body["code"],
-                                       "redirect_uri": body["redirect_uri"], "client_id": self.client_id,
-                                       "code_verifier": body["code_verifier"]}, body.get("include", ""))
-        if path == "/refresh":
-            if not self.refresh_token:
-                return None
-            try:
-                return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
-                                           "client_id": self.client_id}, body.get("include", ""))
-            except ParleyError as error:
-                if not transient(error):  # refused: forget it; offline: keep it for the next try
-                    self._keep(None)
-                raise
-        if path == "/end" and self.refresh_token:
-            token = self.refresh_token
-            self._keep(None)
-            await self._post("/oauth/revoke", {"token": token, "client_id": self.client_id})
-        return None
-
-
 def _settings(server, client_id):
     config = _config()
     server = str(server or config.get("server") or "").rstrip("/")
@@ -125,10 +32,9 @@ def _settings(server, client_id):
     return server, client_id, config
 
 
-def _client(server, client_id, scope, persist, config):
-    client = Client(server, client_id, scope or config.get("scopes") or None, config.get("ws_url"))
-    client.auth = InlineAuth(client.server, client_id, client.auth.scope, persist)
-    return client
+def _auth(server, client_id, scope, persist, config):
+    """The page's own sign-in (PKCE), for mount() and init()."""
+    return InlineAuth(server, client_id, scope or config.get("scopes") or None, persist)
 
 
 def _target(target):
@@ -142,17 +48,10 @@ def _target(target):
     return target
 
 
-def _languages():
-    languages = window.navigator.languages
-    return [str(languages[i]) for i in range(int(languages.length))] if languages else []
-
-
 async def mount(target=None, server=None, client_id=None, scope=None, theme="auto", lang=None,
                 persist="memory", hidden=False):
     """parley.mount(): the widget in a shadow root inside `target`; returns the (current) session."""
-    from parley.i18n import pick_language
     from parley.ui.dom import el
-    from parley.widget import Widget
 
     server, client_id, config = _settings(server, client_id)
     host = document.createElement("parley-inline")
@@ -164,7 +63,6 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     root = el("div", {"class_": "parley", "id": "parley-root", "data-theme": theme, "data-mode": "inline",
                       "aria-label": "Parley"})
     shadow.appendChild(root)
-    lang = pick_language(lang or config.get("lang"), _languages())
 
     def show():
         host.hidden = False
@@ -172,19 +70,15 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     def hide():
         host.hidden = True
 
-    client = _client(server, client_id, scope, persist, config)
-    session = None
-
-    def on_close():
-        if session is not None:
-            session.close()
-
-    widget = Widget(client, root, str(config.get("name") or ""), lang, on_close=on_close)
-    session = set_current(Session(client, widget, show, hide, root, "inline"))
+    session = boot.new_session(
+        _auth(server, client_id, scope, persist, config), root, mode="inline",
+        site_name=str(config.get("name") or ""), lang=boot.widget_language(lang or config.get("lang")),
+        ws_url=config.get("ws_url"), show=show, hide=hide, theme_root=root,
+    )
     if hidden:
         hide()
-    widget.set_page(str(window.location.href), str(document.title))
-    await widget.start()
+    session.widget.set_page(str(window.location.href), str(document.title))
+    await session.start()
     root.setAttribute("data-state", "ready")
     return session
 
@@ -192,8 +86,8 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
 async def init(server=None, client_id=None, scope=None, persist="memory"):
     """parley.init(): a session with no UI."""
     server, client_id, config = _settings(server, client_id)
-    client = _client(server, client_id, scope, persist, config)
-    session = set_current(Session(client, None, mode="headless"))
-    client.set_page(str(window.location.href), str(document.title))
-    await client.start()
+    session = boot.new_session(_auth(server, client_id, scope, persist, config), mode="headless",
+                               ws_url=config.get("ws_url"))
+    session.client.set_page(str(window.location.href), str(document.title))
+    await session.start()
     return session

@@ -1,7 +1,7 @@
 """Parley wire protocol v1: frame types, codes, encode/decode and validation.
 
 Pure and shared: the browser widget (MicroPython or Pyodide) and the server import this same module.
-Only the stdlib ``json`` module is used; no typing, dataclasses or enum at run time.
+Only the stdlib ``json`` module and the pure ``parley.urls`` are used; no typing, dataclasses or enum at run time.
 
 Every frame is one JSON object in one WebSocket text frame, with its type in ``"t"``. Frames are
 described once, in the tables ``CLIENT_FRAMES`` and ``SERVER_FRAMES`` (type -> field specs); decoding
@@ -10,6 +10,8 @@ docs/protocol.md for the semantics.
 """
 
 import json
+
+from parley.urls import host as url_host  # the host[:port] of an http(s) URL, lower-cased ("" if not one)
 
 VERSION = 1
 MAX_FRAME_BYTES = 16384  # default limit on one inbound frame, in UTF-8 bytes
@@ -261,23 +263,6 @@ def _choice(values):
         return value
 
     return check
-
-
-def url_host(url):
-    """The host[:port] of an http(s) URL (lower-cased), or "" if it is not one. Used for link cards."""
-    lowered = url[:8].lower()
-    if lowered.startswith("https://"):
-        rest = url[8:]
-    elif lowered.startswith("http://"):
-        rest = url[7:]
-    else:
-        return ""
-    end = len(rest)
-    for sep in "/?#":
-        at = rest.find(sep)
-        if 0 <= at < end:
-            end = at
-    return rest[:end].lower()
 
 
 def check_url(url, name="url"):
@@ -614,11 +599,6 @@ def parse_client_frame(text, max_bytes=MAX_FRAME_BYTES):
 def parse_server_frame(text, max_bytes=1 << 24):
     """Decode and validate a frame the server sent (client side). Returns a normalized dict."""
     return validate(loads(text, max_bytes), SERVER_FRAMES)
-
-
-def decode(text, max_bytes=MAX_FRAME_BYTES):
-    """Alias of parse_client_frame: the server's entry point for every inbound frame."""
-    return parse_client_frame(text, max_bytes)
 
 
 def encode(frame):

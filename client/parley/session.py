@@ -49,6 +49,14 @@ class Session:
 
     # -- session ------------------------------------------------------------------------------------
 
+    async def start(self):
+        """Restore the visitor's earlier sign-in and go live; draw the widget, if there is one."""
+        if self.widget is not None:
+            await self.widget.start()
+        else:
+            await self.client.start()
+        return self
+
     @property
     def user(self):
         """The signed-in user ({id, username, name}) or None."""

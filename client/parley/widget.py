@@ -1,6 +1,6 @@
 """The widget: a Client plus the panel that draws it, the screens a visitor moves through, and the host bridge.
 
-Used by the copy-paste frame (parley.frame) and by developers mounting the widget inline (parley.mount).
+Used by the copy-paste page (parley.copypaste) and by developers mounting the widget inline (parley.mount).
 """
 
 import asyncio
@@ -8,7 +8,7 @@ import asyncio
 from pyscript import window
 
 from parley import state as S
-from parley.http import ParleyError
+from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui.panel import Panel
 
@@ -109,9 +109,9 @@ class Widget:
         return self.drafts.get(conv_id, "")
 
     def page_host(self):
-        from parley.protocol import url_host
+        from parley.urls import host
 
-        return url_host((self.page or {}).get("url") or "") or ""
+        return host((self.page or {}).get("url") or "")
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from pyscript import document, fetch, window
 
 from parley.connection import Connection
 from parley.http import ParleyError, request
-from parley.inline import InlineAuth
+from parley.inline_auth import InlineAuth
 
 HERE = str(window.location.origin)
 results = {}

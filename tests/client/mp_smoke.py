@@ -4,6 +4,7 @@ import sys
 
 from parley import protocol as P
 from parley import state as S
+from parley import urls
 from parley.sorting import sorted_by
 
 
@@ -29,6 +30,11 @@ assert again["resume"] == {3: 10, 4: 0}, again
 share = P.make_share("s1", {"url": "http://[::1]:8080/x", "title": "x"}, to=[2, 3, 2])
 assert share["to"] == [2, 3]
 assert P.url_host("https://Ex.com:8443/p?q") == "ex.com:8443"
+assert urls.origin("HTTPS://Shop.Example:8443/x?y") == "https://shop.example:8443"
+assert urls.origin("https://user@shop.example/") is None and urls.origin("javascript:alert(1)") is None
+assert urls.safe_link("https://x.example/a.png") == "https://x.example/a.png"
+assert urls.safe_link("https://x.example/a b") is None and urls.safe_link("data:text/html,x") is None
+assert urls.websocket_url("https://p.example") == "wss://p.example"
 
 refused("{", P.E_BAD_JSON)
 refused("[" * 5000, P.E_BAD_JSON)

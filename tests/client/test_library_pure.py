@@ -15,6 +15,7 @@ from parley import cards, errors, extensions
 from parley import protocol as P
 from parley.events import Emitter
 from parley.registry import APP, Registry
+from parley.urls import origin, safe_link
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +65,42 @@ def test_errors_translate_server_codes() -> None:
     with pytest.raises(parley.ScopeNotGranted, match="'share'"):
         errors.need_scope(("profile", "friends"), "share")
     errors.need_scope(("share",), "share")
+
+
+def test_except_parley_error_catches_http_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ParleyError: what the HTTP layer raises (an error answer, no network) is `parley.ParleyError`."""
+    import asyncio
+    import types
+
+    class Response:
+        def __init__(self, status: int, body: str) -> None:
+            self.status, self.body = status, body
+
+        async def text(self) -> str:
+            return self.body
+
+    async def fetch(url: str, **options: Any) -> Response:
+        if url.endswith("/offline"):
+            raise TypeError("Failed to fetch")
+        return Response(404, '{"error": {"code": "not_found", "message": "no such conversation"}}')
+
+    fake = types.ModuleType("pyscript")
+    fake.fetch = fetch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyscript", fake)
+    monkeypatch.delitem(sys.modules, "parley.http", raising=False)
+    try:
+        from parley import http
+
+        caught = []
+        for url in ("https://parley.example/api/v1/conversations/9", "https://parley.example/offline"):
+            try:
+                asyncio.run(http.request("GET", url))
+            except parley.ParleyError as error:
+                caught.append((error.code, error.status))
+        assert caught == [("not_found", 404), ("network", 0)]
+        assert http.ParleyError is parley.ParleyError is errors.ParleyError
+    finally:
+        sys.modules.pop("parley.http", None)
 
 
 def test_registry_reaches_clients_attached_before_and_after() -> None:
@@ -126,8 +163,8 @@ def test_extension_urls_must_be_on_the_site_origins() -> None:
             "https://shop.example.evil.example/b.py", "http://127.0.0.1:8001/ext/c.py",
             "https://shop.example/ext/a.py"]
     assert extensions.allowed(urls, origins) == ["https://shop.example/ext/a.py", "http://127.0.0.1:8001/ext/c.py"]
-    assert extensions.origin_of("HTTPS://Shop.Example/x") == "https://shop.example"
-    assert extensions.origin_of("https://user@shop.example/") is None
+    assert origin("HTTPS://Shop.Example/x") == "https://shop.example"
+    assert origin("https://user@shop.example/") is None
 
 
 def test_card_data_and_urls_are_safe() -> None:
@@ -137,9 +174,10 @@ def test_card_data_and_urls_are_safe() -> None:
     assert cards.card_of({"url": "https://x.example"}) is None
     card = cards.Card(data)
     assert card.get("price") == "9.5" and card.get("missing", "-") == "-"
-    assert cards.safe_url("https://x.example/a.png") == "https://x.example/a.png"
+    assert safe_link("https://x.example/a.png") == "https://x.example/a.png"
+    assert parley.safe_url("https://x.example/a.png") == "https://x.example/a.png"
     for bad in ("javascript:alert(1)", "data:text/html,x", "https://x.example/a b", '"onerror=x', None, 5):
-        assert cards.safe_url(bad) is None
+        assert safe_link(bad) is None and parley.safe_url(bad) is None
 
 
 def test_protocol_accepts_flat_cards_and_refuses_nested_ones() -> None:

@@ -6,7 +6,7 @@ opens a new browser context (cold cache), loads the page, then reloads it (warm 
 alice then signs in, the HTTP cache is emptied, and the page is loaded (signed-in cold) and reloaded
 (signed-in warm). Measured by init scripts (installed before any page script runs) in every document:
 - launcher visible: first animation frame after <parley-launcher> (inline: <parley-inline>) is added, minus DCL;
-- Python started: the launcher's data-state turns "ready" (the frame's PyScript ran parley.frame.main; inline:
+- Python started: the launcher's data-state turns "ready" (the frame's PyScript ran parley.copypaste.main; inline:
   mount() returned), in ms since the host page's navigation started; the floor's: its `floor-ready` mark;
 - signed-in ready: the friends list heading (#p-friends-h) appears (in the frame, or the inline shadow root);
 - marks and resource timings of the document where Python runs (the frame, or the inline page itself);

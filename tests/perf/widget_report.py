@@ -190,7 +190,7 @@ def frame_table(get: Get, runs: int) -> Table:
     frame.notes += [
         "page response: the frame document's responseEnd; DOM interactive: its domInteractive (navigation timing);",
         "marks: parley:boot (frame-boot.js runs), :storage (in-memory IndexedDB), :core (PyScript core evaluated),",
-        "  :python (the page's Python runs), :imported (parley.frame imported); requests: start->end of the",
+        "  :python (the page's Python runs), :imported (parley.copypaste imported); requests: start->end of the",
         "  response (PerformanceResourceTiming); 'none' = not requested in that load (e.g. lists carried by the",
         "  refresh answer); friends shown: #p-friends-h in the frame; ready: #parley-root data-state=ready.",
         "first message: after the load, the visitor opens the chat with bob and sends a message: Enter (keydown)",

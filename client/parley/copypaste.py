@@ -1,0 +1,74 @@
+"""Entry point of the copy-paste widget's page (runs under PyScript in the Parley-origin iframe).
+
+Built on the public library like any developer's page: the same session boot (parley.boot.new_session), with
+the frame's cookie-backed sign-in (parley.auth.FrameAuth) and the widget drawn into the page's #parley-root;
+the host page drives it over the postMessage bridge (parley.bridge).
+"""
+
+import json
+
+from pyscript import document, window
+from pyscript.ffi import create_proxy
+
+from parley import boot, bridge, extensions, runtime
+from parley.auth import FrameAuth
+from parley.i18n import is_rtl
+from parley.listeners import listen
+from parley.registry import REGISTRY
+
+
+def read_config():
+    """The frame page's JSON config (site, host origin, theme, URLs), written by the server."""
+    node = document.getElementById("parley-config")
+    return json.loads(node.textContent)
+
+
+def host_handler(session):
+    """handler(kind, data) for the host page's messages: open, close, page, share."""
+    widget = session.widget
+
+    def on_host(kind, data):
+        if kind == "open":
+            widget.set_open(True)
+        elif kind == "close":
+            widget.set_open(False)
+        elif kind == "page":
+            widget.set_page(str(data.get("url") or ""), str(data.get("title") or ""))
+        elif kind == "share":
+            widget.set_page(str(data.get("url") or ""), str(data.get("title") or ""))
+            if session.signed_in:
+                widget.go("share")
+
+    return on_host
+
+
+def on_key(event):
+    if event.key == "Escape":  # close from anywhere in the panel; the host puts focus on the launcher
+        bridge.post("close", focus=True)
+
+
+async def main():
+    """Boot the widget in the frame, restore the visitor's sign-in, and tell the host page it is ready."""
+    config = read_config()
+    site = config["site"]
+    bridge.start(config["host_origin"])
+    root = document.getElementById("parley-root")
+    root.setAttribute("data-runtime", runtime.name())
+    lang = boot.widget_language(config.get("lang"))
+    document.documentElement.setAttribute("lang", lang)
+    document.documentElement.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
+    REGISTRY.report = lambda text: window.console.error(text)  # extensions' failures go to the console
+    session = boot.new_session(
+        FrameAuth(config["public_url"], site["client_id"], site.get("scopes") or None), root, mode="frame",
+        site_name=site.get("name") or "", lang=lang, ws_url=config.get("ws_url"),
+        show=lambda: bridge.post("open"), hide=lambda: bridge.post("close"), theme_root=document.documentElement,
+        on_counts=lambda unread, here: bridge.post("counts", unread=unread, here=here),
+        on_close=lambda: bridge.post("close", focus=True),
+    )
+    bridge.on_message(host_handler(session))
+    listen(document, "keydown", create_proxy(on_key))
+    await extensions.load(config.get("extensions") or [], session)  # parley.current() is this session
+    await session.start()
+    root.setAttribute("data-state", "ready")
+    root.removeAttribute("aria-busy")
+    bridge.post("ready", runtime=runtime.name(), signed_in=session.signed_in)

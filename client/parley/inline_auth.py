@@ -1,0 +1,94 @@
+"""Sign-in for a developer's own page (parley.mount(), parley.init()): the page is the OAuth client itself.
+
+The sign-in popup goes to Parley's /oauth/authorize with redirect_uri = Parley's /oauth/callback, which posts
+the code back to the site's registered origin; the page exchanges it at /oauth/token (CORS for registered
+origins). Tokens stay in memory (persist="memory", the default: a reload asks the visitor to sign in again, and
+no script of the page can read a stored token later), or in sessionStorage (persist="session": survives reloads
+in this tab; readable by any script on the page).
+"""
+
+import asyncio
+import json
+
+from pyscript import window
+
+from parley import urls
+from parley.auth import LIST_SCOPES, FrameAuth, query
+from parley.errors import ParleyError
+from parley.http import fetch_text, request, transient
+
+STORAGE_KEY = "parley.refresh."
+
+
+class InlineAuth(FrameAuth):
+    """OAuth as a public client in the page itself: code + PKCE popup, tokens from /oauth/token."""
+
+    def __init__(self, public_url, client_id, scope, persist="memory"):
+        super().__init__(public_url, client_id, scope)
+        self.message_origin = urls.origin(public_url)  # the callback page is on Parley's origin
+        self.persist = persist
+        self.refresh_token = None
+        if persist == "session":
+            stored = window.sessionStorage.getItem(STORAGE_KEY + client_id)
+            self.refresh_token = str(stored) if stored else None
+
+    def _keep(self, refresh_token):
+        self.refresh_token = refresh_token
+        if self.persist == "session":
+            if refresh_token:
+                window.sessionStorage.setItem(STORAGE_KEY + self.client_id, refresh_token)
+            else:
+                window.sessionStorage.removeItem(STORAGE_KEY + self.client_id)
+
+    async def _post(self, path, params):
+        status, text = await fetch_text(self.public_url + path, method="POST", body=query(params),
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:  # not JSON (a proxy's error page)
+            data = None
+        if not isinstance(data, dict):
+            if 200 <= status < 300:
+                raise ParleyError("bad_response", "the server's answer is not a JSON object", status)
+            data = {}
+        if not (200 <= status < 300):
+            raise ParleyError(str(data.get("error") or "http_" + str(status)),
+                              str(data.get("error_description") or ""), status)
+        return data
+
+    async def _tokens(self, params, include=""):
+        """Tokens from /oauth/token, then the user and the lists asked for in `include` that the granted scope
+        allows, fetched together (what /frame/session answers in one go for the copy-paste frame)."""
+        data = await self._post("/oauth/token", params)
+        self._keep(data.get("refresh_token"))
+        granted = str(data.get("scope") or "").split()
+        wanted = [name for name, scope in LIST_SCOPES if name in include.split() and scope in granted]
+        answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path,
+                                                 token=data["access_token"]) for path in ["me"] + wanted])
+        me = answers[0]
+        data["user"] = {"id": me["id"], "username": me["username"], "name": me.get("display_name") or me["username"]}
+        for index, name in enumerate(wanted):
+            data[name] = answers[index + 1][name]
+        return data
+
+    async def _session(self, path, body):
+        """FrameAuth's three cookie-session calls, done with the tokens in this page instead."""
+        if path == "":  # exchange the code from the popup
+            return await self._tokens({"grant_type": "authorization_code", "code": body["code"],
+                                       "redirect_uri": body["redirect_uri"], "client_id": self.client_id,
+                                       "code_verifier": body["code_verifier"]}, body.get("include", ""))
+        if path == "/refresh":
+            if not self.refresh_token:
+                return None
+            try:
+                return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
+                                           "client_id": self.client_id}, body.get("include", ""))
+            except ParleyError as error:
+                if not transient(error):  # refused: forget it; offline: keep it for the next try
+                    self._keep(None)
+                raise
+        if path == "/end" and self.refresh_token:
+            token = self.refresh_token
+            self._keep(None)
+            await self._post("/oauth/revoke", {"token": token, "client_id": self.client_id})
+        return None

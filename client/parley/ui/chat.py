@@ -1,0 +1,205 @@
+"""The conversation screen: the message log (kept across redraws, scroll position kept), the typing line and
+the composer. It reads the widget controller (`panel.model`) and owns no chat state."""
+
+import json
+
+from pyscript import window
+
+from parley.cards import composer_buttons
+from parley.clock import now_ms
+from parley.ui import format as fmt
+from parley.ui.dom import el, icon, replace
+from parley.ui.keyed import KeyedChildren
+
+
+def _day_separator(label):
+    return lambda: el("li", {"class_": "p-day", "role": "separator"}, label)
+
+
+def _date_text(ts, lang):
+    return lambda: str(window.Date.new(float(ts)).toLocaleDateString(lang))
+
+
+def _message_builder(screen, conv, message, offset):
+    return lambda: screen._message_item(conv, message, offset)
+
+
+class ChatScreen:
+    """The open conversation (`model.current_conv`) drawn into the panel's body."""
+
+    def __init__(self, panel):
+        self.panel = panel
+        self.log = None
+        self.log_items = None  # KeyedChildren of self.log
+        self.typing = None
+        self.composer = None
+        self._rendered_conv = None
+
+    def leave(self):
+        """Another screen is drawn: forget this one's nodes."""
+        self._rendered_conv = None
+        self.log = self.log_items = self.typing = self.composer = None
+
+    def show(self):
+        """Draw the conversation (only its log when it is already on screen)."""
+        m, t = self.panel.model, self.panel.t
+        if self._rendered_conv == m.current_conv and self.log is not None:
+            self.render_log()
+            return
+        self._rendered_conv = m.current_conv
+        self.log = el("ol", {"class_": "p-log", "role": "log", "aria-live": "polite", "aria-label": t("messages"),
+                             "data-action": "log-scroll", "tabindex": "0"})
+        self.log_items = KeyedChildren(self.log)
+        self.typing = el("p", {"class_": "p-typing", "aria-live": "polite"})
+        self.composer = el("textarea", {"class_": "p-input", "rows": "1", "aria-label": t("message"),
+                                        "placeholder": t("message"), "data-action": "compose", "maxlength": "4000"})
+        draft = m.draft(m.current_conv)
+        if draft:
+            self.composer.value = draft
+        form = el(
+            "div", {"class_": "p-composer"},
+            el("button", {"type": "button", "class_": "p-icon p-share-inline", "data-action": "share-here",
+                          "aria-label": t("share_page"), "title": t("share_page")}, icon("share")),
+            composer_buttons(),  # actions added by extensions (parley.composer_action)
+            self.composer,
+            el("button", {"type": "button", "class_": "p-send", "data-action": "send", "aria-label": t("send")},
+               t("send")),
+        )
+        replace(self.panel.body, self.log, self.typing, form)
+        self.render_log(scroll_to_end=True)
+        self.composer.focus()
+
+    def render_log(self, scroll_to_end=None):
+        """Redraw the open conversation's messages, keeping the reader's scroll position."""
+        if self.log is None:
+            return
+        m, t = self.panel.model, self.panel.t
+        conv = m.state.conversation(m.current_conv)
+        log = self.log
+        at_end = log.scrollHeight - log.scrollTop - log.clientHeight < 40
+        old_height = log.scrollHeight
+        old_top = log.scrollTop
+        items = []
+        if conv is not None and conv.has_more:
+            items.append(("older", t("load_older"), lambda: el(
+                "li", {"class_": "p-older"},
+                el("button", {"type": "button", "class_": "p-link", "data-action": "older"}, t("load_older")))))
+        offset = window.Date.new().getTimezoneOffset()
+        now = now_ms()
+        last_day = None
+        messages = list(conv.messages) if conv is not None else []
+        pending = list(conv.pending) if conv is not None else []
+        for index, message in enumerate(messages + pending):
+            ts = message.get("ts") or now
+            day = fmt.day_index(ts, offset)
+            if day != last_day:
+                last_day = day
+                label = fmt.day_label(ts, now, offset, t, _date_text(ts, m.lang))
+                items.append((("day", day), label, _day_separator(label)))
+            if message.get("status") is None and message.get("pos") is not None:
+                key = ("pos", message["pos"])  # stored: its position is unique in the conversation
+            else:
+                key = ("cid", message.get("cid") or index)  # still sending, or failed
+            items.append((key, self._message_signature(conv, message, offset),
+                          _message_builder(self, conv, message, offset)))
+        if not messages and not pending:
+            title = t("empty_chat", name=m.conversation_title(m.current_conv))
+            items.append(("empty", title, lambda: el("li", {"class_": "p-empty"}, title)))
+        self.log_items.update(items)
+        if scroll_to_end or (scroll_to_end is None and at_end):
+            log.scrollTop = log.scrollHeight
+        else:
+            log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
+        self.render_typing()
+
+    def _is_mine(self, message):
+        """Sent by the visitor: from them, or still in their outbox (sending or failed)."""
+        return message.get("from") == self.panel.model.me["id"] or message.get("status") is not None
+
+    def _message_signature(self, conv, message, offset):
+        """Everything ``_message_item`` draws from: equal signatures draw the same item."""
+        m = self.panel.model
+        mine = self._is_mine(message)
+        data = message.get("data")
+        who = None
+        if not mine and conv is not None and conv.info.get("kind") == "group":
+            who = m.user_name(message.get("from"))
+        return (message.get("kind"), message.get("text"), json.dumps(data) if data else None, message.get("from"),
+                message.get("status"), message.get("cid"), fmt.clock(message.get("ts") or now_ms(), offset),
+                self._delivery(conv, message) if mine else None, who)
+
+    def _message_item(self, conv, message, offset):
+        m, t = self.panel.model, self.panel.t
+        mine = self._is_mine(message)
+        sender = message.get("from")
+        body = []
+        if message.get("kind") == "share" and message.get("data"):
+            data = message["data"]
+            body.append(share_card(data))
+            if message.get("text"):
+                body.append(el("p", {"class_": "p-text"}, message["text"]))
+        else:
+            body.append(el("p", {"class_": "p-text"}, message.get("text") or ""))
+        meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]
+        if mine:
+            meta.append(el("span", {"class_": "p-state"}, self._delivery(conv, message)))
+        attrs = {"class_": "p-msg " + ("p-mine" if mine else "p-theirs")}
+        if message.get("status") == "failed":
+            attrs["class_"] += " p-failed"
+        if message.get("cid"):
+            attrs["data-cid"] = message["cid"]
+        who = None
+        if not mine and conv is not None and conv.info.get("kind") == "group":
+            who = el("span", {"class_": "p-who"}, m.user_name(sender))
+        retry = None
+        if message.get("status") == "failed":
+            retry = el("button", {"type": "button", "class_": "p-link", "data-action": "retry",
+                                  "data-arg": message.get("cid")}, t("retry"))
+        return el("li", attrs, who, el("div", {"class_": "p-bubble"}, body),
+                  el("div", {"class_": "p-meta"}, meta, retry))
+
+    def _delivery(self, conv, message):
+        t = self.panel.t
+        state = message.get("status")
+        if state == "pending":
+            return t("sending") + "…"
+        if state == "failed":
+            return "⚠ " + t("failed")
+        others = [pos for user, pos in conv.read_by.items() if user != self.panel.model.me["id"]]
+        if others and max(others) >= message.get("pos", 0):
+            return "✓✓ " + t("read")
+        return "✓ " + t("sent")
+
+    def render_typing(self):
+        """Who else is typing in the open conversation."""
+        if self.typing is None:
+            return
+        m, t = self.panel.model, self.panel.t
+        conv = m.state.conversation(m.current_conv)
+        users = [u for u in (conv.typing_users(now_ms()) if conv else []) if u != m.me["id"]]
+        names = [m.user_name(u) for u in users]
+        if not names:
+            self.typing.textContent = ""
+        elif len(names) == 1:
+            self.typing.textContent = t("typing_one", name=names[0])
+        else:
+            self.typing.textContent = t("typing_many", names=", ".join(names))
+
+
+def share_card(data):
+    """A link card: title and host; opens in a new tab without giving the page a handle on ours."""
+    from parley import urls
+    from parley.cards import render
+
+    custom = render(data)  # a custom card (data.card) drawn by a registered renderer, if any
+    if custom is not None:
+        return custom
+    url = data.get("url") or ""
+    safe = urls.is_http(url)  # the server checks too; never javascript:
+    return el(
+        "a", {"class_": "p-card", "href": url if safe else None, "target": "_blank",
+              "rel": "noopener noreferrer nofollow"},
+        el("span", {"class_": "p-card-title"}, data.get("title") or url),
+        el("span", {"class_": "p-card-desc"}, data.get("description")) if data.get("description") else None,
+        el("span", {"class_": "p-card-host"}, urls.host(url)),
+    )
