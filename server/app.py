@@ -10,17 +10,17 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from .api import api_router, install_error_handlers
-from .bundle import Bundle, bundle_router
-from .frame import frame_router
-from .frame_session import frame_session_router
 from .health import health_router
-from .inline import install_api_cors
 from .oauth import oauth_router
 from .relay import relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
 from .settings import Settings
 from .web import web_router
+from .widget.bundle import Bundle, bundle_router
+from .widget.inline import install_api_cors
+from .widget.page import frame_router
+from .widget.signin import frame_session_router
 
 
 class ParleyApp(FastAPI):

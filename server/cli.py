@@ -54,7 +54,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app, server_options
-    from .bundle import BundleMissing
+    from .widget.bundle import BundleMissing
 
     try:
         app = create_app(settings)
@@ -73,8 +73,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .bundle import BundleMissing
     from .demo import run_demo
+    from .widget.bundle import BundleMissing
 
     try:
         return run_demo(settings, host_port=args.host_port)

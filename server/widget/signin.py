@@ -28,14 +28,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from .api.schemas import ConversationOut, UserOut
-from .oauth import repo
-from .oauth.families import end_family
-from .oauth.origins import origin_of
-from .oauth.routes import token_response
-from .store import tables
-from .store.clock import now_ms
-from .store.secrets import hash_secret
+from ..api.schemas import ConversationOut, UserOut
+from ..oauth import repo
+from ..oauth.families import end_family
+from ..oauth.origins import origin_of
+from ..oauth.routes import token_response
+from ..store import tables
+from ..store.clock import now_ms
+from ..store.secrets import hash_secret
 
 COOKIE_PATH = "/frame/session"
 ROTATION_GRACE_MS = 15_000
