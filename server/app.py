@@ -18,7 +18,7 @@ from .relay.endpoint import serve as serve_relay
 from .settings import Settings
 from .web import web_router
 from .widget.bundle import Bundle, bundle_router
-from .widget.inline import install_api_cors
+from .widget.inline import inline_router, install_api_cors
 from .widget.page import frame_router
 from .widget.signin import frame_session_router
 
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))
+    app.include_router(inline_router(bundle))  # inline mode's config for developers' own PyScript pages
     app.include_router(frame_session_router())
     app.include_router(api_router())
     app.include_router(oauth_router())

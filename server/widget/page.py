@@ -183,7 +183,4 @@ def frame_router(bundle: Bundle) -> APIRouter:
         }
         return HTMLResponse(html, headers=headers)
 
-    from .inline import inline_router  # inline mode's config for developers' own PyScript pages
-
-    router.include_router(inline_router(bundle))
     return router
