@@ -1,9 +1,9 @@
-"""The per-process fan-out hub: live sessions by user, one broker channel per local user, presence upkeep.
+"""The per-process fan-out hub: live connections by user, one broker channel per local user, presence upkeep.
 
 Channels: every user with a live socket in this process has the broker channel ``u:{user_id}``; anything
 for that user (messages, typing, reads, friends' presence, close orders) is published there, by any
 process. Payloads start with one letter:
-- ``M{session}|{frame}``: a frame already encoded once for every recipient; skip the session named
+- ``M{connection}|{frame}``: a frame already encoded once for every recipient; skip the connection named
   (the sender's own socket, which got the ack). Needs the ``messages`` scope.
 - ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
 - ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
@@ -32,8 +32,8 @@ from ..store import AppendResult, MessageRecord, Store
 from . import grants
 from . import presence as pr
 from .commit import GroupCommitter, Pending
+from .connection import Connection, SendQueue, encode
 from .errors import error_frame
-from .session import Outbox, Session, encode
 
 logger = logging.getLogger("parley.relay")
 
@@ -56,7 +56,7 @@ def message_fields(m: MessageRecord) -> dict[str, Any]:
 
 
 class Hub:
-    """Live sessions of this process and everything that reaches them."""
+    """Live connections of this process and everything that reaches them."""
 
     def __init__(
         self,
@@ -78,12 +78,12 @@ class Hub:
         self.origins = frozenset(origins)  # Parley's own origins (the copy-paste frame)
         self.recheck_s = recheck_s
         self.hello_timeout: float = P.HELLO_TIMEOUT_S
-        self.users: dict[int, list[Session]] = {}
+        self.users: dict[int, list[Connection]] = {}
         self.friends: dict[int, frozenset[int]] = {}
         self.hidden: dict[int, tuple[int, ...]] = {}
         self.seen: dict[int, dict[str, tuple[float, str]]] = {}  # friend -> device -> (when, fingerprint)
         self.committer = GroupCommitter(store, self._committed)
-        self.outbox = Outbox()  # sessions with output to write, flushed by one loop callback
+        self.send_queue = SendQueue()  # connections with output to write, flushed by one loop callback
         self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
         self._channels: set[int] = set()
         self._channel_lock = asyncio.Lock()
@@ -102,7 +102,7 @@ class Hub:
     def from_settings(cls, store: Store, broker: Broker, settings: Settings) -> Hub:
         """A hub configured from the server settings (TTL, frame limit, Parley's own origin)."""
         own = origin_of(settings.public_url)
-        Session.frames_per_second = settings.max_frames_per_second
+        Connection.frames_per_second = settings.max_frames_per_second
         return cls(
             store,
             broker,
@@ -127,45 +127,45 @@ class Hub:
             await asyncio.wait_for(self.committer.drain(), 5)
         for task in list(self._rechecks):
             task.cancel()
-        for session in self.sessions():
-            session.close(P.CLOSE_GOING_AWAY)
+        for connection in self.connections():
+            connection.close(P.CLOSE_GOING_AWAY)
 
-    def sessions(self) -> list[Session]:
-        return [session for sessions in self.users.values() for session in sessions]
+    def connections(self) -> list[Connection]:
+        return [connection for connections in self.users.values() for connection in connections]
 
     def _broker_reset(self) -> None:
         """The broker may have dropped payloads: make every client reconnect and resume."""
         logger.warning("broker reset: closing %d sockets with 1012", sum(map(len, self.users.values())))
-        for session in self.sessions():
-            session.close(P.CLOSE_RESTART)
+        for connection in self.connections():
+            connection.close(P.CLOSE_RESTART)
 
-    # -- sessions and channels -----------------------------------------------------------------------
+    # -- connections and channels -----------------------------------------------------------------------
 
-    async def attach(self, session: Session) -> None:
-        """Register a session (still holding live frames) and make sure its user's channel is subscribed."""
-        uid = session.user_id
-        self.users.setdefault(uid, []).append(session)
-        self.friends[uid] = session.grant.friends
-        self.hidden[uid] = session.grant.hidden_sites
+    async def attach(self, connection: Connection) -> None:
+        """Register a connection (still holding live frames) and make sure its user's channel is subscribed."""
+        uid = connection.user_id
+        self.users.setdefault(uid, []).append(connection)
+        self.friends[uid] = connection.grant.friends
+        self.hidden[uid] = connection.grant.hidden_sites
         await self._sync_channel(uid)
 
-    async def detach(self, session: Session) -> None:
-        """Forget a finished session: its presence entry, and the channel if it was the user's last."""
-        uid = session.user_id
-        sessions = self.users.get(uid)
-        if sessions is None or session not in sessions:
+    async def detach(self, connection: Connection) -> None:
+        """Forget a finished connection: its presence entry, and the channel if it was the user's last."""
+        uid = connection.user_id
+        connections = self.users.get(uid)
+        if connections is None or connection not in connections:
             return
-        sessions.remove(session)
-        if not sessions:
+        connections.remove(connection)
+        if not connections:
             del self.users[uid]
         try:
-            twin = next((s for s in sessions if s.device == session.device), None)
+            twin = next((s for s in connections if s.device == connection.device), None)
             if twin is not None:
                 await self.announce(twin)
             else:
-                await self.announce(session, gone=True)
+                await self.announce(connection, gone=True)
         finally:
-            if not sessions:
+            if not connections:
                 self.friends.pop(uid, None)
                 self.hidden.pop(uid, None)
             await self._sync_channel(uid)
@@ -185,33 +185,33 @@ class Hub:
         users = self.users
 
         def dispatch(payload: str) -> None:
-            sessions = users.get(uid)
-            if not sessions:
+            connections = users.get(uid)
+            if not connections:
                 return
             kind = payload[0]
             if kind == "M":
-                # (session to skip, frame text); the memory broker hands one payload object to every
+                # (connection to skip, frame text); the memory broker hands one payload object to every
                 # recipient's channel, so a fan-out splits it once
                 if payload is not self._split_payload:
                     bar = payload.index("|")
                     self._split = (payload[1:bar], payload[bar + 1 :])
                     self._split_payload = payload
                 skip, text = self._split
-                for session in sessions:
-                    if session.can_messages and session.id != skip:
-                        session.push(text)
+                for connection in connections:
+                    if connection.can_messages and connection.id != skip:
+                        connection.push(text)
                 if self.fanout_log:
-                    self._fan_pushes += len(sessions)
+                    self._fan_pushes += len(connections)
                     self._fan_last = time.perf_counter()
             elif kind == "P":
                 user_id, device, entry = pr.parse_event(payload[1:])
                 self._remember(user_id, device, entry, time.monotonic())
-                self._show_presence(user_id, device, entry, sessions)
+                self._show_presence(user_id, device, entry, connections)
             elif kind == "X":
                 site, _, code = payload[1:].partition("|")
-                for session in list(sessions):
-                    if site == "*" or int(site) == session.site_id:
-                        session.close(int(code))
+                for connection in list(connections):
+                    if site == "*" or int(site) == connection.site_id:
+                        connection.close(int(code))
             elif kind == "R":
                 task = asyncio.get_running_loop().create_task(self.recheck_user(uid, int(payload[1:])))
                 self._rechecks.add(task)
@@ -243,7 +243,7 @@ class Hub:
         return ids
 
     async def to_members(self, conversation_id: int, frame: dict[str, Any], skip: str = "", but: int = 0) -> None:
-        """Encode ``frame`` once and publish it to every member (except user ``but`` and session ``skip``)."""
+        """Encode ``frame`` once and publish it to every member (except user ``but`` and connection ``skip``)."""
         payload = "M" + skip + "|" + encode(frame)
         await self.publish((m for m in await self.members(conversation_id) if m != but), payload)
 
@@ -251,22 +251,22 @@ class Hub:
         """Acknowledge each stored message to its sender, then deliver the new ones to every member."""
         started = time.perf_counter()
         for item, result in zip(batch, results, strict=True):
-            session = item.session
+            connection = item.connection
             rest = 0
             if item.group is not None:
                 item.group[0] -= 1
                 rest = item.group[0]
             message = result.message
             if result.error is not None or message is None:
-                session.send(error_frame(result.error or RuntimeError("no result"), item.cid))
+                connection.send(error_frame(result.error or RuntimeError("no result"), item.cid))
                 continue
-            session.send(
+            connection.send(
                 P.make_ack(item.cid, message.id, message.conversation_id, message.position, message.created_at, rest)
             )
             if result.created:
                 frame = message_fields(message)
                 frame["t"] = P.MSG
-                await self.to_members(message.conversation_id, frame, skip=session.id)
+                await self.to_members(message.conversation_id, frame, skip=connection.id)
         if self.fanout_log:  # after the broker's own callbacks (FIFO), i.e. after local delivery
             asyncio.get_running_loop().call_soon(self._log_fanout, started)
 
@@ -292,58 +292,65 @@ class Hub:
         else:
             self.seen.setdefault(user_id, {})[device] = (when, pr.fingerprint(entry))
 
-    def _show_presence(self, user_id: int, device: str, entry: pr.Entry | None, sessions: Iterable[Session]) -> None:
+    def _show_presence(
+        self, user_id: int, device: str, entry: pr.Entry | None, connections: Iterable[Connection]
+    ) -> None:
         """Render a friend's device change once per viewer site and queue it on each viewer's socket."""
         texts: dict[int, str] = {}
-        for session in sessions:
-            if not session.can_friends:
+        for connection in connections:
+            if not connection.can_friends:
                 continue
-            text = texts.get(session.site_id)
+            text = texts.get(connection.site_id)
             if text is None:
-                text = texts[session.site_id] = encode(pr.view(user_id, device, entry, session.site_id))
-            session.push(text)
+                text = texts[connection.site_id] = encode(pr.view(user_id, device, entry, connection.site_id))
+            connection.push(text)
 
-    def entry_of(self, session: Session) -> dict[str, Any]:
+    def entry_of(self, connection: Connection) -> dict[str, Any]:
         return pr.make_entry(
-            session.status, session.site_id, session.title, self.hidden.get(session.user_id, ()), session.id
+            connection.status,
+            connection.site_id,
+            connection.title,
+            self.hidden.get(connection.user_id, ()),
+            connection.id,
         )
 
-    async def announce(self, session: Session, gone: bool = False) -> None:
+    async def announce(self, connection: Connection, gone: bool = False) -> None:
         """Store this device's presence entry (or remove it) and tell the user's friends."""
-        uid = session.user_id
-        entry = None if gone else self.entry_of(session)
+        uid = connection.user_id
+        entry = None if gone else self.entry_of(connection)
         if entry is None:
-            await self.broker.remove_presence(uid, session.device)
+            await self.broker.remove_presence(uid, connection.device)
         else:
-            await self.broker.set_presence(uid, session.device, entry, self.presence_ttl)
-            session.refreshed = time.monotonic()
-        await self.publish(self.friends.get(uid, session.grant.friends), pr.event_payload(uid, session.device, entry))
+            await self.broker.set_presence(uid, connection.device, entry, self.presence_ttl)
+            connection.refreshed = time.monotonic()
+        payload = pr.event_payload(uid, connection.device, entry)
+        await self.publish(self.friends.get(uid, connection.grant.friends), payload)
 
-    async def friends_presence(self, session: Session) -> list[dict[str, Any]]:
+    async def friends_presence(self, connection: Connection) -> list[dict[str, Any]]:
         """The welcome's presence list for this viewer (empty without the friends scope)."""
-        if not session.can_friends or not session.grant.friends:
+        if not connection.can_friends or not connection.grant.friends:
             return []
-        found = await self.broker.get_presence(session.grant.friends)
+        found = await self.broker.get_presence(connection.grant.friends)
         now = time.monotonic()
         for user_id, devices in found.items():
             for device, entry in devices.items():
                 self._remember(user_id, device, entry, now)
-        return pr.welcome_list(found, session.site_id)
+        return pr.welcome_list(found, connection.site_id)
 
     async def _refresh_presence(self, now: float, every: float) -> None:
-        for session in self.sessions():
-            if not session.closing and session.held is None and now - session.refreshed >= every:
-                session.refreshed = now
+        for connection in self.connections():
+            if not connection.closing and connection.held is None and now - connection.refreshed >= every:
+                connection.refreshed = now
                 await self.broker.set_presence(
-                    session.user_id, session.device, self.entry_of(session), self.presence_ttl
+                    connection.user_id, connection.device, self.entry_of(connection), self.presence_ttl
                 )
 
     async def _poll_presence(self) -> None:
         """Re-read watched friends' entries: expiry is silent, so vanished devices are announced here."""
         started = time.monotonic()
         watchers: dict[int, list[int]] = {}
-        for uid, sessions in self.users.items():
-            if any(s.can_friends for s in sessions):
+        for uid, connections in self.users.items():
+            if any(s.can_friends for s in connections):
                 for friend in self.friends.get(uid, ()):
                     watchers.setdefault(friend, []).append(uid)
         for user_id in [u for u in self.seen if u not in watchers]:
@@ -396,16 +403,16 @@ class Hub:
 
     def _check_heartbeats(self, now: float) -> None:
         limit = 2 * self.heartbeat
-        for session in self.sessions():
-            if now - session.last_rx > limit:
-                session.close(P.CLOSE_HEARTBEAT)
+        for connection in self.connections():
+            if now - connection.last_rx > limit:
+                connection.close(P.CLOSE_HEARTBEAT)
 
     async def recheck(self) -> None:
         """Close sockets whose token was revoked or expired; refresh friend lists and hidden sites."""
-        sessions = self.sessions()
-        if not sessions:
+        connections = self.connections()
+        if not connections:
             return
-        await self._close_invalid_tokens(sessions)
+        await self._close_invalid_tokens(connections)
         users = list(self.users)
         friends = await grants.friend_sets(self.store, users)
         hidden = await grants.hidden_sites(self.store, users)
@@ -415,34 +422,34 @@ class Hub:
             self.friends[uid] = friends.get(uid, frozenset())
             if hidden.get(uid, ()) != self.hidden.get(uid, ()):
                 self.hidden[uid] = hidden.get(uid, ())
-                for session in list(self.users.get(uid, ())):
-                    await self.announce(session)
+                for connection in list(self.users.get(uid, ())):
+                    await self.announce(connection)
 
     # -- orders from elsewhere in the app ------------------------------------------------------------
 
     def close_local(self, user_id: int, site_id: int | None, code: int) -> None:
-        for session in list(self.users.get(user_id, ())):
-            if site_id is None or session.site_id == site_id:
-                session.close(code)
+        for connection in list(self.users.get(user_id, ())):
+            if site_id is None or connection.site_id == site_id:
+                connection.close(code)
 
     async def recheck_user(self, user_id: int, site_id: int) -> None:
         """Re-check now the tokens of the user's sockets on a site in this process; close the revoked or
         expired ones (the periodic ``recheck`` does the same for every socket)."""
-        sessions = [s for s in self.users.get(user_id, ()) if s.site_id == site_id]
-        if not sessions:
+        connections = [s for s in self.users.get(user_id, ()) if s.site_id == site_id]
+        if not connections:
             return
         try:
-            await self._close_invalid_tokens(sessions)
+            await self._close_invalid_tokens(connections)
         except Exception:  # the periodic recheck will close them
             logger.exception("re-checking tokens after a revocation failed")
 
-    async def _close_invalid_tokens(self, sessions: list[Session]) -> None:
-        """One query for the sessions' tokens; close those revoked (4010) or expired (4001)."""
-        verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in sessions))
-        for session in sessions:
-            code = verdicts.get(session.grant.token_hash)
+    async def _close_invalid_tokens(self, connections: list[Connection]) -> None:
+        """One query for the connections' tokens; close those revoked (4010) or expired (4001)."""
+        verdicts = await grants.token_verdicts(self.store, (s.grant.token_hash for s in connections))
+        for connection in connections:
+            code = verdicts.get(connection.grant.token_hash)
             if code is not None:
-                session.close(code)
+                connection.close(code)
 
     async def tokens_revoked(self, user_id: int, site_id: int) -> None:
         """Some of the user's tokens for a site were revoked (one browser signed out, a replayed refresh

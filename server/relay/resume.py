@@ -1,6 +1,6 @@
 """Resume after a reconnect: replay what a client missed, per conversation, in order, or say resync.
 
-The session's user channel is subscribed (and live frames held) before positions are read, so nothing
+The connection's user channel is subscribed (and live frames held) before positions are read, so nothing
 published after that point is lost; held live messages the replay already sent are dropped afterwards.
 """
 

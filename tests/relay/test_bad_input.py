@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.relay import limits, session
+from server.relay import connection, limits
 
 from .harness import Client, Relay, World, join, open_socket
 
@@ -101,7 +101,7 @@ async def test_repeated_malformed_frames_close_4400(relay: Relay, world: World) 
 async def test_slow_consumer_is_closed_4009_without_stalling_others(
     relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(session, "MAX_QUEUE_FRAMES", 32)
+    monkeypatch.setattr(connection, "MAX_QUEUE_FRAMES", 32)
     monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
     slow = await join(relay, await world.token(world.bob), max_queue=1, max_size=2**20)
     fast = await join(relay, await world.token(world.bob))
@@ -110,7 +110,7 @@ async def test_slow_consumer_is_closed_4009_without_stalling_others(
     slow_id = slow.welcome["session"]
 
     def slow_closed() -> bool:
-        return not any(s.id == slow_id and s.close_code is None for s in relay.hub.sessions())
+        return not any(s.id == slow_id and s.close_code is None for s in relay.hub.connections())
 
     got = 0
 
