@@ -27,13 +27,10 @@ from parley import protocol as P
 from starlette.types import Send
 
 from .grants import Grant
-from .limits import FRAMES_PER_SECOND, RateLimit
+from .limits import ConnectionLimits
 
 logger = logging.getLogger("parley.relay")
 
-MAX_QUEUE_FRAMES = 256  # frames waiting for one socket before it counts as too slow
-MAX_QUEUE_BYTES = 1 << 20  # characters waiting for one socket before it counts as too slow
-MAX_HELD_FRAMES = 4096  # live frames held back while a resume replays
 CLOSE_TIMEOUT_S = 5.0
 
 
@@ -103,6 +100,7 @@ class Connection:
         "id",
         "last_rx",
         "limit",
+        "limits",
         "queue",
         "queued",
         "refreshed",
@@ -116,9 +114,15 @@ class Connection:
         "writer",
     )
 
-    frames_per_second: float = FRAMES_PER_SECOND  # process-wide; Hub.from_settings sets it from Settings
-
-    def __init__(self, send: Send, grant: Grant, device: str | None, title: str | None, send_queue: SendQueue) -> None:
+    def __init__(
+        self,
+        send: Send,
+        grant: Grant,
+        device: str | None,
+        title: str | None,
+        send_queue: SendQueue,
+        limits: ConnectionLimits,
+    ) -> None:
         self.send_message = send  # the socket's ASGI send
         self.send_queue = send_queue
         self.id = secrets.token_urlsafe(9)
@@ -139,8 +143,8 @@ class Connection:
         self.close_code: int | None = None
         self.last_rx = time.monotonic()
         self.refreshed = 0.0
-        rate = Connection.frames_per_second
-        self.limit = RateLimit() if rate == FRAMES_PER_SECOND else RateLimit(rate, max(1, int(2 * rate)))
+        self.limits = limits  # the hub's, shared
+        self.limit = limits.rate_limit()
         self.bad_frames = 0
         self.resume: dict[int, int] | None = None  # hello.resume until the replay is done
 
@@ -158,7 +162,7 @@ class Connection:
         held = self.held
         if held is not None:
             held.append(text)
-            if len(held) > MAX_HELD_FRAMES:
+            if len(held) > self.limits.max_held_frames:
                 self.close(P.CLOSE_SLOW_CONSUMER)
             return
         queue = self.queue
@@ -167,7 +171,8 @@ class Connection:
         else:
             queue.append(text)
         self.queued += len(text)
-        if len(queue) > MAX_QUEUE_FRAMES or self.queued > MAX_QUEUE_BYTES:
+        limits = self.limits
+        if len(queue) > limits.max_queue_frames or self.queued > limits.max_queue_bytes:
             self.close(P.CLOSE_SLOW_CONSUMER)
             return
         if self.writer is None:  # written by the send queue's next flush (or by the writer task running)

@@ -163,7 +163,9 @@ class Lifecycle:
             await self._close(P.CLOSE_FORBIDDEN)
             return None
         page = frame.get("page") or {}
-        connection = Connection(self.send, grant, frame.get("device"), page.get("title") or None, self.hub.send_queue)
+        hub = self.hub
+        title = page.get("title") or None
+        connection = Connection(self.send, grant, frame.get("device"), title, hub.send_queue, hub.limits)
         connection.resume = frame.get("resume") or {}
         return connection
 
@@ -171,14 +173,14 @@ class Lifecycle:
         """Welcome, replay what was missed, release held live frames, then announce this device."""
         hub = self.hub
         me = {"id": connection.user_id, "username": connection.grant.username, "name": connection.grant.name}
-        presence = await hub.friends_presence(connection)
+        presence = await hub.presence.friends_presence(connection)
         await self._text(P.make_welcome(me, connection.id, hub.heartbeat, presence, hub.max_frame))
         delivered: dict[int, int] = {}
         if connection.resume and connection.can_messages:
             delivered = await replay(hub.store, connection.user_id, connection.resume, self._send_text)
         connection.resume = None
         connection.release(drop_replayed(connection.held or [], delivered))
-        await hub.announce(connection)
+        await hub.presence.announce(connection)
 
     async def _read(self, connection: Connection) -> None:
         receive = self.receive

@@ -13,7 +13,8 @@ from ..store import NewMessage
 from ..store.clock import now_ms
 from .commit import Pending
 from .connection import Connection
-from .hub import Hub, message_fields
+from .frames import message_fields
+from .hub import Hub
 
 Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
 
@@ -59,28 +60,28 @@ async def on_share(hub: Hub, connection: Connection, frame: dict[str, Any]) -> N
 
 async def on_typing(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     conv = frame["conv"]
-    if connection.user_id not in await hub.members(conv):
+    if connection.user_id not in await hub.fanout.members(conv):
         raise P.ProtocolError(P.E_FORBIDDEN, "not a member of this conversation")
-    await hub.to_members(conv, P.make_user_typing(conv, connection.user_id), but=connection.user_id)
+    await hub.fanout.to_members(conv, P.make_user_typing(conv, connection.user_id), but=connection.user_id)
 
 
 async def on_read(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     conv = frame["conv"]
     pos = await hub.store.set_read_position(conv, connection.user_id, frame["pos"])
-    await hub.to_members(conv, P.make_user_read(conv, connection.user_id, pos), skip=connection.id)
+    await hub.fanout.to_members(conv, P.make_user_read(conv, connection.user_id, pos), skip=connection.id)
 
 
 async def on_presence(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     if frame["status"] != connection.status:
         connection.status = frame["status"]
-        await hub.announce(connection)
+        await hub.presence.announce(connection)
 
 
 async def on_page(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     title = frame.get("title") or None
     if title != connection.title:
         connection.title = title
-        await hub.announce(connection)
+        await hub.presence.announce(connection)
 
 
 async def on_ping(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:

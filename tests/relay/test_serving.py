@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from server.app import ParleyApp, server_options
-from server.relay import connection, limits, wsprotocol
+from server.relay import wsprotocol
 from server.relay.wsprotocol import Gate, Inbox, SlimWebSocketProtocol
 
 from .harness import SITE_ORIGIN, Relay, World, join
@@ -76,14 +76,10 @@ async def test_the_fastapi_route_serves_the_same_relay(relay: Relay, world: Worl
         sock.close()
 
 
-async def test_frames_stay_in_order_when_a_peer_pauses_reading(
-    relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.relay_settings(max_frames_per_second=1e6, max_queue_frames=10**6, max_queue_bytes=1 << 30)
+async def test_frames_stay_in_order_when_a_peer_pauses_reading(relay: Relay, world: World) -> None:
     """While bob reads nothing, his socket's sends wait on the paused transport (a writer task takes over
     from the send queue); once he reads again, every message arrives, in order."""
-    monkeypatch.setattr(connection, "MAX_QUEUE_FRAMES", 10**6)
-    monkeypatch.setattr(connection, "MAX_QUEUE_BYTES", 1 << 30)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
     a = await join(relay, await world.token(world.alice))
     b = await join(relay, await world.token(world.bob), max_size=2**20)
     bob = next(s for s in relay.hub.connections() if s.id == b.welcome["session"])
@@ -107,14 +103,12 @@ async def test_frames_stay_in_order_when_a_peer_pauses_reading(
     assert bob.close_code is None
 
 
+@pytest.mark.relay_settings(max_frames_per_second=1e6, max_queue_frames=10**6, max_queue_bytes=1 << 30)
 async def test_a_peer_that_stops_reading_is_dropped_after_the_stall_deadline(
     relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without uvicorn's pings, a peer that reads none of its pending output is still dropped (no close
     handshake: it would never read it), and the relay forgets its connection."""
-    monkeypatch.setattr(connection, "MAX_QUEUE_FRAMES", 10**6)
-    monkeypatch.setattr(connection, "MAX_QUEUE_BYTES", 1 << 30)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
     monkeypatch.setattr(wsprotocol, "STALL_S", 0.5)
     a = await join(relay, await world.token(world.alice))
     b = await join(relay, await world.token(world.bob), max_size=2**20)
