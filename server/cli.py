@@ -9,8 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import admin
-from .oauth import sites as site_cli
+from . import admin, site_admin
 from .settings import Settings
 
 
@@ -97,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     admin.register(sub)
-    site_cli.register(sub)
+    site_admin.register(sub)
     return parser
 
 
