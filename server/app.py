@@ -10,17 +10,22 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from .api import api_router, install_error_handlers
-from .bundle import Bundle, bundle_router
-from .frame import frame_router
-from .frame_session import frame_session_router
+from .broker import Broker
 from .health import health_router
-from .inline import install_api_cors
 from .oauth import oauth_router
-from .relay import relay_router
+from .oauth.origins import origin_of
+from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
+from .relay.fanout_log import FanoutLog
+from .relay.limits import ConnectionLimits
 from .settings import Settings
+from .store import Store
 from .web import web_router
+from .widget.bundle import Bundle, bundle_router
+from .widget.inline import inline_router, install_api_cors
+from .widget.page import frame_router
+from .widget.signin import frame_session_router
 
 
 class ParleyApp(FastAPI):
@@ -69,6 +74,28 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
+    """The relay's hub with the settings' limits: presence TTL, frame size, Parley's own origin, frames per
+    second per socket (burst: two seconds' worth), output waiting per socket, and the benchmarks' fan-out log."""
+    own = origin_of(settings.public_url)
+    rate = settings.max_frames_per_second
+    limits = ConnectionLimits(
+        frames_per_second=rate,
+        burst=max(1, int(2 * rate)),
+        max_queue_frames=settings.max_queue_frames,
+        max_queue_bytes=settings.max_queue_bytes,
+    )
+    return Hub(
+        store,
+        broker,
+        presence_ttl=settings.presence_ttl,
+        max_frame=settings.max_frame_bytes,
+        origins=[own] if own else [],
+        limits=limits,
+        fanout_probe=FanoutLog(settings.bench_fanout_log) if settings.bench_fanout_log else None,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Parley ASGI app. Opens the store on start-up (upgrading its schema) and closes it on shutdown."""
     settings = (settings or Settings()).resolved()
@@ -77,7 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from .broker import open_broker
-        from .relay import Hub
         from .store import open_store
 
         async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
@@ -86,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
-            app.state.hub = Hub.from_settings(app.state.store, app.state.broker, settings)
+            app.state.hub = relay_hub(app.state.store, app.state.broker, settings)
             await app.state.hub.start()
             stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
@@ -98,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))
+    app.include_router(inline_router(bundle))  # inline mode's config for developers' own PyScript pages
     app.include_router(frame_session_router())
     app.include_router(api_router())
     app.include_router(oauth_router())

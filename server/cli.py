@@ -9,8 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import admin
-from .oauth import sites as site_cli
+from . import admin, site_admin
 from .settings import Settings
 
 
@@ -54,7 +53,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app, server_options
-    from .bundle import BundleMissing
+    from .widget.bundle import BundleMissing
 
     try:
         app = create_app(settings)
@@ -73,8 +72,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .bundle import BundleMissing
     from .demo import run_demo
+    from .widget.bundle import BundleMissing
 
     try:
         return run_demo(settings, host_port=args.host_port)
@@ -97,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     admin.register(sub)
-    site_cli.register(sub)
+    site_admin.register(sub)
     return parser
 
 

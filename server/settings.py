@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(16384, gt=256)
     max_group_members: int = Field(50, ge=2)  # the product rule; benchmarks raise it for big fan-outs
     max_frames_per_second: float = Field(50.0, gt=0)  # per connection, sustained (burst: 2 s worth)
+    max_queue_frames: int = Field(256, gt=0)  # output frames waiting for one socket before it is closed (4009)
+    max_queue_bytes: int = Field(1 << 20, gt=0)  # output characters waiting for one socket, likewise
     bench_fanout_log: str = ""  # benchmarks only: a file the relay appends fan-out timings to
     secure_cookies: bool = False  # set behind TLS
 

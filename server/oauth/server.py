@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from authlib.oauth2 import AuthorizationServer, OAuth2Request
+from authlib.oauth2 import AuthorizationServer, OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import InvalidRequestError, JsonRequest, OAuth2Payload
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..security import random_token
@@ -46,6 +47,13 @@ class RequestData:
     uri: str
     headers: dict[str, str]
     params: list[tuple[str, str]]  # query for /authorize, form body for /token and /revoke
+
+
+def request_data(request: Request, public_url: str, params: list[tuple[str, str]]) -> RequestData:
+    """A Starlette request with its already-read parameters, as the core sees it (URI on the public URL)."""
+    query = request.url.query
+    uri = public_url + request.url.path + (f"?{query}" if query else "")
+    return RequestData(request.method, uri, dict(request.headers), params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +242,19 @@ class ParleyAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
         return response
+
+    def token_answer(self, data: RequestData) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """The token endpoint's answer as data: status, JSON body (tokens, or ``error``) and headers.
+
+        The same steps as authlib's ``create_token_response``, without making an HTTP response."""
+        request = self.create_oauth2_request(data)
+        try:
+            grant = self.get_token_grant(request)
+            grant.validate_token_request()
+            status, payload, headers = grant.create_token_response()
+        except OAuth2Error as error:
+            status, payload, headers = error(self.get_error_uri(request, error))
+        return status, dict(payload) if isinstance(payload, dict) else {}, list(headers)
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         return None  # nothing listens; revocation side effects are applied by the route

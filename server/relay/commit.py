@@ -25,14 +25,14 @@ MAX_BATCH = 256
 
 
 class Pending:
-    """One message waiting to be stored, and who to answer: ``session`` gets the ack, ``cid`` is the
+    """One message waiting to be stored, and who to answer: ``connection`` gets the ack, ``cid`` is the
     client id the ack carries (a share's own cid), ``group`` counts a share's acks still to come."""
 
-    __slots__ = ("cid", "group", "new", "session")
+    __slots__ = ("cid", "connection", "group", "new")
 
-    def __init__(self, new: NewMessage, session: Any, cid: str, group: list[int] | None = None) -> None:
+    def __init__(self, new: NewMessage, connection: Any, cid: str, group: list[int] | None = None) -> None:
         self.new = new
-        self.session = session
+        self.connection = connection
         self.cid = cid
         self.group = group
 

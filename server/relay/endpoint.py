@@ -24,11 +24,11 @@ from starlette.websockets import WebSocket
 
 from ..oauth.origins import origin_of
 from . import grants
+from .connection import Connection, encode
 from .errors import error_frame
 from .handlers import HANDLERS
 from .hub import Hub
 from .resume import drop_replayed, replay
-from .session import Session, encode
 
 logger = logging.getLogger("parley.relay")
 
@@ -43,14 +43,14 @@ def relay_router() -> APIRouter:
 
     @router.websocket(PATH)
     async def relay(websocket: WebSocket) -> None:
-        await Connection(websocket.app.state.hub, websocket.scope, websocket.receive, websocket.send).run()
+        await Lifecycle(websocket.app.state.hub, websocket.scope, websocket.receive, websocket.send).run()
 
     return router
 
 
 def serve(hub: Hub, scope: Scope, receive: Receive, send: Send) -> Any:
     """The relay as a plain ASGI app for one WebSocket scope (a coroutine to await)."""
-    return Connection(hub, scope, receive, send).run()
+    return Lifecycle(hub, scope, receive, send).run()
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -71,10 +71,10 @@ def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: froz
     return normalized is not None and (normalized in grant.origins or normalized in parley_origins)
 
 
-class Connection:
+class Lifecycle:
     """One socket's life: authenticate, replay, then read frames until it closes."""
 
-    __slots__ = ("hub", "origin", "receive", "send", "session", "state")
+    __slots__ = ("connection", "hub", "origin", "receive", "send", "state")
 
     def __init__(self, hub: Hub, scope: Scope, receive: Receive, send: Send) -> None:
         self.hub = hub
@@ -85,7 +85,7 @@ class Connection:
         self.receive = receive
         self.send = send
         self.state = AWAIT_HELLO
-        self.session: Session | None = None
+        self.connection: Connection | None = None
 
     async def _text(self, frame: dict[str, Any]) -> None:
         await self.send({"type": "websocket.send", "text": encode(frame)})
@@ -99,20 +99,20 @@ class Connection:
             return
         await self.send({"type": "websocket.accept"})
         try:
-            session = await self._hello()
-            if session is None:
+            connection = await self._hello()
+            if connection is None:
                 return
-            self.session = session
+            self.connection = connection
             self.state = REPLAY
             try:
-                await self.hub.attach(session)
-                await self._start(session)
+                await self.hub.attach(connection)
+                await self._start(connection)
                 self.state = OPEN
-                await self._read(session)
+                await self._read(connection)
             finally:
                 self.state = CLOSED
-                session.stop()
-                await self.hub.detach(session)
+                connection.stop()
+                await self.hub.detach(connection)
         except Exception:
             logger.exception("relay connection failed")
             await self._close(P.CLOSE_INTERNAL)
@@ -127,7 +127,7 @@ class Connection:
         except Exception:  # the peer is already gone
             pass
 
-    async def _hello(self) -> Session | None:
+    async def _hello(self) -> Connection | None:
         """Wait for hello and check it; None (socket closed) if it is refused."""
         try:
             async with asyncio.timeout(self.hub.hello_timeout):
@@ -163,42 +163,44 @@ class Connection:
             await self._close(P.CLOSE_FORBIDDEN)
             return None
         page = frame.get("page") or {}
-        session = Session(self.send, grant, frame.get("device"), page.get("title") or None, self.hub.outbox)
-        session.resume = frame.get("resume") or {}
-        return session
+        hub = self.hub
+        title = page.get("title") or None
+        connection = Connection(self.send, grant, frame.get("device"), title, hub.send_queue, hub.limits)
+        connection.resume = frame.get("resume") or {}
+        return connection
 
-    async def _start(self, session: Session) -> None:
+    async def _start(self, connection: Connection) -> None:
         """Welcome, replay what was missed, release held live frames, then announce this device."""
         hub = self.hub
-        me = {"id": session.user_id, "username": session.grant.username, "name": session.grant.name}
-        presence = await hub.friends_presence(session)
-        await self._text(P.make_welcome(me, session.id, hub.heartbeat, presence, hub.max_frame))
+        me = {"id": connection.user_id, "username": connection.grant.username, "name": connection.grant.name}
+        presence = await hub.presence.friends_presence(connection)
+        await self._text(P.make_welcome(me, connection.id, hub.heartbeat, presence, hub.max_frame))
         delivered: dict[int, int] = {}
-        if session.resume and session.can_messages:
-            delivered = await replay(hub.store, session.user_id, session.resume, self._send_text)
-        session.resume = None
-        session.release(drop_replayed(session.held or [], delivered))
-        await hub.announce(session)
+        if connection.resume and connection.can_messages:
+            delivered = await replay(hub.store, connection.user_id, connection.resume, self._send_text)
+        connection.resume = None
+        connection.release(drop_replayed(connection.held or [], delivered))
+        await hub.presence.announce(connection)
 
-    async def _read(self, session: Session) -> None:
+    async def _read(self, connection: Connection) -> None:
         receive = self.receive
         hub = self.hub
-        limit = session.limit
+        limit = connection.limit
         max_frame = hub.max_frame
         parse = P.parse_client_frame
-        scopes = session.grant.scopes
+        scopes = connection.grant.scopes
         while True:
             message = await receive()
             if message["type"] != "websocket.receive":
                 return
-            session.last_rx = time.monotonic()
-            if session.closing:
+            connection.last_rx = time.monotonic()
+            if connection.closing:
                 continue
             if not limit.allow():
                 if limit.exhausted:
-                    session.close(P.CLOSE_POLICY, last=P.make_error(P.E_RATE_LIMITED, "flood: closing"))
+                    connection.close(P.CLOSE_POLICY, last=P.make_error(P.E_RATE_LIMITED, "flood: closing"))
                 else:
-                    session.send(P.make_error(P.E_RATE_LIMITED, "too many frames; slow down"))
+                    connection.send(P.make_error(P.E_RATE_LIMITED, "too many frames; slow down"))
                 continue
             raw = message.get("text")
             if raw is None:
@@ -207,20 +209,20 @@ class Connection:
                 frame = parse(raw, max_frame)
             except P.ProtocolError as exc:
                 if exc.code == P.E_TOO_BIG:
-                    session.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
+                    connection.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
                     continue
-                session.send(P.error_frame(exc))
-                session.bad_frames += 1
-                if session.bad_frames >= MAX_BAD_FRAMES:
-                    session.close(P.CLOSE_PROTOCOL)
+                connection.send(P.error_frame(exc))
+                connection.bad_frames += 1
+                if connection.bad_frames >= MAX_BAD_FRAMES:
+                    connection.close(P.CLOSE_PROTOCOL)
                 continue
             kind = frame["t"]
             scope = P.FRAME_SCOPES.get(kind)
             ref = frame.get("cid") or frame.get("rid")
             if scope is not None and scope not in scopes:
-                session.send(P.make_error(P.E_FORBIDDEN, f"the token lacks the {scope} scope", ref))
+                connection.send(P.make_error(P.E_FORBIDDEN, f"the token lacks the {scope} scope", ref))
                 continue
             try:
-                await HANDLERS[kind](hub, session, frame)
+                await HANDLERS[kind](hub, connection, frame)
             except Exception as exc:
-                session.send(error_frame(exc, ref))
+                connection.send(error_frame(exc, ref))

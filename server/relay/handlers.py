@@ -1,5 +1,5 @@
-"""What each authenticated client frame does. A handler gets the hub, the session and the validated frame;
-it answers by queueing frames on the session (errors are raised and turned into error frames)."""
+"""What each authenticated client frame does. A handler gets the hub, the connection and the validated frame;
+it answers by queueing frames on the connection (errors are raised and turned into error frames)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from parley import protocol as P
 from ..store import NewMessage
 from ..store.clock import now_ms
 from .commit import Pending
-from .hub import Hub, message_fields
-from .session import Session
+from .connection import Connection
+from .frames import message_fields
+from .hub import Hub
 
-Handler = Callable[[Hub, Session, dict[str, Any]], Awaitable[None]]
+Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
 
 
 def share_client_id(cid: str, conversation_id: int) -> str:
@@ -30,78 +31,78 @@ def card(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return data
 
 
-async def on_send(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_send(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     new = NewMessage(
-        frame["conv"], session.user_id, frame["cid"], frame["kind"], frame.get("text", ""), card(frame.get("data"))
+        frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), card(frame.get("data"))
     )
-    hub.committer.submit(Pending(new, session, frame["cid"]))
+    hub.committer.submit(Pending(new, connection, frame["cid"]))
 
 
-async def on_share(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_share(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     cid = frame["cid"]
     if "conv" in frame:
         targets = [frame["conv"]]
     else:
         targets = []
         for friend in frame["to"]:
-            if friend == session.user_id:
+            if friend == connection.user_id:
                 raise P.ProtocolError(P.E_BAD_FIELD, "to: you cannot share with yourself", cid)
-            targets.append((await hub.store.open_direct(session.user_id, friend)).id)
+            targets.append((await hub.store.open_direct(connection.user_id, friend)).id)
     group = [len(targets)]
     text = frame.get("text", "")
     data = card(frame["data"])
     for conversation_id in targets:
         new = NewMessage(
-            conversation_id, session.user_id, share_client_id(cid, conversation_id), P.KIND_SHARE, text, data
+            conversation_id, connection.user_id, share_client_id(cid, conversation_id), P.KIND_SHARE, text, data
         )
-        hub.committer.submit(Pending(new, session, cid, group))
+        hub.committer.submit(Pending(new, connection, cid, group))
 
 
-async def on_typing(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_typing(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     conv = frame["conv"]
-    if session.user_id not in await hub.members(conv):
+    if connection.user_id not in await hub.fanout.members(conv):
         raise P.ProtocolError(P.E_FORBIDDEN, "not a member of this conversation")
-    await hub.to_members(conv, P.make_user_typing(conv, session.user_id), but=session.user_id)
+    await hub.fanout.to_members(conv, P.make_user_typing(conv, connection.user_id), but=connection.user_id)
 
 
-async def on_read(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_read(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     conv = frame["conv"]
-    pos = await hub.store.set_read_position(conv, session.user_id, frame["pos"])
-    await hub.to_members(conv, P.make_user_read(conv, session.user_id, pos), skip=session.id)
+    pos = await hub.store.set_read_position(conv, connection.user_id, frame["pos"])
+    await hub.fanout.to_members(conv, P.make_user_read(conv, connection.user_id, pos), skip=connection.id)
 
 
-async def on_presence(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
-    if frame["status"] != session.status:
-        session.status = frame["status"]
-        await hub.announce(session)
+async def on_presence(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
+    if frame["status"] != connection.status:
+        connection.status = frame["status"]
+        await hub.presence.announce(connection)
 
 
-async def on_page(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_page(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     title = frame.get("title") or None
-    if title != session.title:
-        session.title = title
-        await hub.announce(session)
+    if title != connection.title:
+        connection.title = title
+        await hub.presence.announce(connection)
 
 
-async def on_ping(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
-    session.send(P.make_pong(now_ms()))
+async def on_ping(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
+    connection.send(P.make_pong(now_ms()))
 
 
-async def on_history(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_history(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     conv = frame["conv"]
     limit = frame["limit"]
     if "after" in frame:
-        found = await hub.store.messages_after(conv, session.user_id, frame["after"], limit)
+        found = await hub.store.messages_after(conv, connection.user_id, frame["after"], limit)
         messages = [message_fields(m) for m in found]
         next_before = None
     else:
-        page = await hub.store.history(conv, session.user_id, frame.get("before"), limit)
+        page = await hub.store.history(conv, connection.user_id, frame.get("before"), limit)
         messages = [message_fields(m) for m in reversed(page.messages)]
         next_before = page.next_before
-    session.send(P.make_history_page(frame["rid"], conv, messages, next_before))
+    connection.send(P.make_history_page(frame["rid"], conv, messages, next_before))
 
 
-async def on_hello(hub: Hub, session: Session, frame: dict[str, Any]) -> None:
+async def on_hello(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     raise P.ProtocolError(P.E_BAD_FRAME, "already authenticated: hello is only the first frame")
 
 

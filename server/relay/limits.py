@@ -1,12 +1,17 @@
-"""Per-connection rate limit: a token bucket, then a close once a flood goes on."""
+"""Per-connection limits: a token bucket for inbound frames (then a close once a flood goes on), and how
+much output may wait for one socket before it counts as too slow."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 FRAMES_PER_SECOND = 50.0  # sustained inbound frames per connection
 BURST = 100  # frames a connection may send at once after being quiet
 STRIKES_BEFORE_CLOSE = 20  # refused frames in a row before the socket is closed (4008)
+MAX_QUEUE_FRAMES = 256  # frames waiting for one socket before it counts as too slow
+MAX_QUEUE_BYTES = 1 << 20  # characters waiting for one socket before it counts as too slow
+MAX_HELD_FRAMES = 4096  # live frames held back while a resume replays
 
 
 class RateLimit:
@@ -43,3 +48,19 @@ class RateLimit:
     def exhausted(self) -> bool:
         """The flood went on for too long: close the socket."""
         return self.strikes >= self.max_strikes
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """The limits of every socket of a hub; one shared object, read by each connection."""
+
+    frames_per_second: float = FRAMES_PER_SECOND  # inbound, sustained
+    burst: int = BURST  # inbound frames at once after a quiet spell
+    max_strikes: int = STRIKES_BEFORE_CLOSE
+    max_queue_frames: int = MAX_QUEUE_FRAMES  # output waiting for the socket: more closes it (4009)
+    max_queue_bytes: int = MAX_QUEUE_BYTES
+    max_held_frames: int = MAX_HELD_FRAMES  # live frames held during a resume's replay
+
+    def rate_limit(self) -> RateLimit:
+        """A fresh token bucket for one connection."""
+        return RateLimit(self.frames_per_second, self.burst, self.max_strikes)

@@ -1,6 +1,6 @@
 """Resume after a reconnect: replay what a client missed, per conversation, in order, or say resync.
 
-The session's user channel is subscribed (and live frames held) before positions are read, so nothing
+The connection's user channel is subscribed (and live frames held) before positions are read, so nothing
 published after that point is lost; held live messages the replay already sent are dropped afterwards.
 """
 
@@ -13,7 +13,7 @@ from parley import protocol as P
 from sqlalchemy import select
 
 from ..store import Store, tables
-from .hub import message_fields
+from .frames import message_fields
 
 MAX_REPLAY = 500  # a larger gap in one conversation gets resync too_old
 MAX_REPLAY_TOTAL = 5000  # replay budget over every conversation of one hello

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..passwords import Passwords
-from . import records
 from .engine import WRITE_OPTION, is_sqlite
 from .pg_messages import PgAppender, uses_asyncpg
 from .sqlite_writer import SqliteWriter, writer_path
@@ -65,30 +63,3 @@ class StoreBase:
             await self._pg_appender.close()
         await self.engine.dispose()
 
-
-def user_record(row: Mapping[Any, Any]) -> records.User:
-    """A User record from a row of the users table."""
-    return records.User(
-        id=row["id"],
-        username=row["username"],
-        display_name=row["display_name"],
-        created_at=row["created_at"],
-        deleted_at=row["deleted_at"],
-    )
-
-
-def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> records.MessageRecord:
-    """A MessageRecord from a row of the messages table."""
-    data: dict[str, Any] | None = row["data"]
-    return records.MessageRecord(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        position=row["position"],
-        sender_id=row["sender_id"],
-        client_id=row["client_id"],
-        kind=row["kind"],
-        text=row["text"],
-        data=data,
-        created_at=row["created_at"],
-        sender_deleted=sender_deleted,
-    )

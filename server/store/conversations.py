@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import records, tables
-from .base import StoreBase, message_record
+from .base import StoreBase
 from .clock import now_ms
 from .content import check_chars
 from .errors import Blocked, Invalid, NotFriend, NotMember
 from .friends import blocked_between, friend_id_set
+from .rows import message_record
 from .users import live_user_row
 
 MAX_MEMBERS = 50

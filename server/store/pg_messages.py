@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-if TYPE_CHECKING:  # append_plan imports base, which imports this module
+if TYPE_CHECKING:
     from .append_plan import Outcome, Plan
 
 CONNECTIONS = 4  # appends in flight at once per process (the relay's group commit runs one at a time)

@@ -1,4 +1,5 @@
-"""Parley's own pages: accounts (/account), friends (/account/friends) and the site owners' console (/sites)."""
+"""Parley's own pages: accounts (/account), friends (/account/friends), the OAuth sign-in and consent pages
+(/oauth/authorize, /oauth/callback) and the site owners' console (/sites)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from .account import account_router
+from .authorize import authorize_router
 from .console import console_router
 from .friends import friends_router
 from .pages import STYLESHEET
@@ -15,6 +17,7 @@ def web_router() -> APIRouter:
     """Every account and console page, plus their one stylesheet at /web/pages.css."""
     router = APIRouter(include_in_schema=False)
     router.include_router(account_router())
+    router.include_router(authorize_router())
     router.include_router(friends_router())
     router.include_router(console_router())
     stylesheet = STYLESHEET.read_bytes()

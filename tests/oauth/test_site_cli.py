@@ -1,4 +1,4 @@
-"""`parley site add` as the CLI runs it: argparse from sites.register, handler(args, settings)."""
+"""`parley site add` as the CLI runs it: argparse from site_admin.register, handler(args, settings)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server.oauth.sites import register
 from server.settings import Settings
+from server.site_admin import register
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -27,8 +27,10 @@ def relay_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def relay(tmp_path: Path, relay_template: Path) -> AsyncIterator[Relay]:
-    async with running(tmp_path, relay_template) as live:
+async def relay(request: pytest.FixtureRequest, tmp_path: Path, relay_template: Path) -> AsyncIterator[Relay]:
+    """The live app; ``@pytest.mark.relay_settings(name=value, ...)`` sets Settings fields (limits)."""
+    marker = request.node.get_closest_marker("relay_settings")
+    async with running(tmp_path, relay_template, **(marker.kwargs if marker else {})) as live:
         yield live
 
 

@@ -9,8 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.relay import limits, session
-
 from .harness import Client, Relay, World, join, open_socket
 
 pytestmark = pytest.mark.anyio
@@ -55,12 +53,8 @@ async def test_binary_frames_are_parsed_as_utf8_json(relay: Relay, world: World)
     assert (await a.expect("error"))["code"] == "bad_json"
 
 
-async def test_flood_is_rate_limited_then_closed_4008(
-    relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(limits, "FRAMES_PER_SECOND", 5.0)
-    monkeypatch.setattr(limits, "BURST", 10)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (5.0, 10, 20))
+@pytest.mark.relay_settings(max_frames_per_second=5.0)  # burst: 10
+async def test_flood_is_rate_limited_then_closed_4008(relay: Relay, world: World) -> None:
     a = await join(relay, await world.token(world.alice))
     b = await join(relay, await world.token(world.bob))
     acked = set()
@@ -98,11 +92,8 @@ async def test_repeated_malformed_frames_close_4400(relay: Relay, world: World) 
     assert await a.closed() == 4400
 
 
-async def test_slow_consumer_is_closed_4009_without_stalling_others(
-    relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(session, "MAX_QUEUE_FRAMES", 32)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
+@pytest.mark.relay_settings(max_frames_per_second=1e6, max_queue_frames=32)
+async def test_slow_consumer_is_closed_4009_without_stalling_others(relay: Relay, world: World) -> None:
     slow = await join(relay, await world.token(world.bob), max_queue=1, max_size=2**20)
     fast = await join(relay, await world.token(world.bob))
     a = await join(relay, await world.token(world.alice))
@@ -110,7 +101,7 @@ async def test_slow_consumer_is_closed_4009_without_stalling_others(
     slow_id = slow.welcome["session"]
 
     def slow_closed() -> bool:
-        return not any(s.id == slow_id and s.close_code is None for s in relay.hub.sessions())
+        return not any(s.id == slow_id and s.close_code is None for s in relay.hub.connections())
 
     got = 0
 

@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from server.app import ParleyApp, server_options
-from server.relay import limits, session, wsprotocol
+from server.relay import wsprotocol
 from server.relay.wsprotocol import Gate, Inbox, SlimWebSocketProtocol
 
 from .harness import SITE_ORIGIN, Relay, World, join
@@ -76,17 +76,13 @@ async def test_the_fastapi_route_serves_the_same_relay(relay: Relay, world: Worl
         sock.close()
 
 
-async def test_frames_stay_in_order_when_a_peer_pauses_reading(
-    relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.relay_settings(max_frames_per_second=1e6, max_queue_frames=10**6, max_queue_bytes=1 << 30)
+async def test_frames_stay_in_order_when_a_peer_pauses_reading(relay: Relay, world: World) -> None:
     """While bob reads nothing, his socket's sends wait on the paused transport (a writer task takes over
-    from the outbox); once he reads again, every message arrives, in order."""
-    monkeypatch.setattr(session, "MAX_QUEUE_FRAMES", 10**6)
-    monkeypatch.setattr(session, "MAX_QUEUE_BYTES", 1 << 30)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
+    from the send queue); once he reads again, every message arrives, in order."""
     a = await join(relay, await world.token(world.alice))
     b = await join(relay, await world.token(world.bob), max_size=2**20)
-    bob = next(s for s in relay.hub.sessions() if s.id == b.welcome["session"])
+    bob = next(s for s in relay.hub.connections() if s.id == b.welcome["session"])
     b.ws.transport.pause_reading()
     text = "z" * 3900
     sent: list[str] = []
@@ -107,29 +103,27 @@ async def test_frames_stay_in_order_when_a_peer_pauses_reading(
     assert bob.close_code is None
 
 
+@pytest.mark.relay_settings(max_frames_per_second=1e6, max_queue_frames=10**6, max_queue_bytes=1 << 30)
 async def test_a_peer_that_stops_reading_is_dropped_after_the_stall_deadline(
     relay: Relay, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without uvicorn's pings, a peer that reads none of its pending output is still dropped (no close
-    handshake: it would never read it), and the relay forgets its session."""
-    monkeypatch.setattr(session, "MAX_QUEUE_FRAMES", 10**6)
-    monkeypatch.setattr(session, "MAX_QUEUE_BYTES", 1 << 30)
-    monkeypatch.setattr(limits.RateLimit.__init__, "__defaults__", (1e6, 10**6, 20))
+    handshake: it would never read it), and the relay forgets its connection."""
     monkeypatch.setattr(wsprotocol, "STALL_S", 0.5)
     a = await join(relay, await world.token(world.alice))
     b = await join(relay, await world.token(world.bob), max_size=2**20)
     bob = b.welcome["session"]
     b.ws.transport.pause_reading()
     text = "z" * 3900
-    for round_ in range(400):  # until bob's session is gone
+    for round_ in range(400):  # until bob's connection is gone
         for i in range(10):
             await a.send_text(world.conv, text, cid=f"s{round_}-{i}")
         for _ in range(10):
             await a.expect("ack", timeout=30)
-        if not any(s.id == bob for s in relay.hub.sessions()):
+        if not any(s.id == bob for s in relay.hub.connections()):
             break
         await asyncio.sleep(0.05)
-    assert not any(s.id == bob for s in relay.hub.sessions())
+    assert not any(s.id == bob for s in relay.hub.connections())
     b.ws.transport.resume_reading()
     assert await b.closed(30) == 1006  # dropped, no close frame
     cid = await a.send_text(world.conv, "alice is fine")

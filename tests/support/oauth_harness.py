@@ -27,13 +27,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from server.api import api_router
-from server.frame_session import frame_session_router
 from server.oauth import oauth_router
 from server.passwords import Passwords
 from server.security import SlidingWindow
 from server.settings import Settings
 from server.store import open_store
 from server.web import web_router
+from server.widget.signin import frame_session_router
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -20,7 +20,6 @@ counting as reuse (reuse after the grace window still revokes the whole family).
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
@@ -28,14 +27,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from .api.schemas import ConversationOut, UserOut
-from .oauth import repo
-from .oauth.families import end_family
-from .oauth.origins import origin_of
-from .oauth.routes import token_response
-from .store import tables
-from .store.clock import now_ms
-from .store.secrets import hash_secret
+from ..api.schemas import ConversationOut, UserOut
+from ..oauth import repo
+from ..oauth.families import end_family
+from ..oauth.origins import origin_of
+from ..oauth.tokens import issue_tokens
+from ..store import tables
+from ..store.clock import now_ms
+from ..store.secrets import hash_secret
 
 COOKIE_PATH = "/frame/session"
 ROTATION_GRACE_MS = 15_000
@@ -108,17 +107,16 @@ async def _exchange(request: Request, params: list[tuple[str, str]], client_id: 
     site = await repo.site_by_client_id(request.app.state.store, client_id)
     if site is None:
         return _error(404, "unknown_site", "This site is not registered")
-    answer = await token_response(request, params, site)
-    if answer.status_code != 200:
-        data = json.loads(bytes(answer.body))
-        response = _error(answer.status_code, str(data.get("error", "invalid_grant")),
-                          str(data.get("error_description", "")))
-        if data.get("error") == "invalid_grant":
+    answer = await issue_tokens(request, params, site)
+    if not answer.ok:
+        response = _error(answer.status, str(answer.body.get("error", "invalid_grant")),
+                          str(answer.body.get("error_description", "")))
+        if answer.body.get("error") == "invalid_grant":
             _clear_cookie(response, client_id)
-        if "retry-after" in answer.headers:
-            response.headers["Retry-After"] = answer.headers["retry-after"]
+        if "Retry-After" in answer.headers:
+            response.headers["Retry-After"] = answer.headers["Retry-After"]
         return response
-    body = json.loads(bytes(answer.body))
+    body = dict(answer.body)
     refresh_token = body.pop("refresh_token", None)
     response = JSONResponse(await _with_user(request, body, include), headers={"Cache-Control": "no-store"})
     if refresh_token:

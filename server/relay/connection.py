@@ -1,7 +1,7 @@
 """One live socket: who it is, its presence, and a bounded send queue.
 
-Output is written without a task per frame: ``push`` queues the encoded frame and puts the session on its
-hub's ``Outbox``; one loop callback then writes the frames of every session waiting there, driving the
+Output is written without a task per frame: ``push`` queues the encoded frame and puts the connection on its
+hub's ``SendQueue``; one loop callback then writes the frames of every connection waiting there, driving the
 ASGI send coroutine by hand (on uvicorn it completes at once unless the transport is paused). Only a
 socket that cannot take more right now gets a writer task, which finishes that send and drains the rest.
 An idle socket holds no queue and no task.
@@ -27,13 +27,10 @@ from parley import protocol as P
 from starlette.types import Send
 
 from .grants import Grant
-from .limits import FRAMES_PER_SECOND, RateLimit
+from .limits import ConnectionLimits
 
 logger = logging.getLogger("parley.relay")
 
-MAX_QUEUE_FRAMES = 256  # frames waiting for one socket before it counts as too slow
-MAX_QUEUE_BYTES = 1 << 20  # characters waiting for one socket before it counts as too slow
-MAX_HELD_FRAMES = 4096  # live frames held back while a resume replays
 CLOSE_TIMEOUT_S = 5.0
 
 
@@ -41,20 +38,20 @@ CLOSE_TIMEOUT_S = 5.0
 # new JSONEncoder that json.dumps builds for every call given options.
 encode: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-WAITING = object()  # Session.writer while the session waits in its outbox
+WAITING = object()  # Connection.writer while the connection waits in its send queue
 
 
-class Outbox:
-    """Sessions of one hub with queued output, written together by one loop callback."""
+class SendQueue:
+    """Connections of one hub with queued output, written together by one loop callback."""
 
     __slots__ = ("pending", "scheduled")
 
     def __init__(self) -> None:
-        self.pending: list[Session] = []
+        self.pending: list[Connection] = []
         self.scheduled = False
 
-    def add(self, session: Session) -> None:
-        self.pending.append(session)
+    def add(self, connection: Connection) -> None:
+        self.pending.append(connection)
         if not self.scheduled:
             self.scheduled = True
             asyncio.get_running_loop().call_soon(self.flush)
@@ -62,8 +59,8 @@ class Outbox:
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         self.scheduled = False
-        for session in pending:
-            session.drain()
+        for connection in pending:
+            connection.drain()
 
 
 async def finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
@@ -87,7 +84,7 @@ async def finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
             return
 
 
-class Session:
+class Connection:
     """Per-connection state. Kept small: an idle socket costs this object, its rate limit and no queue."""
 
     __slots__ = (
@@ -103,12 +100,13 @@ class Session:
         "id",
         "last_rx",
         "limit",
-        "outbox",
+        "limits",
         "queue",
         "queued",
         "refreshed",
         "resume",
         "send_message",
+        "send_queue",
         "site_id",
         "status",
         "title",
@@ -116,11 +114,17 @@ class Session:
         "writer",
     )
 
-    frames_per_second: float = FRAMES_PER_SECOND  # process-wide; Hub.from_settings sets it from Settings
-
-    def __init__(self, send: Send, grant: Grant, device: str | None, title: str | None, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        send: Send,
+        grant: Grant,
+        device: str | None,
+        title: str | None,
+        send_queue: SendQueue,
+        limits: ConnectionLimits,
+    ) -> None:
         self.send_message = send  # the socket's ASGI send
-        self.outbox = outbox
+        self.send_queue = send_queue
         self.id = secrets.token_urlsafe(9)
         self.grant = grant
         self.user_id = grant.user_id
@@ -134,13 +138,13 @@ class Session:
         self.queue: list[str] | None = None  # made on the first push, dropped once drained
         self.queued = 0
         self.held: list[str] | None = []  # live frames wait here until the resume replay is done
-        self.writer: object | asyncio.Task[None] | None = None  # WAITING in the outbox, or a writer task
+        self.writer: object | asyncio.Task[None] | None = None  # WAITING in the send queue, or a writer task
         self.closer: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.last_rx = time.monotonic()
         self.refreshed = 0.0
-        rate = Session.frames_per_second
-        self.limit = RateLimit() if rate == FRAMES_PER_SECOND else RateLimit(rate, max(1, int(2 * rate)))
+        self.limits = limits  # the hub's, shared
+        self.limit = limits.rate_limit()
         self.bad_frames = 0
         self.resume: dict[int, int] | None = None  # hello.resume until the replay is done
 
@@ -158,7 +162,7 @@ class Session:
         held = self.held
         if held is not None:
             held.append(text)
-            if len(held) > MAX_HELD_FRAMES:
+            if len(held) > self.limits.max_held_frames:
                 self.close(P.CLOSE_SLOW_CONSUMER)
             return
         queue = self.queue
@@ -167,16 +171,17 @@ class Session:
         else:
             queue.append(text)
         self.queued += len(text)
-        if len(queue) > MAX_QUEUE_FRAMES or self.queued > MAX_QUEUE_BYTES:
+        limits = self.limits
+        if len(queue) > limits.max_queue_frames or self.queued > limits.max_queue_bytes:
             self.close(P.CLOSE_SLOW_CONSUMER)
             return
-        if self.writer is None:  # written by the outbox's next flush (or by the writer task running)
+        if self.writer is None:  # written by the send queue's next flush (or by the writer task running)
             self.writer = WAITING
-            outbox = self.outbox  # Outbox.add, inlined: this runs once per recipient of a fan-out
-            outbox.pending.append(self)
-            if not outbox.scheduled:
-                outbox.scheduled = True
-                asyncio.get_running_loop().call_soon(outbox.flush)
+            send_queue = self.send_queue  # SendQueue.add, inlined: this runs once per recipient of a fan-out
+            send_queue.pending.append(self)
+            if not send_queue.scheduled:
+                send_queue.scheduled = True
+                asyncio.get_running_loop().call_soon(send_queue.flush)
 
     def send(self, frame: dict[str, Any]) -> None:
         """Encode and queue a frame meant for this socket only."""
@@ -189,7 +194,7 @@ class Session:
             self.push(text)
 
     def drain(self) -> None:
-        """Write what is queued (from the outbox's flush). A send that has to wait for the peer goes on in
+        """Write what is queued (from the send queue's flush). A send that has to wait for the peer goes on in
         a writer task, which also writes the rest."""
         if self.writer is not WAITING:  # closed meanwhile
             return
@@ -260,7 +265,7 @@ class Session:
                     await self.send_message({"type": "websocket.send", "text": encode(last)})
                 await self.send_message({"type": "websocket.close", "code": code, "reason": reason})
         except Exception:  # already closed, or the peer is gone or stuck
-            logger.debug("close %s of session %s not sent", code, self.id)
+            logger.debug("close %s of connection %s not sent", code, self.id)
 
     def _stop_writer(self) -> None:
         writer = self.writer
@@ -268,7 +273,7 @@ class Session:
             if not writer.done():
                 writer.cancel()
         else:
-            self.writer = None  # not yet flushed: the outbox skips it
+            self.writer = None  # not yet flushed: the send queue skips it
 
     def stop(self) -> None:
         """The connection is over: stop the writer."""

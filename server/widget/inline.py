@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .bundle import Bundle
-from .frame import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
+from .page import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
 
 PUBLIC = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
 API_PREFIX = "/api/v1/"

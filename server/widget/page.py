@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from ..store import tables
 from .bundle import Bundle
-from .store import tables
 
 RUNTIMES = {"micropython": ("mpy", "micropython/micropython.mjs", "micropython/micropython.wasm"),
             "pyodide": ("py", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm")}
@@ -97,7 +97,7 @@ def extension_origins(info: SiteInfo) -> list[str]:
 
 
 def _origin(url: str) -> str | None:
-    from .oauth.origins import origin_of
+    from ..oauth.origins import origin_of
 
     return origin_of(url)
 
@@ -183,7 +183,4 @@ def frame_router(bundle: Bundle) -> APIRouter:
         }
         return HTMLResponse(html, headers=headers)
 
-    from .inline import inline_router  # inline mode's config for developers' own PyScript pages
-
-    router.include_router(inline_router(bundle))
     return router

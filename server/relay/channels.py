@@ -1,0 +1,57 @@
+"""The relay's broker channels and the payloads published on them.
+
+Every user with a live socket in this process has the broker channel ``u:{user_id}``; anything for that
+user (messages, typing, reads, friends' presence, close orders) is published there, by any process.
+Payloads start with one letter:
+- ``M{connection}|{frame}``: a frame already encoded once for every recipient; skip the connection named
+  (the sender's own socket, which got the ack). Needs the ``messages`` scope.
+- ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
+- ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
+- ``R{site}``: some of the user's tokens for that site were revoked (one sign-in ended): re-check the tokens
+  of the user's sockets on that site now and close those no longer valid.
+
+Publishing per member (not per conversation) means no subscription changes when conversations are
+created, and any process can deliver to anyone.
+"""
+
+from __future__ import annotations
+
+MESSAGE, PRESENCE, CLOSE, RECHECK = "M", "P", "X", "R"
+EVERY_SITE = "*"
+
+
+def channel(user_id: int) -> str:
+    """The broker channel of one user."""
+    return f"u:{user_id}"
+
+
+def message_payload(frame_text: str, skip: str = "") -> str:
+    """An encoded frame for members' sockets, except the connection with id ``skip``."""
+    return MESSAGE + skip + "|" + frame_text
+
+
+def split_message(payload: str) -> tuple[str, str]:
+    """(connection to skip, frame text) of a message payload."""
+    bar = payload.index("|")
+    return payload[1:bar], payload[bar + 1 :]
+
+
+def close_payload(site_id: int | None, code: int) -> str:
+    """Close the user's sockets on a site (None: on every site) with ``code``."""
+    return f"{CLOSE}{EVERY_SITE if site_id is None else site_id}|{code}"
+
+
+def parse_close(payload: str) -> tuple[int | None, int]:
+    """(site or None for every site, close code) of a close payload."""
+    site, _, code = payload[1:].partition("|")
+    return (None if site == EVERY_SITE else int(site)), int(code)
+
+
+def recheck_payload(site_id: int) -> str:
+    """Re-check the tokens of the user's sockets on a site."""
+    return f"{RECHECK}{site_id}"
+
+
+def parse_recheck(payload: str) -> int:
+    """The site of a recheck payload."""
+    return int(payload[1:])
