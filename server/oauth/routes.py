@@ -13,15 +13,15 @@ from starlette.responses import JSONResponse, Response
 
 from ..security import app_limiter, client_ip, script_hash
 from ..settings import Settings
+from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
 from ..web import sessions
 from ..web.pages import error_page, render, see_other
-from . import repo
 from .cors import add_cors, origin_allowed, preflight, refused
 from .families import end_family
 from .origins import origin_of
-from .records import CALLBACK_PATH, SiteClient, SiteRecord
-from .scopes import ALL_SCOPES, covers, scope_list
+from .records import CALLBACK_PATH, SiteClient
+from .scopes import ALL_SCOPES, covers, scope_list, widened
 from .server import Effects, ParleyAuthorizationServer, Prefetched, RequestData, ResourceOwner
 
 TOKEN_REQUESTS = (30, 60.0)  # per (client, IP) per minute
@@ -62,10 +62,10 @@ async def code_site_origins(request: Request, code: str) -> list[str]:
     if not code or len(code) > 512:
         return []
     store = request.app.state.store
-    record = await repo.code_by_hash(store, hash_secret(code))
+    record = await store.code_by_hash(hash_secret(code))
     if record is None or record.used_at is not None:
         return []
-    site = await repo.site_by_id(store, record.site_id)
+    site = await store.site_by_id(record.site_id)
     return list(site.origins) if site is not None else []
 
 
@@ -107,7 +107,7 @@ async def _authorization(
     settings = _settings(request)
     params = list(request.query_params.multi_items())
     client_id = request.query_params.get("client_id")
-    site = await repo.site_by_client_id(request.app.state.store, client_id) if client_id else None
+    site = await request.app.state.store.site_by_client_id(client_id) if client_id else None
     server = ParleyAuthorizationServer(settings, Prefetched(SiteClient(site, settings.public_url) if site else None))
     signed_in = await sessions.current(request)
     try:
@@ -137,7 +137,7 @@ async def _issue_code(request: Request, server: ParleyAuthorizationServer, grant
         grant.request, grant_user=ResourceOwner(user_id), grant=grant  # type: ignore[attr-defined]
     )
     if server.effects.new_code is not None:
-        await repo.save_code(request.app.state.store, server.effects.new_code)
+        await request.app.state.store.save_code(server.effects.new_code)
     return response
 
 
@@ -169,7 +169,7 @@ def oauth_router() -> APIRouter:
             here = request.url.path + "?" + request.url.query
             return see_other("/account?next=" + quote(here, safe=""))
         requested: str = grant.request.scope  # type: ignore[attr-defined]
-        consent = await repo.consent_for(request.app.state.store, signed_in.user.id, site.id)
+        consent = await request.app.state.store.consent_for(signed_in.user.id, site.id)
         if consent is not None and covers(consent.scope, requested):
             return await _issue_code(request, server, grant, signed_in.user.id)
         return await render(
@@ -197,7 +197,7 @@ def oauth_router() -> APIRouter:
             )
             return denied
         scope: str = grant.request.scope  # type: ignore[attr-defined]
-        await repo.remember_consent(request.app.state.store, signed_in.user.id, site.id, scope)
+        await request.app.state.store.remember_consent(signed_in.user.id, site.id, scope, merge=widened)
         return await _issue_code(request, server, grant, signed_in.user.id)
 
     @router.get(CALLBACK_PATH)
@@ -238,8 +238,8 @@ def oauth_router() -> APIRouter:
         token_text = data.get("token", "")
         if token_text:
             digest = hash_secret(token_text)
-            prefetched.revocable = await repo.token_by_access_hash(store, digest) or (
-                await repo.token_by_refresh_hash(store, digest)
+            prefetched.revocable = await store.token_by_access_hash(digest) or (
+                await store.token_by_refresh_hash(digest)
             )
         server = ParleyAuthorizationServer(settings, prefetched)
         response: Response = server.create_endpoint_response("revocation", _request_data(request, params))
@@ -258,7 +258,7 @@ async def _client_form(
     settings = _settings(request)
     params = _form_params(await request.form())
     client_id = dict(params).get("client_id", "")
-    site = await repo.site_by_client_id(request.app.state.store, client_id) if client_id else None
+    site = await request.app.state.store.site_by_client_id(client_id) if client_id else None
     origin = request.headers.get("origin")
     if not origin_allowed(origin, site, settings.public_url):
         assert origin is not None
@@ -307,14 +307,14 @@ async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched
     store = app.state.store
     grant_type = data.get("grant_type")
     if grant_type == "authorization_code" and data.get("code"):
-        code = await repo.code_by_hash(store, hash_secret(data["code"]))
+        code = await store.code_by_hash(hash_secret(data["code"]))
         if code is not None and code.used_at is not None:
             if code.family_id:
                 await end_family(app, code.family_id)
             return _invalid_grant("This code was already used; every token issued from it is revoked")
         prefetched.code = code
     elif grant_type == "refresh_token" and data.get("refresh_token"):
-        token = await repo.token_by_refresh_hash(store, hash_secret(data["refresh_token"]))
+        token = await store.token_by_refresh_hash(hash_secret(data["refresh_token"]))
         if token is not None and token.refresh_used_at is not None:
             await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")
@@ -327,14 +327,14 @@ async def _store_token(app: Any, row: dict[str, Any], effects: Effects) -> bool:
     store = app.state.store
     code, rotated = effects.redeemed_code, effects.rotated
     if code is not None:
-        if await repo.redeem_code(store, code.code_hash, str(row["family_id"]), row):
+        if await store.redeem_code(code.code_hash, str(row["family_id"]), row):
             return True
-        winner = await repo.code_by_hash(store, code.code_hash)
+        winner = await store.code_by_hash(code.code_hash)
         if winner is not None and winner.family_id:
             await end_family(app, winner.family_id)
         return False
     if rotated is not None:
-        if await repo.rotate_refresh(store, rotated.id, row):
+        if await store.rotate_refresh(rotated.id, row):
             return True
         await end_family(app, rotated.family_id)
         return False

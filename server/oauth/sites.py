@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..settings import Settings
+from ..store.records import SiteRecord
 from .origins import OriginError, normalize_origin, normalize_redirect_uri
-from .records import SiteRecord
-from .scopes import ALL_SCOPES, scope_list
+from .scopes import ALL_SCOPES, scope_list, scope_text
 
 THEMES = ("light", "dark", "auto")
 RUNTIMES = ("micropython", "pyodide")
@@ -160,7 +160,6 @@ def run_site_add(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _add_site(settings: Settings, data: SiteInput, owner: str | None) -> dict[str, Any]:
     from ..store import open_store
-    from . import repo
 
     store = await open_store(settings.database_url)
     try:
@@ -170,8 +169,8 @@ async def _add_site(settings: Settings, data: SiteInput, owner: str | None) -> d
             if user is None:
                 raise LookupError(f"no user named {owner!r}")
             owner_id = user.id
-        site = await repo.create_site(
-            store, name=data.name, origins=data.origins, scopes=data.scopes, owner_id=owner_id,
+        site = await store.create_site(
+            name=data.name, origins=data.origins, scopes=scope_text(data.scopes), owner_id=owner_id,
             redirect_uris=data.redirect_uris, settings=data.settings,
         )
     finally:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import records
-from .base import message_record
 from .content import check_client_id, check_content
 from .errors import Blocked, Conflict, NotMember, StoreError
+from .rows import message_record
 
 Checked = tuple[int, records.NewMessage, str, dict[str, Any] | None]
 # A message's outcome decided by the database: (status, id, position, the stored row for STORED).

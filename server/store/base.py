@@ -1,27 +1,32 @@
-"""The store's foundation: one engine, read and write transactions, row-to-record helpers."""
+"""The store's foundation: one engine, read and write transactions, the limits, a ping."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..passwords import Passwords
-from . import records
+from .content import MAX_GROUP_MEMBERS
 from .engine import WRITE_OPTION, is_sqlite
 from .pg_messages import PgAppender, uses_asyncpg
 from .sqlite_writer import SqliteWriter, writer_path
 
 
 class StoreBase:
-    """Holds the engine; every public store method runs in one `_read()` or `_write()` transaction."""
+    """Holds the engine and the limits; every public store method runs in one `_read()` or `_write()`
+    transaction. ``max_group_members`` is the product rule (50) unless the server's settings or a
+    benchmark say otherwise."""
 
-    def __init__(self, engine: AsyncEngine, passwords: Passwords | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, passwords: Passwords | None = None, *, max_group_members: int = MAX_GROUP_MEMBERS
+    ) -> None:
         self.engine = engine
         self.passwords = passwords or Passwords()
+        self.max_group_members = max_group_members
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         # SQLite has one writer at a time: queue this process's writers here, not in SQLite's busy loop.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
@@ -53,9 +58,15 @@ class StoreBase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction for other server modules (OAuth, sessions) that work on their own tables."""
+        """A write transaction on the raw tables, for tests that arrange rows the API cannot (the server
+        itself goes through the store's methods)."""
         async with self._write() as conn:
             yield conn
+
+    async def ping(self) -> None:
+        """One trivial query: raises when the database does not answer."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         """Close the SQLite writer, the PostgreSQL appender and every pooled connection."""
@@ -65,30 +76,3 @@ class StoreBase:
             await self._pg_appender.close()
         await self.engine.dispose()
 
-
-def user_record(row: Mapping[Any, Any]) -> records.User:
-    """A User record from a row of the users table."""
-    return records.User(
-        id=row["id"],
-        username=row["username"],
-        display_name=row["display_name"],
-        created_at=row["created_at"],
-        deleted_at=row["deleted_at"],
-    )
-
-
-def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> records.MessageRecord:
-    """A MessageRecord from a row of the messages table."""
-    data: dict[str, Any] | None = row["data"]
-    return records.MessageRecord(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        position=row["position"],
-        sender_id=row["sender_id"],
-        client_id=row["client_id"],
-        kind=row["kind"],
-        text=row["text"],
-        data=data,
-        created_at=row["created_at"],
-        sender_deleted=sender_deleted,
-    )

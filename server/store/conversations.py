@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import records, tables
-from .base import StoreBase, message_record
+from .base import StoreBase
 from .clock import now_ms
 from .content import check_chars
 from .errors import Blocked, Invalid, NotFriend, NotMember
 from .friends import blocked_between, friend_id_set
+from .rows import message_record
 from .users import live_user_row
 
-MAX_MEMBERS = 50
 TITLE_MAX = 128
 
 c = tables.conversations
@@ -56,10 +56,8 @@ async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> 
 
 
 class Conversations(StoreBase):
-    """Conversation operations. ``max_group_members`` is the product rule (50); the server sets it from
-    ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it for big fan-outs."""
-
-    max_group_members: int = MAX_MEMBERS
+    """Conversation operations. ``max_group_members`` (``open_store``'s argument) is the product rule (50);
+    the server passes ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it."""
 
     async def open_direct(self, a: int, b: int) -> records.Conversation:
         """The direct conversation between friends a and b, created on first use (idempotent)."""

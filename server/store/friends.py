@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import records, tables
-from .base import StoreBase, user_record
+from .base import StoreBase
 from .clock import now_ms
 from .errors import Blocked, Conflict, Invalid, NotFound
+from .rows import user_record
 from .users import USERNAME_RE, live_user_row
 
 f = tables.friendships

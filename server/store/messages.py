@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import records, sqlite_messages, tables
 from .append_plan import Facts, Plan, same
-from .base import StoreBase, message_record
+from .base import StoreBase
 from .clock import now_ms
 from .content import check_client_id, check_content
 from .conversations import require_member
 from .errors import Blocked, Invalid, StoreError
+from .rows import message_record
 
 HISTORY_MAX = 200
 

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..passwords import MAX_LENGTH, MIN_LENGTH, UNUSABLE
 from . import records, tables
-from .base import StoreBase, user_record
+from .base import StoreBase
 from .clock import now_ms
 from .content import check_chars
 from .errors import Invalid, NotFound, UsernameTaken, WrongPassword
+from .rows import user_record
 
 USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
 DISPLAY_NAME_MAX = 64

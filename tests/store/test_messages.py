@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, tables
+from server.passwords import Passwords
+from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, open_store, tables
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
@@ -275,11 +276,18 @@ async def test_the_group_size_cap_is_a_setting(store):
     friends = [await make_user(store, f"friend{i}") for i in range(3)]
     for friend in friends:
         await make_friends(store, owner, friend)
-    store.max_group_members = 3
-    with pytest.raises(Invalid, match="at most 3"):
-        await store.create_group(owner.id, [f.id for f in friends])
-    store.max_group_members = 4
-    assert len((await store.create_group(owner.id, [f.id for f in friends])).member_ids) == 4
+    url = store.engine.url.render_as_string(hide_password=False)  # the same database, opened with a cap
+    three = await open_store(url, passwords=Passwords.fast(), migrate=False, max_group_members=3)
+    try:
+        with pytest.raises(Invalid, match="at most 3"):
+            await three.create_group(owner.id, [f.id for f in friends])
+    finally:
+        await three.close()
+    four = await open_store(url, passwords=Passwords.fast(), migrate=False, max_group_members=4)
+    try:
+        assert len((await four.create_group(owner.id, [f.id for f in friends])).member_ids) == 4
+    finally:
+        await four.close()
 
 
 async def test_blocked_users_cannot_message_each_other(store, chat):
