@@ -105,3 +105,48 @@ def test_the_scan_sees_each_kind_of_import(tmp_path: Path, source: str, bad: boo
     (tmp_path / "server" / "store" / "inside.py").write_text("from sqlalchemy import select\nfrom . import tables\n")
     found = violations(tmp_path)
     assert len(found) == (2 if bad else 0), found
+
+
+def store_import_cycles(root: Path = ROOT) -> list[list[str]]:
+    """Cycles among the store's modules (type-only imports included; the package __init__ left out)."""
+    store = root / "server" / "store"
+    graph: dict[str, set[str]] = {}
+    for path in sorted(store.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        name = module_name(path, root)
+        graph[name] = set()
+        for _, module in imported_modules(path, root):
+            parts = module.split(".")
+            if parts[:2] == ["server", "store"] and len(parts) > 2:
+                target = ".".join(parts[:3])
+                if (store / f"{parts[2]}.py").exists() and target != name:
+                    graph[name].add(target)
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return cycles
+
+
+def test_the_store_has_no_import_cycle() -> None:
+    assert store_import_cycles() == []
+
+
+def test_the_cycle_scan_sees_a_type_only_cycle(tmp_path: Path) -> None:
+    store = tmp_path / "server" / "store"
+    store.mkdir(parents=True)
+    (store / "a.py").write_text("from .b import B\n")
+    (store / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import A\n")
+    assert store_import_cycles(tmp_path) == [["server.store.a", "server.store.b", "server.store.a"]]

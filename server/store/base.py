@@ -10,10 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..passwords import Passwords
+from .appender import open_appender
 from .content import MAX_GROUP_MEMBERS
 from .engine import WRITE_OPTION, is_sqlite
-from .pg_messages import PgAppender, uses_asyncpg
-from .sqlite_writer import SqliteWriter, writer_path
 
 
 class StoreBase:
@@ -30,12 +29,9 @@ class StoreBase:
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         # SQLite has one writer at a time: queue this process's writers here, not in SQLite's busy loop.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
-        # SQLite file: message appends run whole in one writer thread (one hop per transaction), under
-        # _write_lock too, so no engine write transaction of this process is open while it waits.
-        path = writer_path(engine.url.database, dict(engine.url.query)) if is_sqlite(engine) else None
-        self._sqlite_writer = SqliteWriter(path) if path is not None else None
-        # PostgreSQL: message appends are one statement on connections of their own (one round trip each).
-        self._pg_appender = PgAppender(engine) if uses_asyncpg(engine) else None
+        # Message appends: chosen once for this database (a SQLite file's writer, PostgreSQL's function, or
+        # the engine's statements), see appender.py.
+        self._appender = open_appender(engine, self._write, self._write_lock)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,10 +65,7 @@ class StoreBase:
             await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
-        """Close the SQLite writer, the PostgreSQL appender and every pooled connection."""
-        if self._sqlite_writer is not None:
-            await self._sqlite_writer.close()
-        if self._pg_appender is not None:
-            await self._pg_appender.close()
+        """Close the message appender and every pooled connection."""
+        await self._appender.close()
         await self.engine.dispose()
 

@@ -32,16 +32,6 @@ def direct_key(a: int, b: int) -> str:
     return f"{low}:{high}"
 
 
-async def require_member(conn: AsyncConnection, conversation_id: int, user_id: int) -> int:
-    """The member's read position; raises NotMember (also for conversations that do not exist)."""
-    position = await conn.scalar(
-        select(m.c.read_position).where(m.c.conversation_id == conversation_id, m.c.user_id == user_id)
-    )
-    if position is None:
-        raise NotMember("no such conversation")
-    return int(position)
-
-
 async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
     """Member ids per conversation id, sorted."""
     found: dict[int, list[int]] = defaultdict(list)

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from server.passwords import Passwords
 from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, open_store, tables
+from server.store.append_sqlite import SqliteFileAppender
+from server.store.pg_messages import PgAppender
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
@@ -224,7 +226,8 @@ async def test_a_batch_over_many_conversations_takes_a_fixed_number_of_statement
     def logged(query):  # PostgreSQL's appender: asyncpg connections of its own
         trace(query.query)
 
-    writer, appender = store._sqlite_writer, store._pg_appender
+    writer = store._appender.writer if isinstance(store._appender, SqliteFileAppender) else None
+    appender = store._appender if isinstance(store._appender, PgAppender) else None
     if appender is not None:  # a new connection's first call also runs asyncpg's type introspection queries
         (warm,) = await store.append_messages([NewMessage(conv.id + 99, alice.id, "warm-up", "text", "none")])
         assert isinstance(warm.error, NotMember)
