@@ -13,7 +13,6 @@ from typing import Any
 
 from .settings import Settings
 from .store import Store, StoreError, open_store
-from .store.schema import current_revision
 
 
 def register(subparsers: Any) -> None:
@@ -74,7 +73,7 @@ def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """`parley db upgrade`: bring the schema to head (refuses a newer schema)."""
 
     async def action(store: Store) -> int:
-        print(f"database schema at revision {await current_revision(store.engine)}")
+        print(f"database schema at revision {await store.schema_revision()}")
         return 0
 
     return _run(settings, action)

@@ -107,8 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from .store import open_store
 
         async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
-            app.state.store = await open_store(settings.database_url)
-            app.state.store.max_group_members = settings.max_group_members
+            app.state.store = await open_store(settings.database_url, max_group_members=settings.max_group_members)
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)

@@ -11,17 +11,14 @@ import html
 from typing import Any
 
 import uvicorn
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from .app import create_app, server_options
-from .demo_library import EXTENSION_SITE, library_routes, seed_extension_site
+from .demo_library import EXTENSION_SITE, library_routes, save_demo_site, seed_extension_site
 from .settings import Settings
-from .store import tables
-from .store.clock import now_ms
 
 DEMO_USERS = (("alice", "Alice Martin", "alice-demo-pw"), ("bob", "Bob Okafor", "bob-demo-pw"))
 DEMO_CLIENT_ID = "demo-site"
@@ -80,21 +77,14 @@ async def seed(store: Any, settings: Settings, host_origin: str) -> None:
     if not await store.are_friends(ids[0], ids[1]):
         await store.request(ids[0], DEMO_USERS[1][0])
         await store.accept(ids[1], ids[0])
-    async with store.transaction() as conn:
-        row = (await conn.execute(select(tables.sites.c.id).where(tables.sites.c.client_id == DEMO_CLIENT_ID))).first()
-        values = {
-            "name": "The Daily Lantern (demo)",
-            "origins": [host_origin],
-            "redirect_uris": [f"{settings.public_url}/oauth/callback"],
-            "scopes": DEMO_SCOPES,
-            "settings": {"theme": "auto", "runtime": "micropython"},
-        }
-        if row is None:
-            await conn.execute(
-                tables.sites.insert().values(client_id=DEMO_CLIENT_ID, owner_id=ids[0], created_at=now_ms(), **values)
-            )
-        else:
-            await conn.execute(tables.sites.update().where(tables.sites.c.id == row.id).values(**values))
+    values = {
+        "name": "The Daily Lantern (demo)",
+        "origins": [host_origin],
+        "redirect_uris": [f"{settings.public_url}/oauth/callback"],
+        "scopes": DEMO_SCOPES,
+        "settings": {"theme": "auto", "runtime": "micropython"},
+    }
+    await save_demo_site(store, DEMO_CLIENT_ID, ids[0], values)
     await seed_extension_site(store, settings, host_origin, ids[0], DEMO_SCOPES)
 
 

@@ -12,13 +12,9 @@ import html
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
-
-from .store import tables
-from .store.clock import now_ms
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 EXTENSION_SITE = "demo-ext"
@@ -93,12 +89,14 @@ async def seed_extension_site(store: Any, settings: Any, host_origin: str, owner
         "scopes": scopes,
         "settings": {"theme": "auto", "runtime": "micropython", "extensions": extension_urls(host_origin)},
     }
-    async with store.transaction() as conn:
-        query = select(tables.sites.c.id).where(tables.sites.c.client_id == EXTENSION_SITE)
-        row = (await conn.execute(query)).first()
-        if row is None:
-            await conn.execute(
-                tables.sites.insert().values(client_id=EXTENSION_SITE, owner_id=owner_id, created_at=now_ms(), **values)
-            )
-        else:
-            await conn.execute(tables.sites.update().where(tables.sites.c.id == row.id).values(**values))
+    await save_demo_site(store, EXTENSION_SITE, owner_id, values)
+
+
+async def save_demo_site(store: Any, client_id: str, owner_id: int, values: dict[str, Any]) -> None:
+    """Register a demo site under its fixed client id, or update it to ``values``, through the same store
+    methods as the console and the CLI."""
+    site = await store.site_by_client_id(client_id)
+    if site is None:
+        await store.create_site(client_id=client_id, owner_id=owner_id, **values)
+    else:
+        await store.update_site(site.id, **values)

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 PROBE_TIMEOUT_S = 2.0
 
@@ -40,8 +39,7 @@ def health_router() -> APIRouter:
         async def database() -> None:
             if store is None:
                 raise RuntimeError("no store")
-            async with store.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await store.ping()
 
         async def broker_ping() -> None:
             if broker is None:

@@ -7,8 +7,7 @@ import asyncio
 import json
 from typing import Any
 
-from .oauth import repo
-from .oauth.scopes import ALL_SCOPES
+from .oauth.scopes import ALL_SCOPES, scope_text
 from .oauth.sites import RUNTIMES, THEMES, SiteInput, SiteInputError, site_summary, validate_site
 from .settings import Settings
 from .store import open_store
@@ -63,8 +62,8 @@ async def _add_site(settings: Settings, data: SiteInput, owner: str | None) -> d
             if user is None:
                 raise LookupError(f"no user named {owner!r}")
             owner_id = user.id
-        site = await repo.create_site(
-            store, name=data.name, origins=data.origins, scopes=data.scopes, owner_id=owner_id,
+        site = await store.create_site(
+            name=data.name, origins=data.origins, scopes=scope_text(data.scopes), owner_id=owner_id,
             redirect_uris=data.redirect_uris, settings=data.settings,
         )
     finally:

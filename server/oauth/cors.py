@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from ..store.records import SiteRecord
 from .origins import origin_of
-from .records import SiteRecord
 
 ALLOWED_HEADERS = "Content-Type, Authorization"
 

@@ -1,42 +1,17 @@
-"""What the OAuth layer reads from the store, as plain records that also speak authlib's model mixins.
+"""The store's site, code and token records as authlib's model mixins see them.
 
-The authorization server's synchronous core only ever sees these prefetched records; it never touches the
-database itself (see server/oauth/server.py for why).
+The authorization server's synchronous core only ever sees prefetched records (``server.store.records``)
+through these adapters; it never touches the database itself (see server/oauth/server.py for why).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
+from ..store.records import CodeRecord, SiteRecord, TokenRecord
 from .scopes import scope_list, scope_text
 
 CALLBACK_PATH = "/oauth/callback"
-
-
-@dataclass(frozen=True, slots=True)
-class SiteRecord:
-    """A registered site (OAuth public client)."""
-
-    id: int
-    client_id: str
-    owner_id: int | None
-    name: str
-    origins: tuple[str, ...]
-    redirect_uris: tuple[str, ...]  # the owner's own (inline developers); the Parley callback is implicit
-    scopes: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    created_at: int = 0
-
-    @property
-    def theme(self) -> str:
-        return str(self.settings.get("theme", "auto"))
-
-    @property
-    def runtime(self) -> str:
-        return str(self.settings.get("runtime", "micropython"))
 
 
 class SiteClient(ClientMixin):  # type: ignore[misc]
@@ -79,60 +54,38 @@ class SiteClient(ClientMixin):  # type: ignore[misc]
         return grant_type in ("authorization_code", "refresh_token")
 
 
-@dataclass(frozen=True, slots=True)
-class CodeRecord(AuthorizationCodeMixin):  # type: ignore[misc]
-    """A stored authorization code (looked up by its hash)."""
+class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
+    """A stored authorization code as authlib's grant reads it."""
 
-    code_hash: str
-    site_id: int
-    user_id: int
-    redirect_uri: str
-    scope: str
-    code_challenge: str
-    code_challenge_method: str
-    created_at: int
-    expires_at: int
-    used_at: int | None
-    family_id: str | None
+    def __init__(self, record: CodeRecord) -> None:
+        self.record = record
+
+    @property
+    def code_challenge(self) -> str:  # read by authlib's PKCE check (rfc7636)
+        return self.record.code_challenge
+
+    @property
+    def code_challenge_method(self) -> str:
+        return self.record.code_challenge_method
 
     def get_redirect_uri(self) -> str:
-        return self.redirect_uri
+        return self.record.redirect_uri
 
     def get_scope(self) -> str:
-        return self.scope
+        return self.record.scope
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRecord(TokenMixin):  # type: ignore[misc]
-    """A stored access/refresh token pair (one row of a rotation family)."""
+class IssuedToken(TokenMixin):  # type: ignore[misc]
+    """A stored token pair as authlib's refresh grant and revocation endpoint read it."""
 
-    id: int
-    family_id: str
-    site_id: int
-    user_id: int
-    scope: str
-    access_expires_at: int
-    refresh_expires_at: int | None
-    refresh_used_at: int | None
-    revoked_at: int | None
+    def __init__(self, record: TokenRecord) -> None:
+        self.record = record
 
     def check_client(self, client: SiteClient) -> bool:
-        return self.site_id == client.site.id
+        return self.record.site_id == client.site.id
 
     def get_scope(self) -> str:
-        return self.scope
+        return self.record.scope
 
     def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRecord:
-    """What a user allowed a site, with the site's name and origins for the account page."""
-
-    user_id: int
-    site_id: int
-    scope: str
-    created_at: int
-    site_name: str = ""
-    site_origins: tuple[str, ...] = ()
+        return self.record.revoked_at is not None

@@ -26,3 +26,8 @@ def scope_text(names: list[str] | tuple[str, ...] | set[str]) -> str:
 def covers(granted: str, requested: str) -> bool:
     """Whether the granted scope text includes every requested scope."""
     return set(scope_list(requested)) <= set(scope_list(granted))
+
+
+def widened(granted: str, added: str) -> str:
+    """A remembered consent's scope text widened by newly granted scopes (canonical text)."""
+    return scope_text(granted.split() + added.split())

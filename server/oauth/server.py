@@ -32,8 +32,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..security import random_token
 from ..settings import Settings
 from ..store.clock import now_ms
+from ..store.records import CodeRecord, TokenRecord
 from ..store.secrets import hash_secret
-from .records import CodeRecord, SiteClient, TokenRecord
+from .records import AuthorizationCode, IssuedToken, SiteClient
 from .scopes import ALL_SCOPES
 
 CODE_TTL_MS = 60_000
@@ -157,19 +158,19 @@ class ParleyCodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             family_id=None,
         )
 
-    def query_authorization_code(self, code: str, client: SiteClient) -> CodeRecord | None:
+    def query_authorization_code(self, code: str, client: SiteClient) -> AuthorizationCode | None:
         found = self.server.prefetched.code
         if found is None or found.code_hash != hash_secret(code):
             return None
         if found.site_id != client.site.id or found.used_at is not None or found.expires_at <= now_ms():
             return None
-        return found
+        return AuthorizationCode(found)
 
-    def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
-        self.server.effects.redeemed_code = authorization_code
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        self.server.effects.redeemed_code = authorization_code.record
 
-    def authenticate_user(self, authorization_code: CodeRecord) -> ResourceOwner:
-        return ResourceOwner(authorization_code.user_id)
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> ResourceOwner:
+        return ResourceOwner(authorization_code.record.user_id)
 
 
 class ParleyRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
@@ -179,19 +180,19 @@ class ParleyRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
     INCLUDE_NEW_REFRESH_TOKEN = True
     server: ParleyAuthorizationServer
 
-    def authenticate_refresh_token(self, refresh_token: str) -> TokenRecord | None:
+    def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
         found = self.server.prefetched.refresh
         if found is None or found.revoked_at is not None or found.refresh_used_at is not None:
             return None
         if found.refresh_expires_at is None or found.refresh_expires_at <= now_ms():
             return None
-        return found
+        return IssuedToken(found)
 
-    def authenticate_user(self, refresh_token: TokenRecord) -> ResourceOwner:
-        return ResourceOwner(refresh_token.user_id)
+    def authenticate_user(self, refresh_token: IssuedToken) -> ResourceOwner:
+        return ResourceOwner(refresh_token.record.user_id)
 
-    def revoke_old_credential(self, refresh_token: TokenRecord) -> None:
-        self.server.effects.rotated = refresh_token
+    def revoke_old_credential(self, refresh_token: IssuedToken) -> None:
+        self.server.effects.rotated = refresh_token.record
 
 
 class ParleyRevocation(RevocationEndpoint):  # type: ignore[misc]
@@ -200,11 +201,12 @@ class ParleyRevocation(RevocationEndpoint):  # type: ignore[misc]
     CLIENT_AUTH_METHODS = ["none"]
     server: ParleyAuthorizationServer
 
-    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
-        return self.server.prefetched.revocable
+    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+        found = self.server.prefetched.revocable
+        return IssuedToken(found) if found is not None else None
 
-    def revoke_token(self, token: TokenRecord, request: Any) -> None:
-        self.server.effects.revoke_family = token.family_id
+    def revoke_token(self, token: IssuedToken, request: Any) -> None:
+        self.server.effects.revoke_family = token.record.family_id
 
 
 class ParleyAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
@@ -267,9 +269,9 @@ class ParleyAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         now = now_ms()
-        previous: TokenRecord | None = request.refresh_token
+        previous: IssuedToken | None = request.refresh_token
         self.effects.token_row = {
-            "family_id": previous.family_id if previous else random_token(),
+            "family_id": previous.record.family_id if previous else random_token(),
             "site_id": request.client.site.id,
             "user_id": request.user.id,
             "scope": token.get("scope", ""),

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..store.records import SiteRecord
 from .origins import OriginError, normalize_origin, normalize_redirect_uri
-from .records import SiteRecord
 from .scopes import ALL_SCOPES, scope_list
 
 THEMES = ("light", "dark", "auto")

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from ..settings import Settings
+from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
-from . import repo
 from .cors import add_cors, origin_allowed, preflight, refused
 from .families import end_family
-from .records import SiteClient, SiteRecord
+from .records import SiteClient
 from .server import ParleyAuthorizationServer, Prefetched, request_data
 from .tokens import issue_tokens
 
@@ -47,8 +47,8 @@ def token_router() -> APIRouter:
         token_text = data.get("token", "")
         if token_text:
             digest = hash_secret(token_text)
-            prefetched.revocable = await repo.token_by_access_hash(store, digest) or (
-                await repo.token_by_refresh_hash(store, digest)
+            prefetched.revocable = await store.token_by_access_hash(digest) or (
+                await store.token_by_refresh_hash(digest)
             )
         server = ParleyAuthorizationServer(settings, prefetched)
         response: Response = server.create_endpoint_response(
@@ -70,7 +70,7 @@ async def _client_form(
     form = await request.form()
     params = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     client_id = dict(params).get("client_id", "")
-    site = await repo.site_by_client_id(request.app.state.store, client_id) if client_id else None
+    site = await request.app.state.store.site_by_client_id(client_id) if client_id else None
     origin = request.headers.get("origin")
     if not origin_allowed(origin, site, settings.public_url):
         assert origin is not None

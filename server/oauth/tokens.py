@@ -13,10 +13,10 @@ from starlette.requests import Request
 
 from ..security import app_limiter, client_ip
 from ..settings import Settings
+from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
-from . import repo
 from .families import end_family
-from .records import SiteClient, SiteRecord
+from .records import SiteClient
 from .server import Effects, ParleyAuthorizationServer, Prefetched, request_data
 
 TOKEN_REQUESTS = (30, 60.0)  # per (client, IP) per minute
@@ -75,14 +75,14 @@ async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched
     store = app.state.store
     grant_type = data.get("grant_type")
     if grant_type == "authorization_code" and data.get("code"):
-        code = await repo.code_by_hash(store, hash_secret(data["code"]))
+        code = await store.code_by_hash(hash_secret(data["code"]))
         if code is not None and code.used_at is not None:
             if code.family_id:
                 await end_family(app, code.family_id)
             return _invalid_grant("This code was already used; every token issued from it is revoked")
         prefetched.code = code
     elif grant_type == "refresh_token" and data.get("refresh_token"):
-        token = await repo.token_by_refresh_hash(store, hash_secret(data["refresh_token"]))
+        token = await store.token_by_refresh_hash(hash_secret(data["refresh_token"]))
         if token is not None and token.refresh_used_at is not None:
             await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")
@@ -95,14 +95,14 @@ async def _store_token(app: Any, row: dict[str, Any], effects: Effects) -> bool:
     store = app.state.store
     code, rotated = effects.redeemed_code, effects.rotated
     if code is not None:
-        if await repo.redeem_code(store, code.code_hash, str(row["family_id"]), row):
+        if await store.redeem_code(code.code_hash, str(row["family_id"]), row):
             return True
-        winner = await repo.code_by_hash(store, code.code_hash)
+        winner = await store.code_by_hash(code.code_hash)
         if winner is not None and winner.family_id:
             await end_family(app, winner.family_id)
         return False
     if rotated is not None:
-        if await repo.rotate_refresh(store, rotated.id, row):
+        if await store.rotate_refresh(rotated.id, row):
             return True
         await end_family(app, rotated.family_id)
         return False

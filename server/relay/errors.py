@@ -6,10 +6,8 @@ import logging
 from typing import Any
 
 from parley import protocol as P
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ..store import Blocked, Conflict, Invalid, NotFound, NotFriend, NotMember, StoreError
+from ..store import Blocked, Conflict, Invalid, NotFound, NotFriend, NotMember, StoreError, is_unavailable
 
 logger = logging.getLogger("parley.relay")
 
@@ -21,7 +19,6 @@ STORE_CODES: tuple[tuple[type[StoreError], str], ...] = (
     (Invalid, P.E_BAD_FIELD),
     (Conflict, P.E_BAD_FIELD),
 )
-UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError)
 
 
 def error_frame(exc: BaseException, ref: str | None = None) -> dict[str, Any]:
@@ -38,7 +35,7 @@ def _error_frame(exc: BaseException, ref: str | None) -> Any:
             if isinstance(exc, kind):
                 return P.make_error(code, exc.message, ref)
         return P.make_error(P.E_BAD_FIELD, exc.message, ref)
-    if isinstance(exc, UNAVAILABLE):
+    if is_unavailable(exc):
         logger.warning("store unavailable: %r", exc)
         return P.make_error(P.E_UNAVAILABLE, "the store is briefly unavailable; retry later", ref)
     logger.error("unexpected error handling a frame", exc_info=exc)

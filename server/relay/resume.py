@@ -10,35 +10,15 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 
 from parley import protocol as P
-from sqlalchemy import select
 
-from ..store import Store, tables
+from ..store import Store
 from .frames import message_fields
 
 MAX_REPLAY = 500  # a larger gap in one conversation gets resync too_old
 MAX_REPLAY_TOTAL = 5000  # replay budget over every conversation of one hello
 PAGE = 200
 
-c = tables.conversations
-m = tables.members
-
 Send = Callable[[str], Awaitable[None]]
-
-
-async def last_positions(store: Store, user_id: int, conversation_ids: list[int]) -> dict[int, int]:
-    """Last position of each listed conversation the user is a member of."""
-    found: dict[int, int] = {}
-    async with store.engine.connect() as conn:
-        for start in range(0, len(conversation_ids), 500):
-            chunk = conversation_ids[start : start + 500]
-            rows = await conn.execute(
-                select(c.c.id, c.c.last_position)
-                .join(m, (m.c.conversation_id == c.c.id) & (m.c.user_id == user_id))
-                .where(c.c.id.in_(chunk))
-            )
-            for conversation_id, last in rows:
-                found[conversation_id] = int(last)
-    return found
 
 
 async def replay(store: Store, user_id: int, resume: Mapping[int, int], send: Send) -> dict[int, int]:
@@ -47,7 +27,7 @@ async def replay(store: Store, user_id: int, resume: Mapping[int, int], send: Se
     delivered: dict[int, int] = {}
     if not resume:
         return delivered
-    lasts = await last_positions(store, user_id, sorted(resume))
+    lasts = await store.last_positions(user_id, sorted(resume))
     budget = MAX_REPLAY_TOTAL
     for conv in sorted(resume):
         have = resume[conv]

@@ -18,26 +18,39 @@ from .errors import (
     StoreError,
     UsernameTaken,
     WrongPassword,
+    is_unavailable,
 )
 from .records import (
     ALL_SCOPES,
+    AccessGrant,
     AppendResult,
+    CodeRecord,
+    ConsentRecord,
     Conversation,
     FriendRequests,
     HistoryPage,
     MessageRecord,
     NewMessage,
     Principal,
+    SiteRecord,
+    TokenRecord,
+    TokenState,
     User,
+    WebSession,
 )
 from .secrets import hash_secret
 from .store import Store, open_store
+from .users import USERNAME_RE
 
 __all__ = [
     "ALL_SCOPES",
+    "USERNAME_RE",
+    "AccessGrant",
     "AppendResult",
     "Blocked",
+    "CodeRecord",
     "Conflict",
+    "ConsentRecord",
     "Conversation",
     "FriendRequests",
     "HistoryPage",
@@ -49,11 +62,16 @@ __all__ = [
     "NotMember",
     "Principal",
     "SchemaTooNew",
+    "SiteRecord",
     "Store",
     "StoreError",
+    "TokenRecord",
+    "TokenState",
     "User",
     "UsernameTaken",
+    "WebSession",
     "WrongPassword",
     "hash_secret",
+    "is_unavailable",
     "open_store",
 ]

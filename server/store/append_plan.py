@@ -1,6 +1,6 @@
 """The database-free part of a batched append: validation, the pre-checks, positions and the answers.
 
-Every write path uses it: the async one (``messages.append_batch``: the fallback and in-memory SQLite),
+Every write path uses it: the async one (``append_generic.append_batch``: in-memory SQLite),
 SQLite's one-hop writer (``sqlite_messages``) and PostgreSQL's one-statement append (``pg_messages``). The
 first two read the facts and let ``Plan.assign`` decide; on PostgreSQL the server-side function
 ``parley_append`` (migration 0002) applies the same rules in the same order and ``Plan.settle`` turns its

@@ -1,4 +1,4 @@
-"""The store's foundation: one engine, read and write transactions, row-to-record helpers."""
+"""The store's foundation: one engine, read and write transactions, the limits, a ping."""
 
 from __future__ import annotations
 
@@ -6,29 +6,32 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..passwords import Passwords
+from .appender import open_appender
+from .content import MAX_GROUP_MEMBERS
 from .engine import WRITE_OPTION, is_sqlite
-from .pg_messages import PgAppender, uses_asyncpg
-from .sqlite_writer import SqliteWriter, writer_path
 
 
 class StoreBase:
-    """Holds the engine; every public store method runs in one `_read()` or `_write()` transaction."""
+    """Holds the engine and the limits; every public store method runs in one `_read()` or `_write()`
+    transaction. ``max_group_members`` is the product rule (50) unless the server's settings or a
+    benchmark say otherwise."""
 
-    def __init__(self, engine: AsyncEngine, passwords: Passwords | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, passwords: Passwords | None = None, *, max_group_members: int = MAX_GROUP_MEMBERS
+    ) -> None:
         self.engine = engine
         self.passwords = passwords or Passwords()
+        self.max_group_members = max_group_members
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         # SQLite has one writer at a time: queue this process's writers here, not in SQLite's busy loop.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
-        # SQLite file: message appends run whole in one writer thread (one hop per transaction), under
-        # _write_lock too, so no engine write transaction of this process is open while it waits.
-        path = writer_path(engine.url.database, dict(engine.url.query)) if is_sqlite(engine) else None
-        self._sqlite_writer = SqliteWriter(path) if path is not None else None
-        # PostgreSQL: message appends are one statement on connections of their own (one round trip each).
-        self._pg_appender = PgAppender(engine) if uses_asyncpg(engine) else None
+        # Message appends: chosen once for this database (a SQLite file's writer, PostgreSQL's function, or
+        # the engine's statements), see appender.py.
+        self._appender = open_appender(engine, self._write, self._write_lock)
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,15 +54,18 @@ class StoreBase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction for other server modules (OAuth, sessions) that work on their own tables."""
+        """A write transaction on the raw tables, for tests that arrange rows the API cannot (the server
+        itself goes through the store's methods)."""
         async with self._write() as conn:
             yield conn
 
+    async def ping(self) -> None:
+        """One trivial query: raises when the database does not answer."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     async def close(self) -> None:
-        """Close the SQLite writer, the PostgreSQL appender and every pooled connection."""
-        if self._sqlite_writer is not None:
-            await self._sqlite_writer.close()
-        if self._pg_appender is not None:
-            await self._pg_appender.close()
+        """Close the message appender and every pooled connection."""
+        await self._appender.close()
         await self.engine.dispose()
 

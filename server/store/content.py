@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from .errors import Invalid
 
 TEXT_MAX = 4000
+MAX_GROUP_MEMBERS = 50  # the product rule; open_store(..., max_group_members=) overrides it
 URL_MAX = 2048
 TITLE_MAX = 300
 DESCRIPTION_MAX = 1000

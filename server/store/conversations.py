@@ -18,7 +18,6 @@ from .friends import blocked_between, friend_id_set
 from .rows import message_record
 from .users import live_user_row
 
-MAX_MEMBERS = 50
 TITLE_MAX = 128
 
 c = tables.conversations
@@ -31,16 +30,6 @@ def direct_key(a: int, b: int) -> str:
     """The unique key of the direct conversation between two users."""
     low, high = sorted((a, b))
     return f"{low}:{high}"
-
-
-async def require_member(conn: AsyncConnection, conversation_id: int, user_id: int) -> int:
-    """The member's read position; raises NotMember (also for conversations that do not exist)."""
-    position = await conn.scalar(
-        select(m.c.read_position).where(m.c.conversation_id == conversation_id, m.c.user_id == user_id)
-    )
-    if position is None:
-        raise NotMember("no such conversation")
-    return int(position)
 
 
 async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
@@ -57,10 +46,8 @@ async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> 
 
 
 class Conversations(StoreBase):
-    """Conversation operations. ``max_group_members`` is the product rule (50); the server sets it from
-    ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it for big fan-outs."""
-
-    max_group_members: int = MAX_MEMBERS
+    """Conversation operations. ``max_group_members`` (``open_store``'s argument) is the product rule (50);
+    the server passes ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it."""
 
     async def open_direct(self, a: int, b: int) -> records.Conversation:
         """The direct conversation between friends a and b, created on first use (idempotent)."""

@@ -78,3 +78,12 @@ class SchemaTooNew(StoreError):
 
     code = "schema_too_new"
     status = 500
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a transient failure to reach the database (connection lost, pool exhausted, a
+    timeout): the caller may retry later. Errors the store raises on purpose are not."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(exc, (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError))

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-if TYPE_CHECKING:
-    from .append_plan import Outcome, Plan
+from . import records
+from .append_generic import Write, per_message
+from .append_plan import Outcome, Plan
+from .clock import now_ms
 
 CONNECTIONS = 4  # appends in flight at once per process (the relay's group commit runs one at a time)
 CALL = "SELECT * FROM parley_append($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7)"
@@ -36,9 +38,11 @@ def uses_asyncpg(engine: AsyncEngine) -> bool:
 
 
 class PgAppender:
-    """Runs ``parley_append`` on up to ``size`` dedicated connections."""
+    """Runs ``parley_append`` on up to ``size`` dedicated connections; ``write`` (the store's write
+    transaction) serves the per-message retry after a unique violation."""
 
-    def __init__(self, engine: AsyncEngine, size: int = CONNECTIONS) -> None:
+    def __init__(self, engine: AsyncEngine, write: Write, size: int = CONNECTIONS) -> None:
+        self._write = write
         args, kwargs = engine.dialect.create_connect_args(engine.url)
         for key in _DIALECT_ONLY:
             kwargs.pop(key, None)
@@ -58,7 +62,15 @@ class PgAppender:
         for conn in self._idle:
             conn.remove_query_logger(callback)
 
-    async def append(self, plan: Plan, now: int) -> bool:
+    async def append(self, batch: Sequence[records.NewMessage]) -> list[records.AppendResult]:
+        """One result per message, in order: one call of ``parley_append`` (per message after a unique
+        violation)."""
+        plan = Plan(batch)
+        if plan.checked and not await self._call(plan, now_ms()):
+            return await per_message(self._write, batch)
+        return plan.answers()
+
+    async def _call(self, plan: Plan, now: int) -> bool:
         """Store the plan's checked messages and settle their results; False when a unique violation (a
         concurrent transaction stored one of the client ids) rolled the whole call back: retry per message."""
         import asyncpg

@@ -8,6 +8,7 @@ from . import records, tables
 from .base import StoreBase
 from .clock import now_ms
 from .secrets import hash_secret
+from .tokens import token_state
 
 t = tables.oauth_tokens
 s = tables.web_sessions
@@ -24,17 +25,12 @@ class Principals(StoreBase):
         async with self._read() as conn:
             row = (
                 await conn.execute(
-                    select(t.c.user_id, t.c.site_id, t.c.scope)
+                    select(t.c.user_id, t.c.site_id, t.c.scope, t.c.revoked_at, t.c.access_expires_at, u.c.deleted_at)
                     .join(u, u.c.id == t.c.user_id)
-                    .where(
-                        t.c.access_token_hash == hash_secret(token),
-                        t.c.revoked_at.is_(None),
-                        t.c.access_expires_at > now_ms(),
-                        u.c.deleted_at.is_(None),
-                    )
+                    .where(t.c.access_token_hash == hash_secret(token))
                 )
             ).first()
-        if row is None:
+        if row is None or token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms()) != "live":
             return None
         return records.Principal(user_id=row.user_id, site_id=row.site_id, scopes=frozenset(row.scope.split()))
 

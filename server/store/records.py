@@ -111,3 +111,97 @@ class AppendResult:
     message: MessageRecord | None
     created: bool = False
     error: Exception | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRecord:
+    """A registered site (OAuth public client)."""
+
+    id: int
+    client_id: str
+    owner_id: int | None
+    name: str
+    origins: tuple[str, ...]
+    redirect_uris: tuple[str, ...]  # the owner's own (inline developers); the Parley callback is implicit
+    scopes: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    created_at: int = 0
+
+    @property
+    def theme(self) -> str:
+        return str(self.settings.get("theme", "auto"))
+
+    @property
+    def runtime(self) -> str:
+        return str(self.settings.get("runtime", "micropython"))
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    """A stored authorization code (looked up by its hash)."""
+
+    code_hash: str
+    site_id: int
+    user_id: int
+    redirect_uri: str
+    scope: str
+    code_challenge: str
+    code_challenge_method: str
+    created_at: int
+    expires_at: int
+    used_at: int | None
+    family_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A stored access/refresh token pair (one row of a rotation family)."""
+
+    id: int
+    family_id: str
+    site_id: int
+    user_id: int
+    scope: str
+    access_expires_at: int
+    refresh_expires_at: int | None
+    refresh_used_at: int | None
+    revoked_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """What a user allowed a site, with the site's name and origins for the account page."""
+
+    user_id: int
+    site_id: int
+    scope: str
+    created_at: int
+    site_name: str = ""
+    site_origins: tuple[str, ...] = ()
+
+
+TokenState = Literal["live", "user_gone", "revoked", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGrant:
+    """An access token as the relay sees it: its state and, while live, what a socket needs (the user,
+    the site's origins, the user's accepted friends and the sites the user hides from)."""
+
+    state: TokenState
+    user_id: int
+    username: str
+    display_name: str
+    site_id: int
+    scope: str
+    origins: tuple[str, ...]
+    hidden_sites: tuple[int, ...] = ()
+    friends: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A live sign-in session on Parley's own pages (looked up by the hash of its id)."""
+
+    user_id: int
+    csrf_token: str

@@ -1,4 +1,4 @@
-"""Records from rows of the users and messages tables (used by the store's queries and its append plan)."""
+"""Row-to-record helpers shared by the store's modules (rows as column mappings)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,28 @@ def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> reco
         created_at=row["created_at"],
         sender_deleted=sender_deleted,
     )
+
+
+def site_record(row: Mapping[Any, Any]) -> records.SiteRecord:
+    """A SiteRecord from a row of the sites table."""
+    return records.SiteRecord(
+        id=row["id"],
+        client_id=row["client_id"],
+        owner_id=row["owner_id"],
+        name=row["name"],
+        origins=tuple(row["origins"] or ()),
+        redirect_uris=tuple(row["redirect_uris"] or ()),
+        scopes=row["scopes"],
+        settings=dict(row["settings"] or {}),
+        created_at=row["created_at"],
+    )
+
+
+def code_record(row: Mapping[Any, Any]) -> records.CodeRecord:
+    """A CodeRecord from a row of the oauth_codes table."""
+    return records.CodeRecord(**{name: row[name] for name in records.CodeRecord.__dataclass_fields__})
+
+
+def token_record(row: Mapping[Any, Any]) -> records.TokenRecord:
+    """A TokenRecord from a row of the oauth_tokens table."""
+    return records.TokenRecord(**{name: row[name] for name in records.TokenRecord.__dataclass_fields__})

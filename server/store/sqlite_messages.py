@@ -1,6 +1,6 @@
 """SQLite's batched append as one plain synchronous function, run in the writer thread in one hop.
 
-The same statements as ``messages.append_batch`` (three reads, one multi-row INSERT ... RETURNING, one
+The same statements as ``append_generic.append_batch`` (three reads, one multi-row INSERT ... RETURNING, one
 UPDATE per conversation, one for the senders' read positions) in plain SQL on a stdlib sqlite3 connection,
 inside the writer's BEGIN IMMEDIATE transaction; the checks and positions come from ``append_plan``.
 Values are stored as SQLAlchemy stores them (``data`` as json.dumps text, None as 'null').
@@ -108,3 +108,4 @@ def append_batch(conn: sqlite3.Connection, plan: Plan, now: int) -> Plan:
                 [(pos, conv, user, pos) for conv, user, pos in reads],
             )
     return plan
+

@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 from ..passwords import Passwords
+from .content import MAX_GROUP_MEMBERS
 from .conversations import Conversations
 from .engine import create_engine
 from .friends import Friends
+from .grants import Grants
 from .messages import Messages
 from .principals import Principals
-from .schema import upgrade
+from .relay_lookups import RelayLookups
+from .schema import current_revision, upgrade
+from .sites import Sites
 from .users import Users
+from .web_sessions import WebSessions
 
 
-class Store(Users, Friends, Conversations, Messages, Principals):
-    """Users, friends, conversations, messages and principals over one async engine."""
+class Store(Users, Friends, Conversations, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
+    """Users, friends, conversations, messages, principals, sites, OAuth grants, web sessions and the
+    relay's look-ups over one async engine."""
+
+    async def schema_revision(self) -> str | None:
+        """The database's schema revision (None on an empty database)."""
+        return await current_revision(self.engine)
 
 
-async def open_store(url: str, *, passwords: Passwords | None = None, migrate: bool = True) -> Store:
-    """Open the database at `url`, upgrading its schema to head first.
+async def open_store(
+    url: str,
+    *,
+    passwords: Passwords | None = None,
+    migrate: bool = True,
+    max_group_members: int = MAX_GROUP_MEMBERS,
+) -> Store:
+    """Open the database at `url`, upgrading its schema to head first; groups have at most
+    ``max_group_members`` members.
 
     Raises SchemaTooNew if the database was migrated by a newer Parley than this code.
     """
@@ -28,4 +45,4 @@ async def open_store(url: str, *, passwords: Passwords | None = None, migrate: b
     except BaseException:
         await engine.dispose()
         raise
-    return Store(engine, passwords)
+    return Store(engine, passwords, max_group_members=max_group_members)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ..oauth import repo
 from ..oauth.origins import origin_of
 from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
@@ -173,7 +172,7 @@ def account_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account?next=/account/sites")
-        consents = await repo.consents_of_user(request.app.state.store, signed_in.user.id)
+        consents = await request.app.state.store.consents_of_user(signed_in.user.id)
         notice = "Access revoked." if request.query_params.get("revoked") else None
         return await render(request, "account_sites.html", {"consents": consents, "notice": notice})
 
@@ -185,7 +184,7 @@ def account_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account")
-        await repo.revoke_consent(request.app.state.store, signed_in.user.id, site_id)
+        await request.app.state.store.revoke_consent(signed_in.user.id, site_id)
         await call_revoke_hook(request, signed_in.user.id, site_id)
         return see_other("/account/sites?revoked=1")
 

@@ -9,13 +9,13 @@ from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..oauth import repo
 from ..oauth.origins import origin_of
-from ..oauth.records import CALLBACK_PATH, SiteClient, SiteRecord
-from ..oauth.scopes import covers, scope_list
+from ..oauth.records import CALLBACK_PATH, SiteClient
+from ..oauth.scopes import covers, scope_list, widened
 from ..oauth.server import ParleyAuthorizationServer, Prefetched, ResourceOwner, request_data
 from ..security import script_hash
 from ..settings import Settings
+from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
 from . import sessions
 from .pages import error_page, render, see_other
@@ -51,10 +51,10 @@ async def code_site_origins(request: Request, code: str) -> list[str]:
     if not code or len(code) > 512:
         return []
     store = request.app.state.store
-    record = await repo.code_by_hash(store, hash_secret(code))
+    record = await store.code_by_hash(hash_secret(code))
     if record is None or record.used_at is not None:
         return []
-    site = await repo.site_by_id(store, record.site_id)
+    site = await store.site_by_id(record.site_id)
     return list(site.origins) if site is not None else []
 
 
@@ -65,7 +65,7 @@ async def _authorization(
     settings: Settings = request.app.state.settings
     params = list(request.query_params.multi_items())
     client_id = request.query_params.get("client_id")
-    site = await repo.site_by_client_id(request.app.state.store, client_id) if client_id else None
+    site = await request.app.state.store.site_by_client_id(client_id) if client_id else None
     server = ParleyAuthorizationServer(settings, Prefetched(SiteClient(site, settings.public_url) if site else None))
     signed_in = await sessions.current(request)
     try:
@@ -94,7 +94,7 @@ async def _issue_code(request: Request, server: ParleyAuthorizationServer, grant
         grant.request, grant_user=ResourceOwner(user_id), grant=grant  # type: ignore[attr-defined]
     )
     if server.effects.new_code is not None:
-        await repo.save_code(request.app.state.store, server.effects.new_code)
+        await request.app.state.store.save_code(server.effects.new_code)
     return response
 
 
@@ -119,7 +119,7 @@ def authorize_router() -> APIRouter:
             here = request.url.path + "?" + request.url.query
             return see_other("/account?next=" + quote(here, safe=""))
         requested: str = grant.request.scope  # type: ignore[attr-defined]
-        consent = await repo.consent_for(request.app.state.store, signed_in.user.id, site.id)
+        consent = await request.app.state.store.consent_for(signed_in.user.id, site.id)
         if consent is not None and covers(consent.scope, requested):
             return await _issue_code(request, server, grant, signed_in.user.id)
         return await render(
@@ -147,7 +147,7 @@ def authorize_router() -> APIRouter:
             )
             return denied
         scope: str = grant.request.scope  # type: ignore[attr-defined]
-        await repo.remember_consent(request.app.state.store, signed_in.user.id, site.id, scope)
+        await request.app.state.store.remember_consent(signed_in.user.id, site.id, scope, merge=widened)
         return await _issue_code(request, server, grant, signed_in.user.id)
 
     @router.get(CALLBACK_PATH)

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ..oauth import repo
-from ..oauth.records import SiteRecord
-from ..oauth.scopes import ALL_SCOPES, SCOPE_DESCRIPTIONS
+from ..oauth.scopes import ALL_SCOPES, SCOPE_DESCRIPTIONS, scope_text
 from ..oauth.sites import RUNTIMES, THEMES, SiteInput, SiteInputError, snippet, validate_site
 from ..store.clock import now_ms
+from ..store.records import SiteRecord
 from . import sessions
 from .account import call_revoke_hook, csrf_failure
 from .pages import render, see_other
@@ -61,7 +60,7 @@ def _choices() -> dict[str, Any]:
 
 
 async def _owned_site(request: Request, client_id: str, user_id: int) -> SiteRecord | None:
-    site = await repo.site_by_client_id(request.app.state.store, client_id)
+    site = await request.app.state.store.site_by_client_id(client_id)
     return site if site is not None and site.owner_id == user_id else None
 
 
@@ -86,7 +85,7 @@ def console_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account?next=/sites")
-        sites = await repo.sites_of_owner(request.app.state.store, signed_in.user.id)
+        sites = await request.app.state.store.sites_of_owner(signed_in.user.id)
         notice = "Site deleted." if request.query_params.get("deleted") else None
         return await render(
             request, "sites.html", {"sites": sites, "form": EMPTY_FORM, "notice": notice, **_choices()}
@@ -102,14 +101,14 @@ def console_router() -> APIRouter:
         try:
             data = _validate(values)
         except SiteInputError as exc:
-            sites = await repo.sites_of_owner(request.app.state.store, signed_in.user.id)
+            sites = await request.app.state.store.sites_of_owner(signed_in.user.id)
             return await render(
                 request, "sites.html",
                 {"sites": sites, "form": values, "error": " ".join(exc.messages), **_choices()},
                 status_code=400,
             )
-        site = await repo.create_site(
-            request.app.state.store, name=data.name, origins=data.origins, scopes=data.scopes,
+        site = await request.app.state.store.create_site(
+            name=data.name, origins=data.origins, scopes=scope_text(data.scopes),
             owner_id=signed_in.user.id, redirect_uris=data.redirect_uris, settings=data.settings,
         )
         return see_other(f"/sites/{site.client_id}?created=1")
@@ -142,8 +141,8 @@ def console_router() -> APIRouter:
             data = _validate(values)
         except SiteInputError as exc:
             return await site_page(request, site, values, status_code=400, error=" ".join(exc.messages))
-        await repo.update_site(
-            request.app.state.store, site.id, name=data.name, origins=data.origins,
+        await request.app.state.store.update_site(
+            site.id, name=data.name, origins=data.origins,
             redirect_uris=data.redirect_uris, scopes=" ".join(data.scopes),
             settings={**site.settings, **data.settings, "updated_at": now_ms()},
         )
@@ -157,8 +156,8 @@ def console_router() -> APIRouter:
             return await csrf_failure(request)
         site = await _owned_site(request, client_id, signed_in.user.id)
         if site is not None:
-            users = await repo.consenting_users(request.app.state.store, site.id)
-            await repo.delete_site(request.app.state.store, site.id)
+            users = await request.app.state.store.consenting_users(site.id)
+            await request.app.state.store.delete_site(site.id)
             for user_id in users:
                 await call_revoke_hook(request, user_id, site.id)
         return see_other("/sites?deleted=1")

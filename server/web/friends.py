@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..security import app_limiter
+from ..store import USERNAME_RE
 from ..store.errors import NotFound, StoreError
-from ..store.users import USERNAME_RE
 from . import sessions
 from .account import checked_form, csrf_failure, form_text, sentence
 from .pages import render, see_other

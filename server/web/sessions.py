@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..oauth.repo import Database
 from ..security import PRE_SESSION_COOKIE, pre_session_csrf, random_token, tokens_match
 from ..settings import Settings
-from ..store import tables as t
-from ..store.clock import now_ms
+from ..store import Store
 from ..store.records import User
 from ..store.secrets import hash_secret
 
@@ -33,8 +30,8 @@ class SignedIn:
     id_hash: str
 
 
-def _store(request: Request) -> Database:
-    store: Database = request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
     return store
 
 
@@ -52,14 +49,11 @@ async def current(request: Request) -> SignedIn | None:
     session_id = request.cookies.get(COOKIE)
     if session_id:
         id_hash = hash_secret(session_id)
-        ws = t.web_sessions
-        query = select(ws.c.user_id, ws.c.csrf_token).where(ws.c.id_hash == id_hash, ws.c.expires_at > now_ms())
-        async with _store(request).engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is not None:
-            user = await request.app.state.store.get_user(row.user_id)
+        session = await _store(request).find_web_session(id_hash)
+        if session is not None:
+            user = await request.app.state.store.get_user(session.user_id)
             if user is not None and user.deleted_at is None:
-                found = SignedIn(user, row.csrf_token, id_hash)
+                found = SignedIn(user, session.csrf_token, id_hash)
     request.state.parley_signed_in = found
     return found
 
@@ -67,18 +61,7 @@ async def current(request: Request) -> SignedIn | None:
 async def start(request: Request, response: Response, user: User) -> None:
     """Open a session for `user` and set its cookie on `response` (any previous cookie is replaced)."""
     session_id = random_token()
-    now = now_ms()
-    async with _store(request).transaction() as conn:
-        await conn.execute(
-            insert(t.web_sessions).values(
-                id_hash=hash_secret(session_id),
-                user_id=user.id,
-                csrf_token=random_token(),
-                created_at=now,
-                expires_at=now + SESSION_TTL_MS,
-            )
-        )
-        await conn.execute(delete(t.web_sessions).where(t.web_sessions.c.expires_at <= now))
+    await _store(request).open_web_session(hash_secret(session_id), user.id, random_token(), SESSION_TTL_MS)
     response.set_cookie(
         COOKIE,
         session_id,
@@ -93,11 +76,10 @@ async def start(request: Request, response: Response, user: User) -> None:
 async def end(request: Request, response: Response, *, everywhere: bool = False) -> None:
     """Close this session (or every session of its user) and clear the cookie."""
     signed_in = await current(request)
-    if signed_in is not None:
-        ws = t.web_sessions
-        condition = ws.c.user_id == signed_in.user.id if everywhere else ws.c.id_hash == signed_in.id_hash
-        async with _store(request).transaction() as conn:
-            await conn.execute(delete(ws).where(condition))
+    if signed_in is not None and everywhere:
+        await _store(request).end_web_sessions_of(signed_in.user.id)
+    elif signed_in is not None:
+        await _store(request).end_web_session(signed_in.id_hash)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
 
 

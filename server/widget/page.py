@@ -7,16 +7,14 @@ page's CSP `frame-ancestors` names exactly those origins, so the browser enforce
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
-from ..store import tables
+from ..store.records import SiteRecord
 from .bundle import Bundle
 
 RUNTIMES = {"micropython": ("mpy", "micropython/micropython.mjs", "micropython/micropython.wasm"),
@@ -36,31 +34,10 @@ _templates = Environment(
 )
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    """What the frame needs to know of a registered site."""
-
-    id: int
-    client_id: str
-    name: str
-    origins: list[str]
-    scopes: str
-    settings: dict[str, Any]
-
-
-async def load_site(request: Request, client_id: str) -> SiteInfo | None:
+async def load_site(request: Request, client_id: str) -> SiteRecord | None:
     """The registered site with this client id, or None."""
-    store = request.app.state.store
-    async with store.engine.connect() as conn:
-        row = (
-            await conn.execute(select(tables.sites).where(tables.sites.c.client_id == client_id))
-        ).mappings().first()
-    if row is None:
-        return None
-    return SiteInfo(
-        id=row["id"], client_id=row["client_id"], name=row["name"], origins=list(row["origins"]),
-        scopes=row["scopes"], settings=dict(row["settings"] or {}),
-    )
+    site: SiteRecord | None = await request.app.state.store.site_by_client_id(client_id)
+    return site
 
 
 def pyscript_config(bundle: Bundle, public_url: str, runtime: str) -> dict[str, Any]:
@@ -82,7 +59,7 @@ def boot_modules(bundle: Bundle, runtime: str) -> list[str]:
     return [bundle.url(name) for name in [*chunks, *BOOT_INTERPRETER[runtime]] if name.endswith((".js", ".mjs"))]
 
 
-def site_extensions(info: SiteInfo) -> list[str]:
+def site_extensions(info: SiteRecord) -> list[str]:
     """The extension module URLs of the site's settings that are on its registered origins (max 10)."""
     urls = info.settings.get("extensions") or []
     out: list[str] = []
@@ -92,7 +69,7 @@ def site_extensions(info: SiteInfo) -> list[str]:
     return out[:10]
 
 
-def extension_origins(info: SiteInfo) -> list[str]:
+def extension_origins(info: SiteRecord) -> list[str]:
     return sorted({_origin(url) or "" for url in site_extensions(info)} - {""})
 
 
@@ -176,7 +153,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
             pyscript_config=json.dumps(pyscript_config(bundle, public_url, runtime)),
         )
         headers = {
-            "Content-Security-Policy": frame_csp(public_url, info.origins, extension_origins(info)),
+            "Content-Security-Policy": frame_csp(public_url, list(info.origins), extension_origins(info)),
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",

@@ -25,14 +25,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from ..api.schemas import ConversationOut, UserOut
-from ..oauth import repo
 from ..oauth.families import end_family
 from ..oauth.origins import origin_of
 from ..oauth.tokens import issue_tokens
-from ..store import tables
 from ..store.clock import now_ms
 from ..store.secrets import hash_secret
 
@@ -104,7 +101,7 @@ async def _list(store: Any, name: str, user_id: int) -> list[dict[str, Any]]:
 
 async def _exchange(request: Request, params: list[tuple[str, str]], client_id: str,
                     include: str = "") -> Response:
-    site = await repo.site_by_client_id(request.app.state.store, client_id)
+    site = await request.app.state.store.site_by_client_id(client_id)
     if site is None:
         return _error(404, "unknown_site", "This site is not registered")
     answer = await issue_tokens(request, params, site)
@@ -127,27 +124,17 @@ async def _exchange(request: Request, params: list[tuple[str, str]], client_id: 
 async def _grace_token(request: Request, refresh_token: str) -> dict[str, Any] | None:
     """An access token for a refresh token rotated moments ago by a sibling tab, or None."""
     store = request.app.state.store
-    token = await repo.token_by_refresh_hash(store, hash_secret(refresh_token))
+    token = await store.token_by_refresh_hash(hash_secret(refresh_token))
     now = now_ms()
     if token is None or token.refresh_used_at is None or token.revoked_at is not None:
         return None
     if now - token.refresh_used_at > ROTATION_GRACE_MS:
         return None
-    async with store.engine.connect() as conn:
-        newest = (await conn.execute(
-            select(tables.oauth_tokens.c.revoked_at).where(tables.oauth_tokens.c.family_id == token.family_id)
-            .order_by(tables.oauth_tokens.c.id.desc()).limit(1)
-        )).first()
-    if newest is None or newest.revoked_at is not None:
+    if not await store.family_is_live(token.family_id):
         return None
     ttl = request.app.state.settings.access_token_ttl
     access = secrets.token_urlsafe(32)
-    async with store.transaction() as conn:
-        await conn.execute(tables.oauth_tokens.insert().values(
-            family_id=token.family_id, site_id=token.site_id, user_id=token.user_id, scope=token.scope,
-            access_token_hash=hash_secret(access), refresh_token_hash=None, issued_at=now,
-            access_expires_at=now + ttl * 1000, refresh_expires_at=None,
-        ))
+    await store.add_access_token(token, hash_secret(access), now, now + ttl * 1000)
     return {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": token.scope}
 
 
@@ -200,7 +187,7 @@ def frame_session_router() -> APIRouter:
         client_id = data["client_id"]
         refresh_token = request.cookies.get(cookie_name(client_id))
         if refresh_token:
-            token = await repo.token_by_refresh_hash(request.app.state.store, hash_secret(refresh_token))
+            token = await request.app.state.store.token_by_refresh_hash(hash_secret(refresh_token))
             if token is not None:  # this browser's grant only: the user's other devices stay signed in
                 await end_family(request.app, token.family_id)
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})

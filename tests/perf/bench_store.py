@@ -94,7 +94,7 @@ async def batched_per_message(store: Any, pairs: list[tuple[int, int]], n: int, 
     """The same batches through the per-message path (five statements and a savepoint per message): what
     append_messages did before it became set-based; it is now only the fallback after a unique violation."""
     from server.store import NewMessage
-    from server.store.messages import _append_one
+    from server.store.append_generic import append_one
 
     latencies = []
     start = time.perf_counter()
@@ -105,7 +105,7 @@ async def batched_per_message(store: Any, pairs: list[tuple[int, int]], n: int, 
         t0 = time.perf_counter()
         async with store._write() as conn:
             for new in batch:
-                await _append_one(conn, new)
+                await append_one(conn, new)
         latencies.append((time.perf_counter() - t0) * 1e3)
         done += BATCH
     return done / (time.perf_counter() - start), latencies
@@ -114,11 +114,11 @@ async def batched_per_message(store: Any, pairs: list[tuple[int, int]], n: int, 
 async def one_at_a_time_async_path(
     store: Any, pairs: list[tuple[int, int]], n: int, tag: str
 ) -> tuple[float, list[float]]:
-    """One at a time through the async engine's set-based path (``messages.append_batch``, a thread hop per
+    """One at a time through the async engine's set-based path (``append_generic.append_batch``, a thread hop per
     statement through aiosqlite): what SQLite used before its one-hop writer thread. On PostgreSQL: what it
     used before its one-statement append (``parley_append``), a network round trip per statement."""
     from server.store import NewMessage
-    from server.store.messages import append_batch
+    from server.store.append_generic import append_batch
 
     latencies = []
     start = time.perf_counter()

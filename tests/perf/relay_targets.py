@@ -475,9 +475,10 @@ class ParleyTarget(Target):
         first member creates it and befriends the others); one access token per user."""
         from server.passwords import Passwords
         from server.store import open_store
-        store = await open_store(self.database_url, passwords=Passwords.fast(), migrate=False)
+        from server.store.content import MAX_GROUP_MEMBERS
         # Groups hold 50 members by product rule; the fan-out loads need bigger rooms.
-        store.max_group_members = max([store.max_group_members, *(len(m) for m in rooms.values())])
+        cap = max([MAX_GROUP_MEMBERS, *(len(m) for m in rooms.values())])
+        store = await open_store(self.database_url, passwords=Passwords.fast(), migrate=False, max_group_members=cap)
         try:
             tag = secrets.token_hex(3)
             users = [await store.create_user(f"b{tag}{i}", f"Bench {i}", "bench-password-1") for i in range(n_conns)]

@@ -7,7 +7,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, tables
+from server.passwords import Passwords
+from server.store import Blocked, Conflict, Invalid, NewMessage, NotMember, open_store, tables
+from server.store.append_sqlite import SqliteFileAppender
+from server.store.pg_messages import PgAppender
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
@@ -223,7 +226,8 @@ async def test_a_batch_over_many_conversations_takes_a_fixed_number_of_statement
     def logged(query):  # PostgreSQL's appender: asyncpg connections of its own
         trace(query.query)
 
-    writer, appender = store._sqlite_writer, store._pg_appender
+    writer = store._appender.writer if isinstance(store._appender, SqliteFileAppender) else None
+    appender = store._appender if isinstance(store._appender, PgAppender) else None
     if appender is not None:  # a new connection's first call also runs asyncpg's type introspection queries
         (warm,) = await store.append_messages([NewMessage(conv.id + 99, alice.id, "warm-up", "text", "none")])
         assert isinstance(warm.error, NotMember)
@@ -275,11 +279,18 @@ async def test_the_group_size_cap_is_a_setting(store):
     friends = [await make_user(store, f"friend{i}") for i in range(3)]
     for friend in friends:
         await make_friends(store, owner, friend)
-    store.max_group_members = 3
-    with pytest.raises(Invalid, match="at most 3"):
-        await store.create_group(owner.id, [f.id for f in friends])
-    store.max_group_members = 4
-    assert len((await store.create_group(owner.id, [f.id for f in friends])).member_ids) == 4
+    url = store.engine.url.render_as_string(hide_password=False)  # the same database, opened with a cap
+    three = await open_store(url, passwords=Passwords.fast(), migrate=False, max_group_members=3)
+    try:
+        with pytest.raises(Invalid, match="at most 3"):
+            await three.create_group(owner.id, [f.id for f in friends])
+    finally:
+        await three.close()
+    four = await open_store(url, passwords=Passwords.fast(), migrate=False, max_group_members=4)
+    try:
+        assert len((await four.create_group(owner.id, [f.id for f in friends])).member_ids) == 4
+    finally:
+        await four.close()
 
 
 async def test_blocked_users_cannot_message_each_other(store, chat):

@@ -85,8 +85,6 @@ async def test_session_principal(store):
 
 
 async def test_revoking_a_token_family_names_whose_sign_in_ended_once(store):
-    from server.oauth import repo
-
     alice = await make_user(store, "alice")
     site_id = await add_token(store, alice.id, "family-member")
     async with store.transaction() as conn:
@@ -95,6 +93,6 @@ async def test_revoking_a_token_family_names_whose_sign_in_ended_once(store):
             .with_only_columns(tables.oauth_tokens.c.family_id)
             .where(tables.oauth_tokens.c.access_token_hash == hash_secret("family-member"))
         )
-    assert await repo.revoke_family(store, family) == {(alice.id, site_id)}
+    assert await store.revoke_family(family) == {(alice.id, site_id)}
     assert await store.principal_for_access_token("family-member") is None
-    assert await repo.revoke_family(store, family) == set()  # already revoked: nobody to re-check
+    assert await store.revoke_family(family) == set()  # already revoked: nobody to re-check

@@ -43,14 +43,14 @@ async def test_a_file_store_appends_without_scanning_messages(sqlite_file_store)
     pairs = await _two_chats(store)
     await store.append_messages([NewMessage(*pairs[i % 4], f"old{i}", "text", "x") for i in range(40)])
     statements: list[str] = []
-    await store._sqlite_writer.call(lambda conn: conn.set_trace_callback(statements.append))
+    await store._appender.writer.call(lambda conn: conn.set_trace_callback(statements.append))
     try:  # a resend of one stored message among new ones: the duplicate lookup finds it
         results = await store.append_messages(
             [NewMessage(*pairs[0], "old0", "text", "x")]
             + [NewMessage(*pairs[i % 4], f"new{i}", "text", "y") for i in range(20)]
         )
     finally:
-        await store._sqlite_writer.call(lambda conn: conn.set_trace_callback(None))
+        await store._appender.writer.call(lambda conn: conn.set_trace_callback(None))
     assert [r.created for r in results] == [False] + [True] * 20
     with sqlite3.connect(path) as database:
         plans = _plans(database, statements)

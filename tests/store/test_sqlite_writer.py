@@ -10,6 +10,7 @@ import pytest
 
 from server.passwords import Passwords
 from server.store import NewMessage, open_store
+from server.store.append_sqlite import SqliteFileAppender
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
@@ -20,7 +21,7 @@ async def test_a_sqlite_file_appends_through_the_writer_and_reads_back_the_same(
     alice, bob = await make_user(store, "alice"), await make_user(store, "bob")
     await make_friends(store, alice, bob)
     conv = await store.open_direct(alice.id, bob.id)
-    assert store._sqlite_writer is not None
+    assert isinstance(store._appender, SqliteFileAppender)
     text, _ = await store.append_message(conv.id, alice.id, "t1", "text", " héllo ")
     share, _ = await store.append_message(conv.id, bob.id, "s1", "share", "", {"url": "https://e.com/é", "title": "Tï"})
     page = await store.history(conv.id, alice.id)

@@ -31,7 +31,7 @@ async def _traced(store):
     def trace(statement: str) -> None:
         seen.append((statement.split()[0].upper(), threading.get_ident()))
 
-    await store._sqlite_writer.call(lambda conn: conn.set_trace_callback(trace))
+    await store._appender.writer.call(lambda conn: conn.set_trace_callback(trace))
     return seen
 
 
@@ -71,9 +71,9 @@ async def test_messages_committed_on_the_loop_are_checkpointed_in_the_thread(cha
     seen = await _traced(store)
     for i in range(5):
         await store.append_messages([NewMessage(conv, alice.id, f"c{i}", "text", "hi")])
-    writer = store._sqlite_writer
+    writer = store._appender.writer
     await asyncio.wrap_future(writer._checkpoint)
     checkpoints = [thread for kind, thread in seen if kind == "PRAGMA"]
     assert len(checkpoints) == 1 and checkpoints[0] != threading.get_ident()
-    with sqlite3.connect(store._sqlite_writer.path) as raw:  # every commit is in the database
+    with sqlite3.connect(store._appender.writer.path) as raw:  # every commit is in the database
         assert raw.execute("SELECT count(*) FROM messages").fetchone() == (5,)
