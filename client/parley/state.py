@@ -53,6 +53,8 @@ class Conversation:
     ``messages`` are stored messages sorted by position, unique by id; ``pending`` are the user's own
     messages not yet acknowledged (or failed), in the order written. ``head`` is the position up to
     which the live stream is complete (what a resume asks from); None until known (after a resync).
+    ``latest_loaded`` tells whether the latest page of history is held: a live message that arrives before
+    the conversation was ever opened is one message, not the latest page (``needs_latest()``).
     """
 
     def __init__(self, conv_id, last_pos=0, read_pos=0, info=None):
@@ -70,6 +72,7 @@ class Conversation:
         self.has_more = last_pos > 0  # older history may exist on the server
         self.last_ts = 0
         self.gap_reported = False
+        self.latest_loaded = last_pos == 0  # a conversation with no message yet has nothing to load
 
     @property
     def unread(self):
@@ -91,6 +94,22 @@ class Conversation:
         if message["ts"] > self.last_ts:
             self.last_ts = message["ts"]
         return True
+
+    def needs_latest(self):
+        """True while the latest page of history was never loaded and the server may hold more than we do:
+        opening the conversation must ask for it, whatever live messages arrived meanwhile."""
+        if self.latest_loaded:
+            return False
+        return self.has_more or not self.messages
+
+    def last_unread(self):
+        """The newest stored message from someone else past the read position, or None."""
+        for message in reversed(self.messages):
+            if message["pos"] <= self.read_pos:
+                return None
+            if message.get("from") is not None:
+                return message
+        return None
 
     def advance_head(self):
         """Move ``head`` over every contiguous position now held; True if a gap remains after it."""
@@ -131,6 +150,37 @@ class ChatState:
 
     def unread_total(self):
         return sum(conv.unread for conv in self.conversations.values())
+
+    def needs_latest(self, conv_id):
+        """True if opening ``conv_id`` must ask for its latest page of history (not held, not asked yet)."""
+        conv = self.conversations.get(conv_id)
+        if conv is not None and not conv.needs_latest():
+            return False
+        for request in self.history_requests.values():
+            if request[0] == conv_id and request[1] is None and request[2] is None:
+                return False  # already on its way
+        return True
+
+    def unread_summary(self):
+        """Who wrote what the visitor has not read: one entry per conversation with unread messages, newest
+        first, each {"conv", "count", "from", "message"}. "from" is the writer of the newest unread message
+        held, else the other member of a direct conversation, else None; "message" is that message or None."""
+        entries = []
+        for conv in self.conversations.values():
+            count = conv.unread
+            if not count:
+                continue
+            message = conv.last_unread()
+            sender = message["from"] if message is not None else None
+            if sender is None and conv.info.get("kind") == "direct":
+                others = [m for m in conv.info.get("members") or [] if m != self.me]
+                sender = others[0] if others else None
+            entries.append({"conv": conv.id, "count": count, "from": sender, "message": message,
+                            "ts": conv.last_ts})
+        entries = sorted_by(entries, lambda entry: (-entry["ts"], entry["conv"]))
+        for entry in entries:
+            del entry["ts"]
+        return entries
 
     def status_of(self, user):
         """Aggregate status over the user's devices: online beats away beats offline."""
@@ -336,6 +386,7 @@ class ChatState:
         conv.by_pos = {}
         conv.head = None
         conv.gap_reported = False
+        conv.latest_loaded = False
         return [(EV_RESYNC, conv.id), (EV_MESSAGES, conv.id)]
 
     def _on_typing(self, frame, now):
@@ -389,6 +440,8 @@ class ChatState:
         changed = False
         for message in frame["messages"]:
             changed = conv.insert(dict(message)) or changed
+        if latest:
+            conv.latest_loaded = True
         if latest and conv.head is None:
             conv.head = max([m["pos"] for m in frame["messages"]] or [conv.last_pos])
         if latest or before:

@@ -253,3 +253,62 @@ def test_any_shuffled_duplicated_stream_ends_sorted_gapless_unique(case: tuple[i
     assert state.resume_positions() == {7: count}
     assert not conv.gap_reported
     assert gaps <= count
+
+
+def test_a_live_message_before_opening_does_not_stand_for_the_latest_page() -> None:
+    """Issue 14: bob writes while alice has never opened the conversation. The one live message is not the
+    history: opening must still ask for the latest page, which then shows in full with nothing older to load."""
+    state = welcomed()
+    state.add_conversation(7, last_pos=3, read_pos=3, info={"kind": "direct", "members": [ME, ANN]})
+    state.apply(msg(4, text="are you reading this too?"))
+    conv = state.conversations[7]
+    assert positions(state) == [4]
+    assert conv.needs_latest() and state.needs_latest(7)  # the cause: one live message is not the latest page
+    frame = state.request_history("r1", 7)
+    assert not state.needs_latest(7)  # asked already: not twice
+    assert frame["t"] == P.HISTORY and "before" not in frame and "after" not in frame
+    page = [P.message_fields(1000 + p, 7, p, 10_000 + p, ANN if p % 2 else ME, "text", f"m{p}") for p in (1, 2, 3, 4)]
+    state.apply(P.make_history_page("r1", 7, page))
+    assert positions(state) == [1, 2, 3, 4]
+    assert not conv.has_more and conv.latest_loaded and not state.needs_latest(7)
+    state.apply(msg(5))  # later live messages extend what is held
+    assert positions(state) == [1, 2, 3, 4, 5] and not state.needs_latest(7)
+
+
+def test_a_conversation_first_met_live_at_position_one_holds_all_of_it() -> None:
+    state = welcomed()
+    state.apply(msg(1, conv=9))
+    assert not state.needs_latest(9) and not state.conversations[9].has_more
+    state.apply(msg(6, conv=10))  # first met at position 6: positions 1..5 are on the server
+    assert state.needs_latest(10) and state.conversations[10].has_more
+    assert state.needs_latest(11)  # never heard of: ask
+
+
+def test_a_resync_makes_the_latest_page_needed_again() -> None:
+    state = welcomed()
+    state.add_conversation(7, last_pos=2)
+    state.request_history("r1", 7)
+    state.apply(P.make_history_page("r1", 7, [P.message_fields(1000 + p, 7, p, 1, ANN, "text", "x") for p in (1, 2)]))
+    assert not state.needs_latest(7)
+    state.apply({"t": P.RESYNC, "conv": 7})
+    assert state.needs_latest(7)
+
+
+def test_unread_summary_names_who_wrote_newest_first() -> None:
+    state = welcomed()
+    state.add_conversation(7, last_pos=2, read_pos=2, info={"kind": "direct", "members": [ME, ANN]})
+    state.add_conversation(8, last_pos=5, read_pos=3, info={"kind": "direct", "members": [BOB, ME]})
+    state.add_conversation(9, last_pos=1, read_pos=0, info={"kind": "group", "members": [ME, ANN, BOB]})
+    # nothing held yet: a direct conversation's writer is its other member; a group's is unknown
+    assert [(e["conv"], e["count"], e["from"], e["message"]) for e in state.unread_summary()] == [
+        (8, 2, BOB, None), (9, 1, None, None)]
+    state.apply(msg(3, sender=ANN, conv=7, text="are you reading this too?"))
+    state.apply(msg(2, sender=BOB, conv=9))
+    summary = state.unread_summary()
+    assert [(e["conv"], e["count"], e["from"]) for e in summary] == [(7, 1, ANN), (9, 2, BOB), (8, 2, BOB)]
+    assert summary[0]["message"]["text"] == "are you reading this too?"
+    state.mark_read(7)
+    assert [e["conv"] for e in state.unread_summary()] == [9, 8]
+    state.queue_send(9, "text", text="mine", cid="c9")
+    state.apply(P.make_ack("c9", 900, 9, 3, 20_000))  # writing marks read: no more unread there
+    assert [e["conv"] for e in state.unread_summary()] == [8]
