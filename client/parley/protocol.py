@@ -239,6 +239,12 @@ def _text(value, name):
     return value
 
 
+def text_length(text):
+    """How many characters the server counts in a message text a client sends: code points (not UTF-16
+    units or bytes), after the client's strip and the server's ``\r\n`` -> ``\n``. At most MAX_TEXT_CHARS."""
+    return len(text.strip().replace("\r\n", "\n"))
+
+
 def _token(hi):
     """Visible ASCII only (0x21..0x7e), 1..hi characters: client ids, request ids, device ids, tokens."""
 

@@ -1,4 +1,8 @@
-"""Display helpers shared by the UI: initials, hosts, times and day labels (pure)."""
+"""Display helpers shared by the UI: initials, hosts, times, day labels and the composer's counter (pure)."""
+
+from parley.protocol import MAX_TEXT_CHARS, text_length
+
+COUNTER_WARN = 500  # the composer shows the characters left from this many before the limit
 
 DAY_MS = 86400000
 
@@ -36,3 +40,24 @@ def day_label(ts_ms, now_ms, offset_min, t, date_text):
 def hue(user_id):
     """A stable avatar hue per user."""
     return (int(user_id) * 137) % 360
+
+
+def text_counter(text, limit=MAX_TEXT_CHARS, warn=COUNTER_WARN):
+    """The composer's counter for ``text``, counted as the server counts (parley.protocol.text_length):
+    {"count", "remaining" (negative past the limit), "show" (near or past the limit), "over" (cannot be sent)}."""
+    count = text_length(text)
+    remaining = limit - count
+    return {"count": count, "remaining": remaining, "show": remaining <= warn, "over": remaining < 0}
+
+
+def preview(text, limit):
+    """A one-line preview of a message: whitespace runs become one space; past ``limit`` characters it is cut
+    at the last space of the kept part (if not too early) and ends with an ellipsis."""
+    line = " ".join(str(text).split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
