@@ -338,7 +338,7 @@ class Client:
             listener(events)
         for event in events:
             if event[0] == S.EV_UNREAD:
-                self.events.emit("unread", {"count": event[1]})
+                self.events.emit("unread", self.unread_detail(event[1]))
             elif event[0] == S.EV_PRESENCE:
                 user = event[1]
                 self.events.emit("presence", {"user": user, "status": self.state.status_of(user),
@@ -348,6 +348,17 @@ class Client:
                 for user in sorted(here - self._here):
                     self.events.emit("friend_here", {"user": user, "friend": self.friends.get(user)})
                 self._here = here
+
+    def unread_detail(self, count=None):
+        """The "unread" event's detail: the total and who wrote, per conversation, newest first (no text)."""
+        summary = self.state.unread_summary()
+        conversations = [{"conversation": e["conv"], "count": e["count"], "from": e["from"]} for e in summary]
+        writers = []
+        for entry in summary:
+            if entry["from"] is not None and entry["from"] not in writers:
+                writers.append(entry["from"])
+        total = self.state.unread_total() if count is None else count
+        return {"count": total, "from": writers, "conversations": conversations}
 
     def _later(self, coroutine):
         task = asyncio.create_task(coroutine)

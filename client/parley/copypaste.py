@@ -12,9 +12,10 @@ from pyscript.ffi import create_proxy
 
 from parley import boot, bridge, extensions, runtime
 from parley.auth import FrameAuth
-from parley.i18n import is_rtl
+from parley.i18n import Translator, is_rtl
 from parley.listeners import listen
 from parley.registry import REGISTRY
+from parley.ui.peek import Peek
 
 
 def read_config():
@@ -23,12 +24,50 @@ def read_config():
     return json.loads(node.textContent)
 
 
-def host_handler(session):
+class Notice:
+    """The closed widget's notice: the launcher's counts and writers' names go to the host page (bridge
+    "counts"); a new message's preview is shown only here, in the frame's peek (bridge "peek" asks the host
+    page to show the frame small next to its launcher). Message text never crosses the bridge."""
+
+    def __init__(self, t):
+        self.widget = None
+        self.peek = Peek(t, self.open, self.dismiss)
+        self.last_id = None
+
+    def update(self, notice):
+        bridge.post("counts", unread=notice["unread"], here=notice["here"], writers=notice["writers"],
+                    more=notice["more"])
+        fresh = notice["id"] is not None and notice["id"] != self.last_id
+        if notice["id"] is not None:
+            self.last_id = notice["id"]
+        if not notice["unread"] or (self.widget is not None and self.widget.is_open):
+            self.hide()
+        elif fresh:
+            self.peek.show(notice)
+            bridge.post("peek", show=True)
+
+    def open(self):
+        self.peek.hide()
+        bridge.post("open")
+
+    def dismiss(self):
+        self.hide()
+        bridge.post("focus")
+
+    def hide(self):
+        if self.peek.shown:
+            self.peek.hide()
+            bridge.post("peek", show=False)
+
+
+def host_handler(session, notice=None):
     """handler(kind, data) for the host page's messages: open, close, page, share."""
     widget = session.widget
 
     def on_host(kind, data):
         if kind == "open":
+            if notice is not None:
+                notice.hide()
             widget.set_open(True)
         elif kind == "close":
             widget.set_open(False)
@@ -58,14 +97,15 @@ async def main():
     document.documentElement.setAttribute("lang", lang)
     document.documentElement.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
     REGISTRY.report = lambda text: window.console.error(text)  # extensions' failures go to the console
+    notice = Notice(Translator(lang))
     session = boot.new_session(
         FrameAuth(config["public_url"], site["client_id"], site.get("scopes") or None), root, mode="frame",
         site_name=site.get("name") or "", lang=lang, ws_url=config.get("ws_url"),
         show=lambda: bridge.post("open"), hide=lambda: bridge.post("close"), theme_root=document.documentElement,
-        on_counts=lambda unread, here: bridge.post("counts", unread=unread, here=here),
-        on_close=lambda: bridge.post("close", focus=True),
+        on_notice=notice.update, on_close=lambda: bridge.post("close", focus=True),
     )
-    bridge.on_message(host_handler(session))
+    notice.widget = session.widget
+    bridge.on_message(host_handler(session, notice))
     listen(document, "keydown", create_proxy(on_key))
     await extensions.load(config.get("extensions") or [], session)  # parley.current() is this session
     await session.start()

@@ -14,7 +14,7 @@ EVENTS = (
     "presence",  # a friend's presence changed: {"user": id, "status": ..., "here": bool}
     "friend_here",  # a friend arrived on this site: {"user": id}
     "share",  # a share from someone else arrived: {"message": {...}}
-    "unread",  # total unread changed: {"count": n}
+    "unread",  # total unread changed: {"count": n, "from": [user ids], "conversations": [{conversation, count, from}]}
     "open",  # the widget was opened
     "close",  # the widget was closed
     "connection",  # {"status": "online" | "connecting" | "offline"}

@@ -53,6 +53,12 @@ STRINGS = {
         "deleted_user": "Deleted user",
         "you": "You",
         "empty_chat": "Say hello to {name}.",
+        # -- the notice and the composer's counter (issue 14, attention)
+        "chars_left": "{count} characters left",
+        "chars_over": "{count} characters too many: shorten the message to send it",
+        "peek_open": "Open the conversation with {name}",
+        "peek_dismiss": "Dismiss",
+        "peek_new": "New message",
     },
     "fr": {
         "title": "Discussion",
@@ -103,6 +109,12 @@ STRINGS = {
         "deleted_user": "Utilisateur supprimé",
         "you": "Vous",
         "empty_chat": "Dites bonjour à {name}.",
+        # -- the notice and the composer's counter (issue 14, attention)
+        "chars_left": "{count} caractères restants",
+        "chars_over": "{count} caractères de trop : raccourcissez le message pour l’envoyer",
+        "peek_open": "Ouvrir la discussion avec {name}",
+        "peek_dismiss": "Ignorer",
+        "peek_new": "Nouveau message",
     },
     "ar": {
         "title": "الدردشة",
@@ -153,6 +165,12 @@ STRINGS = {
         "deleted_user": "مستخدم محذوف",
         "you": "أنت",
         "empty_chat": "قل مرحبًا لـ {name}.",
+        # -- the notice and the composer's counter (issue 14, attention)
+        "chars_left": "بقي {count} حرفًا",
+        "chars_over": "{count} حرفًا زائدًا: اختصر الرسالة لإرسالها",
+        "peek_open": "فتح المحادثة مع {name}",
+        "peek_dismiss": "إغلاق",
+        "peek_new": "رسالة جديدة",
     },
 }
 DEFAULT_LANG = "en"

@@ -10,15 +10,18 @@ from pyscript import window
 from parley import state as S
 from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
+from parley.ui import format as fmt
 from parley.ui.panel import Panel
 
 TYPING_SWEEP_S = 1
+PREVIEW_CHARS = 80  # the notice's preview of the newest unread message (shown in the Parley-origin frame only)
+NOTICE_NAMES = 3  # at most this many writers are named in the notice
 
 
 class Widget:
     """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page)."""
 
-    def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None):
+    def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None, on_notice=None):
         self.client = client
         self.site_name = site_name
         self.lang = lang
@@ -31,7 +34,9 @@ class Widget:
         self.page = None
         self.on_counts = on_counts
         self.on_close = on_close
+        self.on_notice = on_notice
         self._last_counts = None
+        self._last_notice = None
         self._asked_before = None
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
         self.panel = Panel(root, self)
@@ -105,6 +110,34 @@ class Widget:
                 return conv.unread if conv else 0
         return 0
 
+    def notice(self):
+        """What the closed widget tells about unread messages: {"unread", "convs" (conversations with unread
+        messages, newest first), "writers" (names, at most NOTICE_NAMES), "more" (writers not named),
+        "conv", "name" and "text" (the newest unread message's conversation, writer and a short preview, if
+        held), "id" (that message's id)}. The preview text stays in the Parley-origin frame (docs/security.md)."""
+        summary = self.state.unread_summary() if self.client.signed_in else []
+        names = []
+        for entry in summary:
+            name = self.user_name(entry["from"]) if entry["from"] is not None else \
+                self.conversation_title(entry["conv"])
+            if name not in names:
+                names.append(name)
+        notice = {"unread": sum(entry["count"] for entry in summary), "convs": [e["conv"] for e in summary],
+                  "writers": names[:NOTICE_NAMES], "more": max(0, len(names) - NOTICE_NAMES),
+                  "conv": None, "name": None, "text": None, "id": None}
+        top = summary[0] if summary else None
+        if top is not None:
+            notice["conv"] = top["conv"]
+            notice["name"] = names[0]
+            message = top["message"]
+            if message is not None:
+                notice["id"] = message.get("id")
+                if message.get("kind") == "share":
+                    notice["text"] = self.t("shared_link")
+                else:
+                    notice["text"] = fmt.preview(message.get("text") or "", PREVIEW_CHARS)
+        return notice
+
     def draft(self, conv_id):
         return self.drafts.get(conv_id, "")
 
@@ -123,13 +156,24 @@ class Widget:
         self._counts()
 
     def set_open(self, is_open):
+        opening = is_open and not self.is_open
         if is_open != self.is_open:
             self.client.events.emit("open" if is_open else "close", {})
         self.is_open = is_open
+        if opening and self.client.signed_in and self.screen in ("home", "chat"):
+            self._go_to_unread()
         if is_open and self.screen == "chat":
             self.client.mark_read(self.current_conv)
             if self.panel.composer is not None:
                 self.panel.composer.focus()
+
+    def _go_to_unread(self):
+        """Opening with unread messages: to that conversation when one has them, to the list when several."""
+        convs = [entry["conv"] for entry in self.state.unread_summary()]
+        if len(convs) == 1 and (self.screen != "chat" or self.current_conv != convs[0]):
+            self.go("chat", convs[0])
+        elif len(convs) > 1 and self.screen == "chat" and self.current_conv not in convs:
+            self.go("home")
 
     def set_page(self, url, title):
         self.page = {"url": url, "title": title}
@@ -140,8 +184,7 @@ class Widget:
         self.current_conv = conv_id
         self.panel.render()
         if screen == "chat":
-            conv = self.state.conversation(conv_id)
-            if conv is None or not conv.messages:
+            if self.state.needs_latest(conv_id):  # also when live messages arrived before it was opened
                 self.client.load_history(conv_id)
             if self.is_open:
                 self.client.mark_read(conv_id)
@@ -183,6 +226,12 @@ class Widget:
             self._last_counts = counts
             if self.on_counts:
                 self.on_counts(counts[0], counts[1])
+        if self.on_notice is not None:
+            notice = self.notice()
+            notice["here"] = counts[1]
+            if notice != self._last_notice:
+                self._last_notice = notice
+                self.on_notice(notice)
 
     async def _sweep_typing(self):
         while True:
@@ -242,11 +291,11 @@ class Widget:
         text = str(composer.value)
         if not text.strip():
             return
-        if len(text) > 4000:
-            self.panel.show_notice(self.t("failed"))
+        if self.panel.chat.update_counter()["over"]:  # too long: keep the text, the counter says why
             return
         composer.value = ""
         self.drafts.pop(self.current_conv, None)
+        self.panel.chat.update_counter()
         self.client.send_text(self.current_conv, text)
         composer.focus()
 
@@ -257,6 +306,7 @@ class Widget:
 
     def _compose_input(self, arg, event, node):
         self.drafts[self.current_conv] = str(node.value)
+        self.panel.chat.update_counter()
         self.client.typing(self.current_conv)
 
     def _share_data(self):

@@ -13,11 +13,16 @@
   var site = ds.site || "";
   var listeners = {};
   var queue = [];
-  var state = { ready: false, open: false, unread: 0, here: 0, frame: null, title: document.title };
+  // writers: names of who wrote the unread messages (never their text: that stays in the Parley frame)
+  var state = { ready: false, open: false, unread: 0, here: 0, writers: [], more: 0, peek: false, frame: null,
+    title: document.title };
   var WORDS = {
-    en: { open: "Open chat", close: "Close chat", unread: " unread", here: " friends on this site" },
-    fr: { open: "Ouvrir la discussion", close: "Fermer la discussion", unread: " non lus", here: " amis sur ce site" },
-    ar: { open: "فتح الدردشة", close: "إغلاق الدردشة", unread: " غير مقروءة", here: " أصدقاء على هذا الموقع" },
+    en: { open: "Open chat", close: "Close chat", unread: " unread", here: " friends on this site", from: " from ",
+      more: " and {n} more" },
+    fr: { open: "Ouvrir la discussion", close: "Fermer la discussion", unread: " non lus", here: " amis sur ce site",
+      from: " de ", more: " et {n} autres" },
+    ar: { open: "فتح الدردشة", close: "إغلاق الدردشة", unread: " غير مقروءة", here: " أصدقاء على هذا الموقع",
+      from: " من ", more: " و{n} آخرين" },
   };
   var words = WORDS[(ds.lang || navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
 
@@ -75,6 +80,16 @@
   function layout() {
     var f = state.frame;
     if (!f) return;
+    if (state.peek && !state.open) { // the frame's peek: a small card beside the launcher (who wrote, a preview)
+      f.style.right = "84px";
+      f.style.bottom = "16px";
+      f.style.width = "min(300px,calc(100vw - 100px))";
+      f.style.height = "64px";
+      f.style.borderRadius = "14px";
+      f.style.boxShadow = "none"; // the card inside the frame draws its own
+      return;
+    }
+    f.style.boxShadow = "0 8px 32px rgba(0,0,0,.3)";
     if (window.innerWidth <= 480) {
       f.style.right = f.style.bottom = "0";
       f.style.width = "100vw";
@@ -102,7 +117,7 @@
   // Closed, the frame is display:none once ready; until then it stays rendered but unseen and inert, because
   // a display:none cross-site frame gets a background-priority process and boots slower (docs/performance.md).
   function show() {
-    var f = state.frame, seen = state.open;
+    var f = state.frame, seen = state.open || state.peek;
     f.style.display = seen || !state.ready ? "block" : "none";
     f.style.opacity = seen ? "" : "0";
     f.style.pointerEvents = seen ? "" : "none";
@@ -112,7 +127,9 @@
   function setOpen(open) {
     mountFrame();
     state.open = open;
+    state.peek = false;
     show();
+    layout();
     button.setAttribute("aria-expanded", open ? "true" : "false");
     renderCounts();
     send({ type: open ? "open" : "close" });
@@ -126,6 +143,10 @@
     hereBadge.textContent = String(state.here || "");
     var label = state.open ? words.close : words.open;
     if (state.unread) label += ", " + state.unread + words.unread;
+    if (state.unread && state.writers.length) {
+      label += words.from + state.writers.join(", ");
+      if (state.more) label += words.more.replace("{n}", String(state.more));
+    }
     if (state.here) label += ", " + state.here + words.here;
     button.setAttribute("aria-label", label);
     var base = state.title.replace(/^\(\d+\+?\) /, "");
@@ -180,9 +201,17 @@
         if ((m.unread | 0) > state.unread && (document.hidden || !state.open)) chime();
         state.unread = Math.max(0, m.unread | 0);
         state.here = Math.max(0, m.here | 0);
+        state.writers = Array.isArray(m.writers) ? m.writers.slice(0, 3).map(function (w) { return String(w).slice(0, 80); }) : [];
+        state.more = Math.max(0, m.more | 0);
         renderCounts();
-        emit("counts", { unread: state.unread, here: state.here });
+        emit("counts", { unread: state.unread, here: state.here, writers: state.writers.slice() });
         break;
+      case "peek":
+        state.peek = !!m.show && !state.open;
+        show();
+        layout();
+        break;
+      case "focus": button.focus(); break;
       case "event":
         emit(String(m.name), m.detail || {});
         break;

@@ -33,12 +33,14 @@ class ChatScreen:
         self.log_items = None  # KeyedChildren of self.log
         self.typing = None
         self.composer = None
+        self.counter = None
+        self.send_button = None
         self._rendered_conv = None
 
     def leave(self):
         """Another screen is drawn: forget this one's nodes."""
         self._rendered_conv = None
-        self.log = self.log_items = self.typing = self.composer = None
+        self.log = self.log_items = self.typing = self.composer = self.counter = self.send_button = None
 
     def show(self):
         """Draw the conversation (only its log when it is already on screen)."""
@@ -51,8 +53,14 @@ class ChatScreen:
                              "data-action": "log-scroll", "tabindex": "0"})
         self.log_items = KeyedChildren(self.log)
         self.typing = el("p", {"class_": "p-typing", "aria-live": "polite"})
+        # no maxlength: the browser would cut a long paste silently (and counts UTF-16 units, not characters);
+        # the counter below says how many characters are left, as the server counts them, and blocks sending
         self.composer = el("textarea", {"class_": "p-input", "rows": "1", "aria-label": t("message"),
-                                        "placeholder": t("message"), "data-action": "compose", "maxlength": "4000"})
+                                        "placeholder": t("message"), "data-action": "compose",
+                                        "aria-describedby": "p-counter"})
+        self.counter = el("p", {"class_": "p-counter", "id": "p-counter", "aria-live": "polite", "hidden": True})
+        self.send_button = el("button", {"type": "button", "class_": "p-send", "data-action": "send",
+                                         "aria-label": t("send"), "aria-describedby": "p-counter"}, t("send"))
         draft = m.draft(m.current_conv)
         if draft:
             self.composer.value = draft
@@ -62,10 +70,10 @@ class ChatScreen:
                           "aria-label": t("share_page"), "title": t("share_page")}, icon("share")),
             composer_buttons(),  # actions added by extensions (parley.composer_action)
             self.composer,
-            el("button", {"type": "button", "class_": "p-send", "data-action": "send", "aria-label": t("send")},
-               t("send")),
+            self.send_button,
         )
-        replace(self.panel.body, self.log, self.typing, form)
+        replace(self.panel.body, self.log, self.typing, self.counter, form)
+        self.update_counter()
         self.render_log(scroll_to_end=True)
         self.composer.focus()
 
@@ -169,6 +177,25 @@ class ChatScreen:
         if others and max(others) >= message.get("pos", 0):
             return "✓✓ " + t("read")
         return "✓ " + t("sent")
+
+    def update_counter(self):
+        """Show the characters left near the limit; past it, say so and disable the send button.
+        Returns the counter (parley.ui.format.text_counter)."""
+        counter = fmt.text_counter(str(self.composer.value)) if self.composer is not None else None
+        if counter is None or self.counter is None:
+            return counter
+        t = self.panel.t
+        if counter["over"]:
+            self.counter.textContent = t("chars_over", count=str(-counter["remaining"]))
+        elif counter["show"]:
+            self.counter.textContent = t("chars_left", count=str(counter["remaining"]))
+        else:
+            self.counter.textContent = ""
+        self.counter.hidden = not counter["show"]
+        self.counter.setAttribute("class", "p-counter p-counter-over" if counter["over"] else "p-counter")
+        self.send_button.disabled = counter["over"]
+        self.composer.setAttribute("aria-invalid", "true" if counter["over"] else "false")
+        return counter
 
     def render_typing(self):
         """Who else is typing in the open conversation."""
