@@ -83,6 +83,16 @@ assert st.expire_typing(100 + P.TYPING_TTL_MS) == [("typing", 7)]
 read = st.mark_read(7)
 assert read == {"t": "read", "conv": 7, "pos": 4} and st.unread_total() == 0
 assert st.apply(P.make_user_presence(2, "offline", False)) == [("presence", 2), ("here", 0)]
+# issue 14: a live message before opening is not the latest page; who wrote; counting as the server counts
+st.add_conversation(8, last_pos=3, read_pos=3, info={"kind": "direct", "members": [1, 2]})
+st.apply(P.make_msg(300, 8, 4, 40, 2, "text", "are you reading this too?"), now=60)
+assert st.needs_latest(8) and st.conversations[8].has_more
+summary = st.unread_summary()
+assert [(e["conv"], e["count"], e["from"]) for e in summary] == [(8, 1, 2)], summary
+assert summary[0]["message"]["text"] == "are you reading this too?"
+st.request_history("h8", 8)
+assert not st.needs_latest(8)
+assert P.text_length(" \U0001F600\U0001F44D\r\nok ") == 5
 # sorted_by: the order of sorted(key=...), with the key computed once per item (MicroPython's own sort calls
 # it on every comparison)
 calls = []
