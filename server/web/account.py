@@ -13,14 +13,14 @@ from starlette.responses import Response
 
 from ..oauth import repo
 from ..oauth.origins import origin_of
+from ..password_attempts import SIGNIN_FAILURES, PasswordAttempts
 from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
 from . import sessions
 from .pages import error_page, render, safe_next, see_other
 
-# Failed sign-ins per (username, IP); sign-ups per IP.
-SIGNIN_FAILURES = (5, 300.0)
+# Sign-ups per IP (failed sign-ins: password_attempts.SIGNIN_FAILURES).
 SIGNUPS = (10, 600.0)
 
 ACCOUNT_DELETED = "Your account was deleted and you are signed out."
@@ -69,6 +69,14 @@ async def csrf_failure(request: Request) -> Response:
     """The answer to a form post without a valid CSRF token."""
     return await error_page(
         request, "This form has expired", "Go back, reload the page and try again.", status_code=403
+    )
+
+
+async def too_many_wrong_passwords(request: Request, wait: int) -> Response:
+    """The account page refusing a password check for `wait` seconds (429 with Retry-After)."""
+    return await render(
+        request, "account.html", {"error": f"Too many wrong passwords. Try again in {wait} seconds."},
+        status_code=429, headers={"Retry-After": str(wait)},
     )
 
 
@@ -206,18 +214,14 @@ def account_router() -> APIRouter:
         if signed_in is None:
             return see_other("/account")
         user = signed_in.user
-        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
-        key = f"{user.username}|{client_ip(request)}"
-        wait = window.retry_after(key)
+        attempts = PasswordAttempts(request, user.username)
+        wait = attempts.retry_after()
         if wait is not None:
-            return await render(
-                request, "account.html", {"error": f"Too many wrong passwords. Try again in {wait} seconds."},
-                status_code=429, headers={"Retry-After": str(wait)},
-            )
+            return await too_many_wrong_passwords(request, wait)
         try:
             await request.app.state.store.delete_user(user.id, password=form_text(form, "password"))
         except WrongPassword:
-            window.hit(key)
+            attempts.failed()
             return await render(
                 request, "account.html",
                 {"error": "That password is wrong, so your account was not deleted."}, status_code=400,
