@@ -165,10 +165,17 @@ def account_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account")
+        attempts = PasswordAttempts(request, signed_in.user.username)
+        wait = attempts.retry_after()
+        if wait is not None:
+            return await too_many_wrong_passwords(request, wait)
         try:
             await request.app.state.store.change_password(
                 signed_in.user.id, form_text(form, "current_password"), form_text(form, "new_password")
             )
+        except WrongPassword as exc:
+            attempts.failed()
+            return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
         except StoreError as exc:
             return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
         response = see_other("/account?changed=1")

@@ -16,6 +16,12 @@ def api_delete(browser: Browser, password: str) -> httpx.Response:
     return browser.http.request("DELETE", "/api/v1/me", json={"password": password}, headers={"X-CSRF-Token": csrf})
 
 
+def change_password(browser: Browser, current: str, new: str = "a new password 1") -> httpx.Response:
+    return browser.post("/account/password", {
+        "csrf_token": browser.csrf("/account"), "current_password": current, "new_password": new,
+    })
+
+
 def password_works(server: LiveServer, username: str, password: str) -> bool:
     async def run(store: Any) -> bool:
         return await store.authenticate(username, password) is not None
@@ -53,3 +59,30 @@ def test_form_and_api_deletion_share_one_limit(browser: Browser, username: str) 
     assert api_delete(browser, RIGHT).status_code == 429
     form = browser.post("/account/delete", {"csrf_token": browser.csrf("/account"), "password": RIGHT})
     assert form.status_code == 429 and "Too many wrong passwords" in form.text
+
+
+def test_password_change_counts_wrong_current_passwords(
+    web_server: LiveServer, browser: Browser, username: str
+) -> None:
+    browser.sign_up(username, password=RIGHT)
+    for _ in range(5):
+        wrong = change_password(browser, "not the password")
+        assert wrong.status_code == 400 and "current password is wrong" in wrong.text
+    limited = change_password(browser, RIGHT)  # even the right password waits now
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 300
+    assert "Too many wrong passwords" in limited.text
+    assert password_works(web_server, username, RIGHT)  # not changed
+    assert not password_works(web_server, username, "a new password 1")
+    other = Browser(web_server)
+    try:  # the same limit as sign-in
+        assert other.sign_in(username, RIGHT).status_code == 429
+    finally:
+        other.close()
+
+
+def test_an_invalid_new_password_is_not_a_wrong_password(browser: Browser, username: str) -> None:
+    browser.sign_up(username, password=RIGHT)
+    for _ in range(6):
+        assert change_password(browser, RIGHT, new="short").status_code == 400
+    assert change_password(browser, RIGHT).status_code == 303
