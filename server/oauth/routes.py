@@ -20,6 +20,7 @@ from . import repo
 from .cors import add_cors, origin_allowed, preflight, refused
 from .families import end_family
 from .origins import origin_of
+from .params import repeated_parameter_response
 from .records import CALLBACK_PATH, SiteClient, SiteRecord
 from .scopes import ALL_SCOPES, covers, scope_list
 from .server import Effects, ParleyAuthorizationServer, Prefetched, RequestData, ResourceOwner
@@ -263,6 +264,9 @@ async def _client_form(
     if not origin_allowed(origin, site, settings.public_url):
         assert origin is not None
         return refused(origin)
+    repeated = repeated_parameter_response(params)
+    if repeated is not None:
+        return add_cors(repeated, origin)
     return params, site, origin
 
 
@@ -318,7 +322,7 @@ async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched
         if token is not None and token.refresh_used_at is not None:
             await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")
-        prefetched.refresh = token
+        prefetched.refresh, prefetched.refresh_hash = token, hash_secret(data["refresh_token"])
     return None
 
 
