@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ..oauth import repo
-from ..oauth.origins import origin_of
 from ..password_attempts import SIGNIN_FAILURES, PasswordAttempts
 from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
 from . import sessions
+from .continuation import continuation_targets
 from .pages import error_page, render, safe_next, see_other
 
 # Sign-ups per IP (failed sign-ins: password_attempts.SIGNIN_FAILURES).
@@ -37,16 +36,6 @@ def form_text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def continuation_targets(next_path: str) -> list[str]:
-    """Origins a sign-in that continues to /oauth/authorize may end up redirecting to (for form-action)."""
-    parts = urlsplit(next_path)
-    if parts.path != "/oauth/authorize":
-        return []
-    uris = parse_qs(parts.query).get("redirect_uri", [])
-    origin = origin_of(uris[0]) if uris else None
-    return [origin] if origin else []
-
-
 async def signin_page(
     request: Request, next_path: str, *, status_code: int = 200, error: str | None = None,
     username: str = "", headers: dict[str, str] | None = None, notice: str | None = None,
@@ -54,8 +43,8 @@ async def signin_page(
     """The sign-in / create-account page, continuing to `next_path` afterwards."""
     return await render(
         request, "signin.html", {"next": next_path, "error": error, "username": username, "notice": notice},
-        status_code=status_code, form_targets=continuation_targets(next_path), opener_policy="unsafe-none",
-        headers=headers,
+        status_code=status_code, form_targets=await continuation_targets(request, next_path),
+        opener_policy="unsafe-none", headers=headers,
     )
 
 
