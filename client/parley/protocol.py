@@ -556,11 +556,18 @@ def _apply_fields(obj, fields, check, prefix, out=None):
 # -- decode / validate / encode -----------------------------------------------------------------
 
 
+def _visible(text, hi):
+    """True if ``text`` is a string of 1..hi visible ASCII characters (safe to echo in an error frame)."""
+    if type(text) is not str or not text or len(text) > hi:
+        return False
+    return all("!" <= ch <= "~" for ch in text)
+
+
 def _ref_of(obj):
+    """The frame's cid or rid for an error's ``ref``, only if it is well-formed: an error never echoes text
+    that is not visible ASCII (an unpaired surrogate could not even be encoded)."""
     ref = obj.get("cid", obj.get("rid"))
-    if type(ref) is str and 0 < len(ref) <= MAX_CID_CHARS:
-        return ref
-    return None
+    return ref if _visible(ref, MAX_CID_CHARS) else None
 
 
 def validate(obj, table):
@@ -572,7 +579,8 @@ def validate(obj, table):
         raise ProtocolError(E_BAD_FRAME, 'a frame needs a string "t"', _ref_of(obj))
     spec = table.get(kind)
     if spec is None:
-        raise ProtocolError(E_UNKNOWN_TYPE, "unknown frame type " + kind[:32], _ref_of(obj))
+        shown = kind[:32] if _visible(kind[:32], 32) else "(not visible ASCII)"
+        raise ProtocolError(E_UNKNOWN_TYPE, "unknown frame type " + shown, _ref_of(obj))
     try:
         return _apply_fields(obj, spec[0], spec[1], "", {"t": kind})
     except ProtocolError as exc:
