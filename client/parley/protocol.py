@@ -305,7 +305,7 @@ def check_url(url, name="url"):
         port = host[colon + 1 :] if colon >= 0 else ""
         if colon == 0 or (colon > 0 and not port):
             _fail(name + " has an empty host or port")
-    if port and (not port.isdigit() or int(port) > 65535):
+    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
         _fail(name + " has an invalid port")
     return scheme + url[len(scheme) :]
 
