@@ -187,6 +187,11 @@ def _bool(value, name):
     return value
 
 
+def _is_control(code):
+    """C0 (below 32), DEL and C1 (U+0080..U+009F): the control characters of docs/protocol.md."""
+    return code < 32 or 127 <= code <= 159
+
+
 def _has_bad_chars(text, multiline):
     """True if ``text`` holds a control character (tab/newline allowed if multiline) or a surrogate."""
     if _ISPRINTABLE:
@@ -198,7 +203,7 @@ def _has_bad_chars(text, multiline):
         if code < 32:
             if not (multiline and (code == 10 or code == 9)):
                 return True
-        elif code == 127 or 0xD800 <= code <= 0xDFFF:
+        elif 127 <= code <= 159 or 0xD800 <= code <= 0xDFFF:
             return True
     return False
 
@@ -217,7 +222,7 @@ def _str(lo, hi, multiline=False):
         if _has_bad_chars(value, multiline):
             if multiline:
                 _fail(name + " holds a control character")
-            value = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in value)
+            value = "".join(" " if _is_control(ord(c)) else c for c in value)
             if _has_bad_chars(value, False):
                 _fail(name + " holds an unpaired surrogate")
         if len(value) < lo or len(value) > hi:
@@ -285,7 +290,7 @@ def check_url(url, name="url"):
     if type(url) is not str or not url or len(url) > MAX_URL_CHARS:
         _fail(name + " must be a URL of 1.." + str(MAX_URL_CHARS) + " characters")
     for ch in url:
-        if ch <= " " or ch == "\\" or ch == "\x7f" or 0xD800 <= ord(ch) <= 0xDFFF:
+        if ch <= " " or ch == "\\" or _is_control(ord(ch)) or 0xD800 <= ord(ch) <= 0xDFFF:
             _fail(name + " holds a space, control character or backslash")
     scheme = url[: url.find(":")].lower() if ":" in url else ""
     if scheme not in ("http", "https") or url[len(scheme) : len(scheme) + 3] != "://":

@@ -4,6 +4,7 @@ the widget): link card ports, control characters, text limits and trimming, posi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from parley import protocol as P
@@ -39,3 +40,69 @@ def test_a_port_outside_1_to_65535_is_refused(url: str) -> None:
 def test_a_port_in_1_to_65535_is_accepted(url: str) -> None:
     assert P.check_url(url) == url
     assert client(t="share", cid="s1", conv=3, data={"url": url})["data"]["url"] == url  # type: ignore[index]
+
+
+# -- control characters: C0, DEL and C1 (U+0080..U+009F) ---------------------------------------------
+
+C1 = ["\x80", "\x85", "\x9b", "\x9f"]
+
+
+@pytest.mark.parametrize("ch", [*C1, "\x00", "\x1b", "\x7f"])
+def test_message_text_with_a_control_character_is_refused(ch: str) -> None:
+    error = refused(json.dumps({"t": "send", "cid": "c1", "conv": 3, "kind": "text", "text": f"a{ch}b"}))
+    assert "control character" in error.message and error.ref == "c1"
+    with pytest.raises(P.ProtocolError):
+        P.make_send("c1", 3, f"a{ch}b")  # the widget's own check is the same
+
+
+@pytest.mark.parametrize("ch", [*C1, "\x01", "\x7f"])
+def test_single_line_strings_have_control_characters_replaced_by_spaces(ch: str) -> None:
+    frame = client(t="share", cid="s1", conv=3, data={"url": "https://a.example/", "title": f"Red{ch}shoes",
+                                                      "description": f"x{ch}"})
+    assert frame["data"] == {"url": "https://a.example/", "title": "Red shoes", "description": "x "}
+    assert client(t="page", url="https://a.example/", title=f"A{ch}B")["title"] == "A B"
+
+
+@pytest.mark.parametrize("ch", C1)
+def test_urls_with_a_c1_control_character_are_refused(ch: str) -> None:
+    with pytest.raises(P.ProtocolError):
+        P.check_url(f"https://a.example/{ch}")
+
+
+def test_printable_non_ascii_text_is_kept() -> None:
+    text = "caf\u00e9 \u00a0\u00ff \u4e2d\u6587 \U0001f600"
+    assert client(t="send", cid="c1", conv=3, kind="text", text=text)["text"] == text
+
+
+# -- the same rules under MicroPython (the widget's runtime) ------------------------------------------
+
+MICROPYTHON_CHECKS = r'''
+from parley import protocol as P
+
+def refused(call):
+    try:
+        call()
+    except P.ProtocolError:
+        return True
+    return False
+
+assert refused(lambda: P.check_url("http://example.com:0/"))
+assert P.check_url("http://example.com:1/") == "http://example.com:1/"
+assert refused(lambda: P.make_send("c1", 3, "a\x85b"))
+assert P.parse_client_frame('{"t":"page","url":"https://a.example/","title":"A\\u009fB"}')["title"] == "A B"
+try:
+    P.parse_client_frame('{"t":"\\ud800","cid":"\\ud800"}')
+except P.ProtocolError as exc:
+    assert exc.ref is None and exc.code == P.E_UNKNOWN_TYPE
+print("MP-RULES-OK")
+'''
+
+
+def test_the_rules_hold_under_micropython(tmp_path: Path) -> None:
+    from test_client_micropython import run_under_micropython
+
+    script = tmp_path / "rules.py"
+    script.write_text(MICROPYTHON_CHECKS)
+    result = run_under_micropython(script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MP-RULES-OK" in result.stdout
