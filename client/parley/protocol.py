@@ -192,6 +192,14 @@ def _is_control(code):
     return code < 32 or 127 <= code <= 159
 
 
+_WIDE_SPACES = (0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+
+
+def _is_space(code):
+    """Non-ASCII white space, which a URL may not hold (listed: MicroPython's isspace knows only ASCII)."""
+    return code in _WIDE_SPACES or 0x2000 <= code <= 0x200A
+
+
 def _has_bad_chars(text, multiline):
     """True if ``text`` holds a control character (tab/newline allowed if multiline) or a surrogate."""
     if _ISPRINTABLE:
@@ -290,7 +298,8 @@ def check_url(url, name="url"):
     if type(url) is not str or not url or len(url) > MAX_URL_CHARS:
         _fail(name + " must be a URL of 1.." + str(MAX_URL_CHARS) + " characters")
     for ch in url:
-        if ch <= " " or ch == "\\" or _is_control(ord(ch)) or 0xD800 <= ord(ch) <= 0xDFFF:
+        code = ord(ch)
+        if ch <= " " or ch == "\\" or _is_control(code) or _is_space(code) or 0xD800 <= code <= 0xDFFF:
             _fail(name + " holds a space, control character or backslash")
     scheme = url[: url.find(":")].lower() if ":" in url else ""
     if scheme not in ("http", "https") or url[len(scheme) : len(scheme) + 3] != "://":

@@ -209,10 +209,11 @@ class Connection:
                 if exc.code == P.E_TOO_BIG:
                     session.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
                     continue
-                session.send(P.error_frame(exc))
                 session.bad_frames += 1
-                if session.bad_frames >= MAX_BAD_FRAMES:
-                    session.close(P.CLOSE_PROTOCOL)
+                if session.bad_frames >= MAX_BAD_FRAMES:  # earlier errors still queued are dropped
+                    session.close(P.CLOSE_PROTOCOL, last=P.error_frame(exc))
+                else:
+                    session.send(P.error_frame(exc))
                 continue
             kind = frame["t"]
             scope = P.FRAME_SCOPES.get(kind)

@@ -106,3 +106,56 @@ def test_the_rules_hold_under_micropython(tmp_path: Path) -> None:
     result = run_under_micropython(script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "MP-RULES-OK" in result.stdout
+
+
+# -- URLs: no white space of any kind; `page.url` follows the link card rules -------------------------
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u1680", "\u2002", "\u200a", "\u2028", "\u2029", "\u202f",
+                                   "\u205f", "\u3000", "\x85"])
+def test_urls_with_non_ascii_white_space_are_refused(space: str) -> None:
+    assert space.isspace()
+    with pytest.raises(P.ProtocolError):
+        P.check_url(f"https://a.example/x{space}y")
+    refused(share(f"https://a.example/x{space}y"))
+
+
+def test_urls_with_other_non_ascii_characters_are_kept() -> None:
+    url = "https://a.example/caf\u00e9/\u4e2d"
+    assert P.check_url(url) == url
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "/relative", "https://user@a.example/", "http://a.example:0/",
+                                 "https://a.example/a b", "https://a.example/\u00a0", "ftp://a.example/"])
+def test_page_urls_follow_the_link_card_rules(url: str) -> None:
+    refused(json.dumps({"t": "page", "url": url}))
+    with pytest.raises(P.ProtocolError):
+        P.make_hello("tok", page={"url": url, "title": "T"})
+
+
+# -- text: 1..4000 code points, counted by code point (not UTF-16 units) ------------------------------
+
+
+def test_the_text_limit_counts_code_points() -> None:
+    emoji = "\U0001f600" * P.MAX_TEXT_CHARS  # 4000 code points, 8000 UTF-16 units in JavaScript
+    frame = P.encode({"t": "send", "cid": "c1", "conv": 3, "kind": "text", "text": emoji})  # 16,000+ bytes
+    assert P.parse_client_frame(frame)["text"] == emoji
+    assert P.make_send("c1", 3, emoji)["text"] == emoji  # the widget's own check agrees
+    refused(json.dumps({"t": "send", "cid": "c1", "conv": 3, "kind": "text", "text": "a" * 4001}))
+
+
+def test_blank_text_is_refused_and_other_text_is_not_trimmed_by_the_protocol() -> None:
+    refused(json.dumps({"t": "send", "cid": "c1", "conv": 3, "kind": "text", "text": " \n\t "}))
+    assert client(t="send", cid="c1", conv=3, kind="text", text=" hi \r\n")["text"] == " hi \n"
+
+
+# -- positions: 0 means "nothing held" in resume, history.after and read.pos; ids start at 1 -------------
+
+
+def test_position_zero_is_accepted_where_a_client_may_hold_nothing() -> None:
+    assert client(t="hello", v=1, token="tok", resume={"12": 0})["resume"] == {12: 0}
+    assert client(t="history", rid="r1", conv=12, after=0)["after"] == 0
+    assert client(t="read", conv=12, pos=0)["pos"] == 0
+    for frame in ({"t": "read", "conv": 0, "pos": 1}, {"t": "hello", "v": 1, "token": "t", "resume": {"0": 1}},
+                  {"t": "read", "conv": 12, "pos": -1}):
+        refused(json.dumps(frame))
