@@ -89,6 +89,10 @@ def refused(call):
 assert refused(lambda: P.check_url("http://example.com:0/"))
 assert P.check_url("http://example.com:1/") == "http://example.com:1/"
 assert refused(lambda: P.make_send("c1", 3, "a\x85b"))
+assert refused(lambda: P.check_url("https://a.example/\u3000x"))
+assert refused(lambda: P.check_url("https://a.example/\u00a0x"))
+assert P.check_url("https://a.example/caf\u00e9") == "https://a.example/caf\u00e9"
+assert len(P.make_send("c1", 3, "\U0001f600" * 4000)["text"]) == 4000
 assert P.parse_client_frame('{"t":"page","url":"https://a.example/","title":"A\\u009fB"}')["title"] == "A B"
 try:
     P.parse_client_frame('{"t":"\\ud800","cid":"\\ud800"}')
