@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ..oauth import repo
-from ..password_attempts import SIGNIN_FAILURES, PasswordAttempts
+from ..password_attempts import PasswordAttempts
 from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
@@ -19,7 +19,7 @@ from . import sessions
 from .continuation import continuation_targets
 from .pages import error_page, render, safe_next, see_other
 
-# Sign-ups per IP (failed sign-ins: password_attempts.SIGNIN_FAILURES).
+# Sign-ups per IP (failed password checks: server/password_attempts.py).
 SIGNUPS = (10, 600.0)
 
 ACCOUNT_DELETED = "Your account was deleted and you are signed out."
@@ -96,9 +96,8 @@ def account_router() -> APIRouter:
             return await csrf_failure(request)
         username = form_text(form, "username").strip().lower()[:64]
         next_path = safe_next(form_text(form, "next"))
-        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
-        key = f"{username}|{client_ip(request)}"
-        wait = window.retry_after(key)
+        attempts = PasswordAttempts(request, username)
+        wait = attempts.retry_after()
         if wait is not None:
             return await signin_page(
                 request, next_path, status_code=429, username=username, headers={"Retry-After": str(wait)},
@@ -106,11 +105,11 @@ def account_router() -> APIRouter:
             )
         user = await request.app.state.store.authenticate(username, form_text(form, "password"))
         if user is None:
-            window.hit(key)
+            attempts.failed()
             return await signin_page(
                 request, next_path, status_code=400, username=username, error="Wrong username or password."
             )
-        window.reset(key)
+        attempts.succeeded()
         response = see_other(next_path)
         await sessions.start(request, response, user)
         return response
