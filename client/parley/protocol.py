@@ -189,6 +189,19 @@ def _bool(value, name):
     return value
 
 
+def _is_control(code):
+    """C0 (below 32), DEL and C1 (U+0080..U+009F): the control characters of docs/protocol.md."""
+    return code < 32 or 127 <= code <= 159
+
+
+_WIDE_SPACES = (0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+
+
+def _is_space(code):
+    """Non-ASCII white space, which a URL may not hold (listed: MicroPython's isspace knows only ASCII)."""
+    return code in _WIDE_SPACES or 0x2000 <= code <= 0x200A
+
+
 def _has_bad_chars(text, multiline):
     """True if ``text`` holds a control character (tab/newline allowed if multiline) or a surrogate."""
     if _ISPRINTABLE:
@@ -200,7 +213,7 @@ def _has_bad_chars(text, multiline):
         if code < 32:
             if not (multiline and (code == 10 or code == 9)):
                 return True
-        elif code == 127 or 0xD800 <= code <= 0xDFFF:
+        elif 127 <= code <= 159 or 0xD800 <= code <= 0xDFFF:
             return True
     return False
 
@@ -219,7 +232,7 @@ def _str(lo, hi, multiline=False):
         if _has_bad_chars(value, multiline):
             if multiline:
                 _fail(name + " holds a control character")
-            value = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in value)
+            value = "".join(" " if _is_control(ord(c)) else c for c in value)
             if _has_bad_chars(value, False):
                 _fail(name + " holds an unpaired surrogate")
         if len(value) < lo or len(value) > hi:
@@ -276,7 +289,8 @@ def check_url(url, name="url"):
     if type(url) is not str or not url or len(url) > MAX_URL_CHARS:
         _fail(name + " must be a URL of 1.." + str(MAX_URL_CHARS) + " characters")
     for ch in url:
-        if ch <= " " or ch == "\\" or ch == "\x7f" or 0xD800 <= ord(ch) <= 0xDFFF:
+        code = ord(ch)
+        if ch <= " " or ch == "\\" or _is_control(code) or _is_space(code) or 0xD800 <= code <= 0xDFFF:
             _fail(name + " holds a space, control character or backslash")
     scheme = url[: url.find(":")].lower() if ":" in url else ""
     if scheme not in ("http", "https") or url[len(scheme) : len(scheme) + 3] != "://":
@@ -296,7 +310,7 @@ def check_url(url, name="url"):
         port = host[colon + 1 :] if colon >= 0 else ""
         if colon == 0 or (colon > 0 and not port):
             _fail(name + " has an empty host or port")
-    if port and (not port.isdigit() or int(port) > 65535):
+    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
         _fail(name + " has an invalid port")
     return scheme + url[len(scheme) :]
 
@@ -547,11 +561,18 @@ def _apply_fields(obj, fields, check, prefix, out=None):
 # -- decode / validate / encode -----------------------------------------------------------------
 
 
+def _visible(text, hi):
+    """True if ``text`` is a string of 1..hi visible ASCII characters (safe to echo in an error frame)."""
+    if type(text) is not str or not text or len(text) > hi:
+        return False
+    return all("!" <= ch <= "~" for ch in text)
+
+
 def _ref_of(obj):
+    """The frame's cid or rid for an error's ``ref``, only if it is well-formed: an error never echoes text
+    that is not visible ASCII (an unpaired surrogate could not even be encoded)."""
     ref = obj.get("cid", obj.get("rid"))
-    if type(ref) is str and 0 < len(ref) <= MAX_CID_CHARS:
-        return ref
-    return None
+    return ref if _visible(ref, MAX_CID_CHARS) else None
 
 
 def validate(obj, table):
@@ -563,7 +584,8 @@ def validate(obj, table):
         raise ProtocolError(E_BAD_FRAME, 'a frame needs a string "t"', _ref_of(obj))
     spec = table.get(kind)
     if spec is None:
-        raise ProtocolError(E_UNKNOWN_TYPE, "unknown frame type " + kind[:32], _ref_of(obj))
+        shown = kind[:32] if _visible(kind[:32], 32) else "(not visible ASCII)"
+        raise ProtocolError(E_UNKNOWN_TYPE, "unknown frame type " + shown, _ref_of(obj))
     try:
         return _apply_fields(obj, spec[0], spec[1], "", {"t": kind})
     except ProtocolError as exc:

@@ -34,6 +34,7 @@ from ..settings import Settings
 from ..store.clock import now_ms
 from ..store.records import CodeRecord, TokenRecord
 from ..store.secrets import hash_secret
+from .params import refuse_repeated
 from .records import AuthorizationCode, IssuedToken, SiteClient
 from .scopes import ALL_SCOPES
 
@@ -71,6 +72,7 @@ class Prefetched:
     client: SiteClient | None = None
     code: CodeRecord | None = None
     refresh: TokenRecord | None = None
+    refresh_hash: str | None = None  # the hash `refresh` was loaded by
     revocable: TokenRecord | None = None
 
 
@@ -141,6 +143,11 @@ class ParleyCodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
     server: ParleyAuthorizationServer
 
+    @staticmethod
+    def validate_no_multiple_request_parameter(request: OAuth2Request) -> None:
+        datalist = request.payload.datalist
+        refuse_repeated(name for name, values in datalist.items() for _ in values)
+
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
         now = now_ms()
@@ -182,7 +189,9 @@ class ParleyRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
         found = self.server.prefetched.refresh
-        if found is None or found.revoked_at is not None or found.refresh_used_at is not None:
+        if found is None or self.server.prefetched.refresh_hash != hash_secret(refresh_token):
+            return None
+        if found.revoked_at is not None or found.refresh_used_at is not None:
             return None
         if found.refresh_expires_at is None or found.refresh_expires_at <= now_ms():
             return None

@@ -11,6 +11,7 @@ from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
 from .cors import add_cors, origin_allowed, preflight, refused
 from .families import end_family
+from .params import repeated_parameter_response
 from .records import SiteClient
 from .server import ParleyAuthorizationServer, Prefetched, request_data
 from .tokens import issue_tokens
@@ -75,4 +76,7 @@ async def _client_form(
     if not origin_allowed(origin, site, settings.public_url):
         assert origin is not None
         return refused(origin)
+    repeated = repeated_parameter_response(params)
+    if repeated is not None:
+        return add_cors(repeated, origin)
     return params, site, origin

@@ -86,7 +86,7 @@ async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched
         if token is not None and token.refresh_used_at is not None:
             await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")
-        prefetched.refresh = token
+        prefetched.refresh, prefetched.refresh_hash = token, hash_secret(data["refresh_token"])
     return None
 
 

@@ -214,9 +214,8 @@ class Connection:
                     continue
                 self.writer = asyncio.get_running_loop().create_task(self._write(sending, waiting))
                 return
-        except Exception:  # the peer went away; the reader sees the disconnect
-            self.close_code = self.close_code or P.CLOSE_INTERNAL
-            self.queue = None
+        except Exception:  # the peer went away, or the frame could not be written
+            self._write_failed()
         self.writer = None
         if not self.queue:  # an idle socket keeps no (empty) list
             self.queue = None
@@ -236,14 +235,21 @@ class Connection:
                 await send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
             raise
-        except Exception:  # the peer went away; the reader sees the disconnect
-            self.close_code = self.close_code or P.CLOSE_INTERNAL
-            self.queue = None
+        except Exception:  # the peer went away, or the frame could not be written
+            self._write_failed()
         finally:
             if self.writer is asyncio.current_task():
                 self.writer = None
                 if not self.queue:
                     self.queue = None
+
+    def _write_failed(self) -> None:
+        """A write raised: close with 1011 (documented: reconnect and resume), never leave the socket open
+        and deaf. A peer already gone makes the close frame fail quietly; the reader sees the disconnect."""
+        logger.debug("write to session %s failed", self.id, exc_info=True)
+        if self.writer is asyncio.current_task():
+            self.writer = None  # the failing writer task ends on its own
+        self.close(P.CLOSE_INTERNAL)
 
     def close(self, code: int, reason: str = "", last: dict[str, Any] | None = None) -> None:
         """Close the socket with ``code`` soon (idempotent); drops every queued frame (``last`` is sent

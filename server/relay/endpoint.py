@@ -211,10 +211,11 @@ class Lifecycle:
                 if exc.code == P.E_TOO_BIG:
                     connection.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
                     continue
-                connection.send(P.error_frame(exc))
                 connection.bad_frames += 1
-                if connection.bad_frames >= MAX_BAD_FRAMES:
-                    connection.close(P.CLOSE_PROTOCOL)
+                if connection.bad_frames >= MAX_BAD_FRAMES:  # earlier errors still queued are dropped
+                    connection.close(P.CLOSE_PROTOCOL, last=P.error_frame(exc))
+                else:
+                    connection.send(P.error_frame(exc))
                 continue
             kind = frame["t"]
             scope = P.FRAME_SCOPES.get(kind)

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ..oauth.origins import origin_of
+from ..password_attempts import PasswordAttempts
 from ..revocation import close_live_sockets
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
 from . import sessions
+from .continuation import continuation_targets
 from .pages import error_page, render, safe_next, see_other
 
-# Failed sign-ins per (username, IP); sign-ups per IP.
-SIGNIN_FAILURES = (5, 300.0)
+# Sign-ups per IP (failed password checks: server/password_attempts.py).
 SIGNUPS = (10, 600.0)
 
 ACCOUNT_DELETED = "Your account was deleted and you are signed out."
@@ -36,16 +35,6 @@ def form_text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def continuation_targets(next_path: str) -> list[str]:
-    """Origins a sign-in that continues to /oauth/authorize may end up redirecting to (for form-action)."""
-    parts = urlsplit(next_path)
-    if parts.path != "/oauth/authorize":
-        return []
-    uris = parse_qs(parts.query).get("redirect_uri", [])
-    origin = origin_of(uris[0]) if uris else None
-    return [origin] if origin else []
-
-
 async def signin_page(
     request: Request, next_path: str, *, status_code: int = 200, error: str | None = None,
     username: str = "", headers: dict[str, str] | None = None, notice: str | None = None,
@@ -53,8 +42,8 @@ async def signin_page(
     """The sign-in / create-account page, continuing to `next_path` afterwards."""
     return await render(
         request, "signin.html", {"next": next_path, "error": error, "username": username, "notice": notice},
-        status_code=status_code, form_targets=continuation_targets(next_path), opener_policy="unsafe-none",
-        headers=headers,
+        status_code=status_code, form_targets=await continuation_targets(request, next_path),
+        opener_policy="unsafe-none", headers=headers,
     )
 
 
@@ -68,6 +57,14 @@ async def csrf_failure(request: Request) -> Response:
     """The answer to a form post without a valid CSRF token."""
     return await error_page(
         request, "This form has expired", "Go back, reload the page and try again.", status_code=403
+    )
+
+
+async def too_many_wrong_passwords(request: Request, wait: int) -> Response:
+    """The account page refusing a password check for `wait` seconds (429 with Retry-After)."""
+    return await render(
+        request, "account.html", {"error": f"Too many wrong passwords. Try again in {wait} seconds."},
+        status_code=429, headers={"Retry-After": str(wait)},
     )
 
 
@@ -98,9 +95,8 @@ def account_router() -> APIRouter:
             return await csrf_failure(request)
         username = form_text(form, "username").strip().lower()[:64]
         next_path = safe_next(form_text(form, "next"))
-        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
-        key = f"{username}|{client_ip(request)}"
-        wait = window.retry_after(key)
+        attempts = PasswordAttempts(request, username)
+        wait = attempts.retry_after()
         if wait is not None:
             return await signin_page(
                 request, next_path, status_code=429, username=username, headers={"Retry-After": str(wait)},
@@ -108,11 +104,11 @@ def account_router() -> APIRouter:
             )
         user = await request.app.state.store.authenticate(username, form_text(form, "password"))
         if user is None:
-            window.hit(key)
+            attempts.failed()
             return await signin_page(
                 request, next_path, status_code=400, username=username, error="Wrong username or password."
             )
-        window.reset(key)
+        attempts.succeeded()
         response = see_other(next_path)
         await sessions.start(request, response, user)
         return response
@@ -156,10 +152,17 @@ def account_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account")
+        attempts = PasswordAttempts(request, signed_in.user.username)
+        wait = attempts.retry_after()
+        if wait is not None:
+            return await too_many_wrong_passwords(request, wait)
         try:
             await request.app.state.store.change_password(
                 signed_in.user.id, form_text(form, "current_password"), form_text(form, "new_password")
             )
+        except WrongPassword as exc:
+            attempts.failed()
+            return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
         except StoreError as exc:
             return await render(request, "account.html", {"error": sentence(exc.message)}, status_code=400)
         response = see_other("/account?changed=1")
@@ -205,18 +208,14 @@ def account_router() -> APIRouter:
         if signed_in is None:
             return see_other("/account")
         user = signed_in.user
-        window = app_limiter(request.app, "signin", *SIGNIN_FAILURES)
-        key = f"{user.username}|{client_ip(request)}"
-        wait = window.retry_after(key)
+        attempts = PasswordAttempts(request, user.username)
+        wait = attempts.retry_after()
         if wait is not None:
-            return await render(
-                request, "account.html", {"error": f"Too many wrong passwords. Try again in {wait} seconds."},
-                status_code=429, headers={"Retry-After": str(wait)},
-            )
+            return await too_many_wrong_passwords(request, wait)
         try:
             await request.app.state.store.delete_user(user.id, password=form_text(form, "password"))
         except WrongPassword:
-            window.hit(key)
+            attempts.failed()
             return await render(
                 request, "account.html",
                 {"error": "That password is wrong, so your account was not deleted."}, status_code=400,

@@ -26,7 +26,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from server.api import api_router
+from server.api import api_router, install_error_handlers
 from server.oauth import oauth_router
 from server.passwords import Passwords
 from server.security import SlidingWindow
@@ -69,6 +69,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.include_router(oauth_router())
     app.include_router(frame_session_router())
     app.include_router(api_router())
+    install_error_handlers(app)  # as create_app does: the API's one error shape
     return app
 
 
