@@ -8,13 +8,23 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from oauth_harness import Browser, LiveServer, authorize_url, exchange, get_code, pkce_pair, principal, refresh
 
-from server.oauth.records import SiteClient, SiteRecord, TokenRecord
+from server.oauth.records import SiteClient
 from server.oauth.server import ParleyAuthorizationServer, Prefetched, RequestData
 from server.settings import Settings
 from server.store.clock import now_ms
+from server.store.records import SiteRecord, TokenRecord
 from server.store.secrets import hash_secret
+from tests.support.oauth_harness import (
+    Browser,
+    LiveServer,
+    authorize_url,
+    exchange,
+    get_code,
+    pkce_pair,
+    principal,
+    refresh,
+)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from oauth_harness import Browser, LiveServer, authorize_url, pkce_pair
+
+from tests.support.oauth_harness import Browser, LiveServer, authorize_url, pkce_pair
 
 GOOD_REDIRECT = "https://good.example/cb"
 

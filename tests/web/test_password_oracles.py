@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from oauth_harness import Browser, LiveServer
+
+from tests.support.oauth_harness import Browser, LiveServer
 
 RIGHT = "the right one 1"
 
