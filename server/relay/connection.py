@@ -104,6 +104,7 @@ class Connection:
         "queue",
         "queued",
         "refreshed",
+        "replayed",
         "resume",
         "send_message",
         "send_queue",
@@ -147,6 +148,9 @@ class Connection:
         self.limit = limits.rate_limit()
         self.bad_frames = 0
         self.resume: dict[int, int] | None = None  # hello.resume until the replay is done
+        # conversation -> last position the resume replay sent, until a live message past it arrives there:
+        # a message committed during the replay can be read by it and published only after the release
+        self.replayed: dict[int, int] | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.grant.scopes
@@ -164,6 +168,8 @@ class Connection:
             held.append(text)
             if len(held) > self.limits.max_held_frames:
                 self.close(P.CLOSE_SLOW_CONSUMER)
+            return
+        if self.replayed is not None and self._replayed_already(text):
             return
         queue = self.queue
         if queue is None:  # a list, not a deque: short-lived and mostly one frame (a deque starts at ~600 B)
@@ -187,11 +193,33 @@ class Connection:
         """Encode and queue a frame meant for this socket only."""
         self.push(encode(frame))
 
-    def release(self, frames: list[str]) -> None:
-        """End the hold: queue ``frames`` (the held ones, filtered) and start writing."""
+    def release(self, frames: list[str], replayed: dict[int, int] | None = None) -> None:
+        """End the hold: queue ``frames`` (the held ones, filtered) and start writing. ``replayed`` (conversation
+        -> last position the replay sent) also filters live messages published after the release."""
         self.held = None
+        self.replayed = dict(replayed) if replayed else None
         for text in frames:
             self.push(text)
+
+    def _replayed_already(self, text: str) -> bool:
+        """Whether ``text`` is a live message the resume replay already sent. A message's publish follows its
+        commit, so the replay can read it from the store and its live frame arrive after the release; per
+        conversation, live messages arrive in order, so the first one past the replay ends the check there."""
+        if '"t":"msg"' not in text:
+            return False
+        frame = json.loads(text)
+        replayed = self.replayed
+        assert replayed is not None
+        conv = frame.get("conv")
+        last = replayed.get(conv) if isinstance(conv, int) else None
+        if last is None or frame.get("t") != P.MSG:
+            return False
+        if frame.get("pos", 0) <= last:
+            return True
+        del replayed[conv]
+        if not replayed:
+            self.replayed = None
+        return False
 
     def drain(self) -> None:
         """Write what is queued (from the send queue's flush). A send that has to wait for the peer goes on in

@@ -179,7 +179,7 @@ class Lifecycle:
         if connection.resume and connection.can_messages:
             delivered = await replay(hub.store, connection.user_id, connection.resume, self._send_text)
         connection.resume = None
-        connection.release(drop_replayed(connection.held or [], delivered))
+        connection.release(drop_replayed(connection.held or [], delivered), delivered)
         await hub.presence.announce(connection)
 
     async def _read(self, connection: Connection) -> None:

@@ -69,3 +69,34 @@ async def test_messages_sent_during_the_replay_are_neither_lost_nor_doubled(rela
         positions.append((await a.expect("msg"))["pos"])
     assert sorted(positions) == list(range(1, 321))
     assert await a.quiet() == []
+
+
+async def test_a_live_message_the_replay_already_sent_is_dropped_after_the_release() -> None:
+    """A message committed during the replay is read by it, and its live frame may be published only after the
+    hold was released: the connection still drops it, and only it (the race behind a doubled position)."""
+    from parley import protocol as P
+
+    from server.relay.connection import Connection, SendQueue
+    from server.relay.grants import Grant
+    from server.relay.limits import ConnectionLimits
+
+    async def send(message: dict[str, object]) -> None:
+        return None
+
+    grant = Grant(1, "ann", "Ann", 1, frozenset({P.SCOPE_MESSAGES}), (), "digest", (), frozenset())
+    connection = Connection(send, grant, "tab", None, SendQueue(), ConnectionLimits())
+    connection.release([], {7: 301, 8: 5})
+
+    def live(conv: int, pos: int) -> str:
+        return P.encode({"conv": conv, "pos": pos, "id": pos, "from": 2, "cid": f"c{pos}", "text": "hi", "t": P.MSG})
+
+    connection.push(live(7, 301))  # the replay sent it: dropped
+    connection.push(live(9, 1))  # a conversation the replay did not cover
+    connection.push(P.encode({"t": "typing", "conv": 7, "user": 2}))
+    connection.push(live(7, 302))  # past the replay: kept, and the check ends for conversation 7
+    connection.push(live(8, 5))  # dropped too
+    assert connection.queue == [live(9, 1), P.encode({"t": "typing", "conv": 7, "user": 2}), live(7, 302)]
+    assert connection.replayed == {8: 5}
+    connection.push(live(8, 6))
+    assert connection.queue[-1] == live(8, 6)
+    assert connection.replayed is None  # every replayed conversation moved past: nothing is checked any more
