@@ -26,11 +26,12 @@ def widget_language(preferred=None):
 
 
 def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=None, show=None, hide=None,
-                theme_root=None, on_counts=None, on_close=None):
+                theme_root=None, on_counts=None, on_close=None, on_sound=None):
     """A Client signed in through `auth`, its Widget drawn into `root` (None: no UI), and the Session the public
     API acts on, made current (parley.current()). `show`/`hide` show or hide the widget's container,
     `on_counts(unread, here)` follows the counts, `on_close()` answers the widget's close button (by default
-    the session's close()). `mode`: "frame", "inline" or "headless". Call `await session.start()` next."""
+    the session's close()), `on_sound(choice)` follows the visitor's sound choice ("on", "off", "site").
+    `mode`: "frame", "inline" or "headless". Call `await session.start()` next."""
     client = Client(auth, ws_url)
     session = None
 
@@ -44,6 +45,6 @@ def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=
     if root is not None:
         from parley.widget import Widget
 
-        widget = Widget(client, root, site_name, lang, on_counts=on_counts, on_close=close)
+        widget = Widget(client, root, site_name, lang, on_counts=on_counts, on_close=close, on_sound=on_sound)
     session = set_current(Session(client, widget, show, hide, theme_root, mode))
     return session

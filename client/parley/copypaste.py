@@ -64,6 +64,7 @@ async def main():
         show=lambda: bridge.post("open"), hide=lambda: bridge.post("close"), theme_root=document.documentElement,
         on_counts=lambda unread, here: bridge.post("counts", unread=unread, here=here),
         on_close=lambda: bridge.post("close", focus=True),
+        on_sound=lambda sound: bridge.post("sound", value=sound),  # the chime plays in the host page
     )
     bridge.on_message(host_handler(session))
     listen(document, "keydown", create_proxy(on_key))
