@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             app.state.on_tokens_revoked = app.state.hub.tokens_revoked  # one sign-in ended: re-check now
+            app.state.on_settings_changed = app.state.hub.settings_changed  # the visitor's choices: apply now
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)

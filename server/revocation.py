@@ -17,6 +17,16 @@ async def close_live_sockets(app: Any, user_id: int, site_id: int | None) -> Non
             await result
 
 
+async def settings_changed(app: Any, user_id: int) -> None:
+    """The user's choices changed (status, hiding, titles, sound): have the relay apply them to the user's
+    live sockets in every process now, through `app.state.on_settings_changed` (a no-op without a relay)."""
+    hook: Any = getattr(app.state, "on_settings_changed", None)
+    if hook is not None:
+        result = hook(user_id)
+        if inspect.isawaitable(result):
+            await result
+
+
 async def recheck_live_sockets(app: Any, revoked: Iterable[tuple[int, int]]) -> None:
     """Some tokens of these (user id, site id) were revoked: have the relay re-check those users' sockets on
     those sites now, in every process, through `app.state.on_tokens_revoked` (which the relay registers; a

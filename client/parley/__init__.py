@@ -62,8 +62,10 @@ __all__ = [
     "send",
     "set_language",
     "set_page",
+    "set_settings",
     "set_status",
     "set_theme",
+    "settings",
     "share",
     "sign_in",
     "sign_out",
@@ -158,8 +160,19 @@ async def share(url: str, title: str = "", description: str = "", card: "dict[st
 
 
 def set_status(status: str) -> None:
-    """'online', 'away' or 'hidden' (hidden on this site)."""
+    """'online', 'away' or 'hidden' (appear offline): kept on the account, every tab and device follows."""
     _current().set_status(status)
+
+
+def settings() -> "dict[str, Any] | None":
+    """The visitor's choices {status, hidden, share_title, sound} (None before the first connection)."""
+    return _current().settings()
+
+
+def set_settings(status: "str | None" = None, hidden: "bool | None" = None, share_title: "bool | None" = None,
+                 sound: "str | None" = None) -> None:
+    """Change some of the visitor's choices; the "settings" event tells when they change elsewhere."""
+    _current().set_settings(status, hidden, share_title, sound)
 
 
 def set_page(url: str, title: str = "") -> None:

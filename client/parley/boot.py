@@ -26,12 +26,13 @@ def widget_language(preferred=None):
 
 
 def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=None, show=None, hide=None,
-                theme_root=None, on_counts=None, on_close=None, on_notice=None):
+                theme_root=None, on_counts=None, on_close=None, on_notice=None, on_sound=None):
     """A Client signed in through `auth`, its Widget drawn into `root` (None: no UI), and the Session the public
     API acts on, made current (parley.current()). `show`/`hide` show or hide the widget's container,
     `on_counts(unread, here)` follows the counts, `on_notice(notice)` follows who wrote (Widget.notice()
-    and "here"), `on_close()` answers the widget's close button (by default
-    the session's close()). `mode`: "frame", "inline" or "headless". Call `await session.start()` next."""
+    and "here"), `on_close()` answers the widget's close button (by default the session's close()),
+    `on_sound(choice)` follows the visitor's sound choice ("on", "off", "site").
+    `mode`: "frame", "inline" or "headless". Call `await session.start()` next."""
     client = Client(auth, ws_url)
     session = None
 
@@ -46,6 +47,6 @@ def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=
         from parley.widget import Widget
 
         widget = Widget(client, root, site_name, lang, on_counts=on_counts, on_close=close,
-                        on_notice=on_notice)
+                        on_notice=on_notice, on_sound=on_sound)
     session = set_current(Session(client, widget, show, hide, theme_root, mode))
     return session

@@ -42,6 +42,9 @@ class Client:
         self.friends = {}
         self.conv_info = {}
         self.status = "online"
+        self.settings = None  # the visitor's choices as the server keeps them (from welcome / settings frames)
+        self._unsent_settings = {}  # choices made while the socket was down: sent after the next welcome
+        self._title_sent = False  # whether the server got this page's title (only while sharing titles)
         self.page = None
         self.device = new_cid()[:16]
         self.connection = Connection(self.ws_url, self._hello, self._on_frame, self._on_status, self._on_auth_lost)
@@ -160,16 +163,30 @@ class Client:
         token = await self.auth.token()
         if token is None:
             return None
-        page = self.page if self.page and self.page.get("url") else None
+        page = None
+        self._title_sent = False
+        if self.page and self.page.get("url"):
+            page = {"url": self.page["url"]}
+            if self.page.get("title") and self._shares_title():  # the title only when the visitor shares it
+                page["title"] = self.page["title"]
+                self._title_sent = True
         return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device)
+
+    def _shares_title(self):
+        return bool(self.settings and self.settings.get("share_title"))
 
     def _on_frame(self, frame):
         events = self.state.apply(frame, now_ms())
         if frame["t"] == P.WELCOME:
             for outgoing in self.state.outbox_frames():
                 self.connection.send(outgoing)
-            if self.status != "online":
-                self.connection.send(P.make_presence(self.status))
+            # The server's stored choices win on connect: nothing here re-sends a status of this tab.
+            self._settings_from_server(frame.get("settings") or {}, False)
+            if self._unsent_settings:
+                unsent, self._unsent_settings = self._unsent_settings, {}
+                self.update_settings(**unsent)
+        elif frame["t"] == P.SETTINGS:
+            self._settings_from_server(frame, True)
         elif frame["t"] == P.MSG:
             self._message_events(frame)
         elif frame["t"] == P.ACK:
@@ -236,18 +253,58 @@ class Client:
     # -- actions --------------------------------------------------------------------------------------
 
     def set_page(self, url, title):
-        """The host page the visitor is on (rendezvous and 'share this page')."""
+        """The host page the visitor is on (rendezvous and 'share this page'); its title goes to the server
+        only while the visitor shares page titles on this site."""
         self.page = {"url": url, "title": title or ""}
+        self._send_page()
+
+    def _send_page(self):
+        page = self.page or {}
+        title = page.get("title") if self._shares_title() else None
         try:
-            self.connection.send(P.make_page(url, title or None))
+            self._title_sent = bool(self.connection.send(P.make_page(page.get("url") or "", title or None))
+                                    and title)
         except P.ProtocolError:
             pass
 
+    def _settings_from_server(self, frame, changed):
+        """The server's choices (welcome or a settings frame): adopt them, tell the UI and the developer."""
+        new = {}
+        for name in ("status", "hidden", "share_title", "sound"):
+            if name in frame:
+                new[name] = frame[name]
+        if not new:
+            return
+        old = self.settings or {}
+        self.settings = new
+        self.status = new.get("status") or "online"
+        if self.page and self.page.get("title") and new.get("share_title") and not self._title_sent:
+            self._send_page()  # sharing titles is on: now the server may have this page's title
+        if changed or old != new:
+            self._notify([("my_status", self.status), ("settings", None)])
+        if changed and old != new:
+            self.events.emit("settings", dict(new))
+
+    def update_settings(self, **changes):
+        """Change the visitor's choices (status, hidden, share_title, sound); the server keeps them and tells
+        every tab and device. Made while offline, they are sent after the next welcome."""
+        frame = P.make_settings(**changes)  # raises ProtocolError on a bad value
+        del frame["t"]
+        if not frame:
+            return
+        if not self.connection.send(P.make_settings(**frame)):
+            self._unsent_settings.update(frame)
+        if self.settings is not None:  # shown at once; the server's answer confirms it
+            mine = dict(self.settings)
+            mine.update(frame)
+            self.settings = mine
+        if "status" in frame:
+            self.status = frame["status"]
+        self._notify([("my_status", self.status), ("settings", None)])
+
     def set_status(self, status):
-        """online, away or hidden (hidden on this site)."""
-        self.status = status
-        self.connection.send(P.make_presence(status))
-        self._notify([("my_status", status)])
+        """online, away or hidden (appear offline): the account's status, kept by the server."""
+        self.update_settings(status=status)
 
     async def open_direct(self, user_id):
         """The conversation with one friend (created on first use); returns its id."""

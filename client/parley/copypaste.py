@@ -103,6 +103,7 @@ async def main():
         site_name=site.get("name") or "", lang=lang, ws_url=config.get("ws_url"),
         show=lambda: bridge.post("open"), hide=lambda: bridge.post("close"), theme_root=document.documentElement,
         on_notice=notice.update, on_close=lambda: bridge.post("close", focus=True),
+        on_sound=lambda sound: bridge.post("sound", value=sound),  # the chime plays in the host page
     )
     notice.widget = session.widget
     bridge.on_message(host_handler(session, notice))

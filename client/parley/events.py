@@ -18,6 +18,8 @@ EVENTS = (
     "open",  # the widget was opened
     "close",  # the widget was closed
     "connection",  # {"status": "online" | "connecting" | "offline"}
+    "settings",  # the visitor's choices changed elsewhere (another tab, device, the account page):
+    # {"status", "hidden", "share_title", "sound"}
 )
 
 

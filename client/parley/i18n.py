@@ -59,6 +59,16 @@ STRINGS = {
         "peek_open": "Open the conversation with {name}",
         "peek_dismiss": "Dismiss",
         "peek_new": "New message",
+        # settings (the visitor's choices, kept on the account)
+        "settings": "Settings",
+        "appear_offline": "Appear offline",
+        "hide_here": "Hide me on this site",
+        "share_title": "Show friends here the title of the page I am on",
+        "sound": "Sound for new messages",
+        "sound_site": "As this site chooses",
+        "sound_on": "On",
+        "sound_off": "Off",
+        "settings_note": "Your choices are kept on your Parley account and apply in every tab.",
     },
     "fr": {
         "title": "Discussion",
@@ -115,6 +125,16 @@ STRINGS = {
         "peek_open": "Ouvrir la discussion avec {name}",
         "peek_dismiss": "Ignorer",
         "peek_new": "Nouveau message",
+        # settings (the visitor's choices, kept on the account)
+        "settings": "Réglages",
+        "appear_offline": "Apparaître hors ligne",
+        "hide_here": "Me masquer sur ce site",
+        "share_title": "Montrer à mes amis ici le titre de la page où je suis",
+        "sound": "Son des nouveaux messages",
+        "sound_site": "Selon ce site",
+        "sound_on": "Activé",
+        "sound_off": "Désactivé",
+        "settings_note": "Vos choix sont gardés sur votre compte Parley et valent dans chaque onglet.",
     },
     "ar": {
         "title": "الدردشة",
@@ -171,6 +191,16 @@ STRINGS = {
         "peek_open": "فتح المحادثة مع {name}",
         "peek_dismiss": "إغلاق",
         "peek_new": "رسالة جديدة",
+        # settings (the visitor's choices, kept on the account)
+        "settings": "الإعدادات",
+        "appear_offline": "الظهور بلا اتصال",
+        "hide_here": "إخفائي على هذا الموقع",
+        "share_title": "إظهار عنوان الصفحة التي أتصفحها لأصدقائي هنا",
+        "sound": "صوت الرسائل الجديدة",
+        "sound_site": "حسب اختيار هذا الموقع",
+        "sound_on": "مفعّل",
+        "sound_off": "معطّل",
+        "settings_note": "تُحفظ اختياراتك في حساب Parley وتسري في كل علامة تبويب.",
     },
 }
 DEFAULT_LANG = "en"

@@ -38,6 +38,7 @@ PRESENCE = "presence"  # both directions
 PAGE = "page"
 PING = "ping"
 HISTORY = "history"
+SETTINGS = "settings"  # both directions
 # -- frame types, server -> client --------------------------------------------------------------
 WELCOME = "welcome"
 ACK = "ack"
@@ -57,6 +58,10 @@ HIDDEN = "hidden"  # only ever sent by a client: others then see "offline"
 OFFLINE = "offline"
 CLIENT_STATUSES = (ONLINE, AWAY, HIDDEN)
 SERVER_STATUSES = (ONLINE, AWAY, OFFLINE)
+SOUND_ON = "on"
+SOUND_OFF = "off"
+SOUND_SITE = "site"  # whatever the site owner chose (data-sound)
+SOUNDS = (SOUND_ON, SOUND_OFF, SOUND_SITE)
 RESYNC_TOO_OLD = "too_old"  # the gap is longer than the server replays
 RESYNC_AHEAD = "ahead"  # the client claims a position the server never gave out
 RESYNC_GONE = "gone"  # the conversation is gone or the user is no longer a member
@@ -402,6 +407,14 @@ SHARE_DATA = (
     ("card", _object(CARD_FIELDS), False),  # optional custom card, drawn by a site's renderer (parley.cards)
 )
 PAGE_FIELDS = (("url", _url, True), ("title", _str(0, MAX_TITLE_CHARS), False))
+# The visitor's choices: status and sound are the account's (every device, every site); hidden ("hide me on
+# this site") and share_title ("show friends the title of my page") are for the socket's site.
+SETTINGS_FIELDS = (
+    ("status", _choice(CLIENT_STATUSES), False),
+    ("hidden", _bool, False),
+    ("share_title", _bool, False),
+    ("sound", _choice(SOUNDS), False),
+)
 
 
 def _check_send(frame):
@@ -466,6 +479,7 @@ CLIENT_FRAMES = {
     PRESENCE: ((("status", _choice(CLIENT_STATUSES), True),), None),
     PAGE: (PAGE_FIELDS, None),
     PING: ((), None),
+    SETTINGS: ((("rid", _token(64), False),) + SETTINGS_FIELDS, None),
     HISTORY: (
         (
             ("rid", _token(64), True),
@@ -510,6 +524,7 @@ SERVER_FRAMES = {
             ("heartbeat", _int(1, 3600), True),
             ("presence", _list(_object(PRESENCE_FIELDS), 0, 100000), False),
             ("max_frame", _int(256, MAX_INT), False),
+            ("settings", _object(SETTINGS_FIELDS), False),
         ),
         None,
     ),
@@ -534,6 +549,7 @@ SERVER_FRAMES = {
         None,
     ),
     PONG: ((("ts", TS, False),), None),
+    SETTINGS: ((("rid", _token(64), False),) + SETTINGS_FIELDS, None),
     HISTORY_PAGE: (
         (
             ("rid", _token(64), True),
@@ -708,6 +724,17 @@ def make_page(url, title=None):
     return _client(frame)
 
 
+def make_settings(rid=None, **choices):
+    """Read the visitor's choices (no choice given) or change some: status, hidden, share_title, sound."""
+    frame = {"t": SETTINGS}
+    if rid is not None:
+        frame["rid"] = rid
+    for name, value in choices.items():
+        if value is not None:
+            frame[name] = value
+    return _client(frame)
+
+
 def make_ping():
     return {"t": PING}
 
@@ -724,8 +751,8 @@ def make_history(rid, conv, before=None, after=None, limit=DEFAULT_HISTORY_LIMIT
 # -- constructors, server -> client (trusted input: not validated, for speed) -------------------
 
 
-def make_welcome(me, session, heartbeat, presence=None, max_frame=MAX_FRAME_BYTES):
-    return {
+def make_welcome(me, session, heartbeat, presence=None, max_frame=MAX_FRAME_BYTES, settings=None):
+    frame = {
         "t": WELCOME,
         "v": VERSION,
         "me": me,
@@ -734,6 +761,17 @@ def make_welcome(me, session, heartbeat, presence=None, max_frame=MAX_FRAME_BYTE
         "presence": presence or [],
         "max_frame": max_frame,
     }
+    if settings is not None:
+        frame["settings"] = settings
+    return frame
+
+
+def make_user_settings(status, hidden, share_title, sound, rid=None):
+    """The visitor's choices as seen from one socket's site (to every socket of the user on a change)."""
+    frame = {"t": SETTINGS, "status": status, "hidden": hidden, "share_title": share_title, "sound": sound}
+    if rid is not None:
+        frame["rid"] = rid
+    return frame
 
 
 def make_ack(cid, id, conv, pos, ts, rest=0):

@@ -181,11 +181,26 @@ class Session:
         return await self.conversation_with(to)
 
     def set_status(self, status):
-        """'online', 'away' or 'hidden' (hidden on this site)."""
+        """'online', 'away' or 'hidden' (appear offline): the account's status, kept by Parley."""
         if status not in P.CLIENT_STATUSES:
             raise E.ParleyError("invalid_status", "status is one of " + ", ".join(P.CLIENT_STATUSES))
         self._need()
         self.client.set_status(status)
+
+    def settings(self):
+        """The visitor's choices: {status, hidden, share_title, sound} (None before the first connection)."""
+        self._need()
+        return dict(self.client.settings) if self.client.settings is not None else None
+
+    def set_settings(self, status=None, hidden=None, share_title=None, sound=None):
+        """Change some choices (kept by Parley, every tab and device follows): status ('online', 'away',
+        'hidden'), hidden (hide me on this site), share_title (show friends here my page's title), sound
+        ('on', 'off', 'site')."""
+        self._need()
+        try:
+            self.client.update_settings(status=status, hidden=hidden, share_title=share_title, sound=sound)
+        except P.ProtocolError as error:
+            raise E.ParleyError("invalid_settings", error.message) from None
 
     def page(self, url, title=""):
         """Tell Parley which page the visitor is on (rendezvous and 'Share this page')."""

@@ -19,9 +19,10 @@ NOTICE_NAMES = 3  # at most this many writers are named in the notice
 
 
 class Widget:
-    """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page)."""
+    """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page), 'settings'."""
 
-    def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None, on_notice=None):
+    def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None, on_notice=None,
+                 on_sound=None):
         self.client = client
         self.site_name = site_name
         self.lang = lang
@@ -35,6 +36,8 @@ class Widget:
         self.on_counts = on_counts
         self.on_close = on_close
         self.on_notice = on_notice
+        self.on_sound = on_sound  # on_sound("on" | "off" | "site"): the visitor's sound choice, for the host
+        self._sound = None
         self._last_counts = None
         self._last_notice = None
         self._asked_before = None
@@ -65,6 +68,10 @@ class Widget:
     @property
     def my_status(self):
         return self.client.status
+
+    @property
+    def settings(self):
+        return self.client.settings
 
     def user_name(self, user_id):
         if self.me and user_id == self.me["id"]:
@@ -214,6 +221,14 @@ class Widget:
                 self.panel.render()
             elif kinds & {"connection", "my_status"}:
                 self.panel.render_header()
+        elif self.screen == "settings" and kinds & {"settings", "connection"}:
+            self.panel.render()
+        if "settings" in kinds:
+            sound = (self.client.settings or {}).get("sound") or "site"
+            if sound != self._sound:
+                self._sound = sound
+                if self.on_sound:
+                    self.on_sound(sound)
         for event in events:
             if event[0] == S.EV_FAILED:
                 self.panel.show_notice(self.t("failed"))
@@ -258,6 +273,12 @@ class Widget:
         on("scroll", "log-scroll", self._log_scrolled)
         on("click", "retry", lambda arg, event, node: self.client.retry(arg))
         on("change", "status", lambda arg, event, node: self.client.set_status(str(node.value)))
+        on("click", "settings-open", lambda arg, event, node: self.go("settings"))
+        on("change", "set-status", lambda arg, event, node: self.client.update_settings(status=str(node.value)))
+        on("change", "set-hidden", lambda arg, event, node: self.client.update_settings(hidden=bool(node.checked)))
+        on("change", "set-title",
+           lambda arg, event, node: self.client.update_settings(share_title=bool(node.checked)))
+        on("change", "set-sound", lambda arg, event, node: self.client.update_settings(sound=str(node.value)))
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
 

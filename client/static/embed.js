@@ -2,7 +2,8 @@
  * carries a small postMessage bridge with exact origins both ways.
  * Snippet: <script src="https://PARLEY/embed.js" data-site="CLIENT_ID" async></script>
  * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr",
- * data-sound="on" (a soft chime when a message arrives while the chat is closed or the tab hidden).
+ * data-sound="on" (a soft chime when a message arrives while the chat is closed or the tab hidden); the
+ * visitor's own choice in the widget's settings ("on"/"off"), when made, wins over the site's.
  */
 (function () {
   "use strict";
@@ -156,7 +157,8 @@
 
   var audio = null;
   function chime() {
-    if (ds.sound !== "on") return;
+    var sound = state.sound === "on" || state.sound === "off" ? state.sound : ds.sound;
+    if (sound !== "on") return;
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       var t = audio.currentTime, gain = audio.createGain(), tone = audio.createOscillator();
@@ -212,6 +214,9 @@
         layout();
         break;
       case "focus": button.focus(); break;
+      case "sound":
+        state.sound = String(m.value || "site");
+        break;
       case "event":
         emit(String(m.name), m.detail || {});
         break;

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ..password_attempts import PasswordAttempts
-from ..revocation import close_live_sockets
+from ..revocation import close_live_sockets, settings_changed
 from ..store.errors import WrongPassword
 from .deps import ProfileUser, SessionUser, StoreDep
 from .errors import ApiError
-from .schemas import DeleteMeIn, ExportOut, MeOut
+from .schemas import DeleteMeIn, ExportOut, MeOut, SettingsIn, SettingsOut
 
 router = APIRouter(tags=["me"])
 
@@ -27,6 +27,33 @@ async def get_me(principal: ProfileUser, store: StoreDep) -> MeOut:
         created_at=user.created_at,
         scopes=sorted(principal.scopes),
     )
+
+
+@router.get("/me/settings", response_model=SettingsOut)
+async def get_settings(principal: ProfileUser, store: StoreDep) -> SettingsOut:
+    """Your choices (scope `profile`): status and sound, and per site hiding and page-title sharing."""
+    return SettingsOut.of(await store.account_settings(principal.user_id, principal.site_id))
+
+
+@router.patch("/me/settings", response_model=SettingsOut)
+async def patch_settings(body: SettingsIn, request: Request, principal: ProfileUser, store: StoreDep) -> SettingsOut:
+    """Change some of your choices (scope `profile`); your live sockets on every server process follow at once.
+    A token changes per-site choices of its own site only."""
+    site_id = body.site_id
+    if principal.site_id is not None:
+        if site_id is not None and site_id != principal.site_id:
+            raise ApiError(404, "not_found", "you have not authorized this site")
+        site_id = principal.site_id
+    found = await store.update_settings(
+        principal.user_id,
+        status=body.status,
+        sound=body.sound,
+        site_id=site_id,
+        hidden=body.hidden,
+        share_title=body.share_title,
+    )
+    await settings_changed(request.app, principal.user_id)
+    return SettingsOut.of(found if principal.site_id is not None else await store.account_settings(principal.user_id))
 
 
 @router.get("/me/export", response_model=ExportOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..store import records
 
@@ -36,6 +36,49 @@ class MeOut(UserOut):
 
     created_at: int
     scopes: list[str]
+
+
+class SiteSettingsOut(BaseModel):
+    """Your choices for one site you authorized."""
+
+    site_id: int
+    client_id: str
+    name: str
+    hidden: bool = Field(description="hide me on this site: friends here see you offline")
+    share_title: bool = Field(description="show friends here the title of the page you are on (off by default)")
+
+
+class SettingsOut(BaseModel):
+    """Your choices: status and sound for the account; per site, hiding and sharing page titles (a token sees
+    its own site only; Parley's own pages see every site you authorized)."""
+
+    status: Literal["online", "away", "hidden"] = Field(description="hidden: appear offline to every friend")
+    sound: Literal["on", "off", "site"] = Field(description="site: the site owner's choice")
+    sites: list[SiteSettingsOut]
+
+    @classmethod
+    def of(cls, found: records.AccountSettings) -> SettingsOut:
+        return cls(
+            status=found.status,  # type: ignore[arg-type]
+            sound=found.sound,  # type: ignore[arg-type]
+            sites=[
+                SiteSettingsOut(
+                    site_id=s.site_id, client_id=s.client_id, name=s.name, hidden=s.hidden, share_title=s.share_title
+                )
+                for s in found.sites
+            ],
+        )
+
+
+class SettingsIn(Strict):
+    """Choices to change (absent: unchanged). ``hidden`` and ``share_title`` are for ``site_id`` (a token's own
+    site when omitted; required with a web session)."""
+
+    status: Literal["online", "away", "hidden"] | None = None
+    sound: Literal["on", "off", "site"] | None = None
+    site_id: Id | None = None
+    hidden: StrictBool | None = None
+    share_title: StrictBool | None = None
 
 
 class FriendsOut(BaseModel):

@@ -7,6 +7,8 @@ Payloads start with one letter:
   (the sender's own socket, which got the ack). Needs the ``messages`` scope.
 - ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
 - ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
+- ``S{json}``: the user's choices changed (``{"s": status, "snd": sound, "hs": [sites hidden from], "ts":
+  [sites sharing page titles]}``): apply them to the user's sockets and tell each one (a ``settings`` frame).
 - ``R{site}``: some of the user's tokens for that site were revoked (one sign-in ended): re-check the tokens
   of the user's sockets on that site now and close those no longer valid.
 
@@ -16,7 +18,9 @@ created, and any process can deliver to anyone.
 
 from __future__ import annotations
 
-MESSAGE, PRESENCE, CLOSE, RECHECK = "M", "P", "X", "R"
+import json
+
+MESSAGE, PRESENCE, CLOSE, RECHECK, SETTINGS = "M", "P", "X", "R", "S"
 EVERY_SITE = "*"
 
 
@@ -45,6 +49,18 @@ def parse_close(payload: str) -> tuple[int | None, int]:
     """(site or None for every site, close code) of a close payload."""
     site, _, code = payload[1:].partition("|")
     return (None if site == EVERY_SITE else int(site)), int(code)
+
+
+def settings_payload(status: str, sound: str, hidden_sites: tuple[int, ...], title_sites: tuple[int, ...]) -> str:
+    """The user's choices, whole (every process replaces what it held)."""
+    body = {"s": status, "snd": sound, "hs": list(hidden_sites), "ts": list(title_sites)}
+    return SETTINGS + json.dumps(body, separators=(",", ":"))
+
+
+def parse_settings(payload: str) -> tuple[str, str, tuple[int, ...], tuple[int, ...]]:
+    """(status, sound, sites hidden from, sites sharing titles) of a settings payload."""
+    body = json.loads(payload[1:])
+    return str(body["s"]), str(body["snd"]), tuple(int(s) for s in body["hs"]), tuple(int(s) for s in body["ts"])
 
 
 def recheck_payload(site_id: int) -> str:

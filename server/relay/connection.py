@@ -108,6 +108,7 @@ class Connection:
         "resume",
         "send_message",
         "send_queue",
+        "share_title",
         "site_id",
         "status",
         "title",
@@ -134,8 +135,9 @@ class Connection:
         self.can_share = P.SCOPE_SHARE in grant.scopes
         self.can_friends = P.SCOPE_FRIENDS in grant.scopes
         self.device = device or self.id
-        self.status = P.ONLINE
-        self.title = title
+        self.status = grant.status  # the account's stored choice, before any presence is published
+        self.share_title = grant.share_title
+        self.title = title if grant.share_title else None  # never kept unless the user shares titles
         self.queue: list[str] | None = None  # made on the first push, dropped once drained
         self.queued = 0
         self.held: list[str] | None = []  # live frames wait here until the resume replay is done

@@ -174,7 +174,14 @@ class Lifecycle:
         hub = self.hub
         me = {"id": connection.user_id, "username": connection.grant.username, "name": connection.grant.name}
         presence = await hub.presence.friends_presence(connection)
-        await self._text(P.make_welcome(me, connection.id, hub.heartbeat, presence, hub.max_frame))
+        grant = connection.grant
+        settings = {
+            "status": connection.status,
+            "hidden": connection.site_id in grant.hidden_sites,
+            "share_title": connection.share_title,
+            "sound": grant.sound,
+        }
+        await self._text(P.make_welcome(me, connection.id, hub.heartbeat, presence, hub.max_frame, settings))
         delivered: dict[int, int] = {}
         if connection.resume and connection.can_messages:
             delivered = await replay(hub.store, connection.user_id, connection.resume, self._send_text)

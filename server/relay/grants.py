@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from parley import protocol as P
 
-from ..store import Store, TokenState
+from ..store import PresenceChoices, Store, TokenState
 from ..store.secrets import hash_secret
 
 NO_FRIENDS: frozenset[int] = frozenset()  # shared: an empty frozenset is no singleton (216 bytes each)
@@ -38,6 +38,9 @@ class Grant:
     token_hash: str
     hidden_sites: tuple[int, ...]
     friends: frozenset[int]
+    status: str = P.ONLINE  # the account's chosen status, read with the token (no flash of "online")
+    share_title: bool = False  # the user shares page titles with friends on this site
+    sound: str = "site"  # the account's sound choice (told to the widget in the welcome)
 
 
 @functools.lru_cache(maxsize=64)
@@ -65,6 +68,9 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         token_hash=digest,
         hidden_sites=found.hidden_sites,
         friends=frozenset(found.friends) if found.friends else NO_FRIENDS,
+        status=found.status,
+        share_title=found.share_title,
+        sound=found.sound,
     )
 
 
@@ -86,3 +92,8 @@ async def friend_sets(store: Store, user_ids: Iterable[int]) -> dict[int, frozen
 async def hidden_sites(store: Store, user_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
     """Sites each user hides from (consents.hidden)."""
     return await store.hidden_sites(user_ids)
+
+
+async def presence_choices(store: Store, user_ids: Iterable[int]) -> dict[int, PresenceChoices]:
+    """Each user's status, sites hidden from and sites sharing page titles (the periodic re-check)."""
+    return await store.presence_choices(user_ids)

@@ -72,13 +72,34 @@ async def on_read(hub: Hub, connection: Connection, frame: dict[str, Any]) -> No
 
 
 async def on_presence(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
+    """The account's status (kept, like a ``settings {status}``): every device and process follows."""
     if frame["status"] != connection.status:
-        connection.status = frame["status"]
-        await hub.presence.announce(connection)
+        await hub.store.update_settings(connection.user_id, status=frame["status"])
+        await hub.settings_changed(connection.user_id)
+
+
+SETTINGS_CHOICES = ("status", "hidden", "share_title", "sound")
+
+
+async def on_settings(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
+    """Read the visitor's choices (none given) or change some; a change reaches every socket of the user, in
+    every process, as a ``settings`` frame (the asking socket also gets one with its ``rid`` at once)."""
+    changes = {name: frame[name] for name in SETTINGS_CHOICES if name in frame}
+    site = connection.site_id
+    if changes:
+        found = await hub.store.update_settings(connection.user_id, site_id=site, **changes)
+        await hub.settings_changed(connection.user_id)
+    else:
+        found = await hub.store.account_settings(connection.user_id, site)
+    if changes and "rid" not in frame:
+        return
+    mine = next((s for s in found.sites if s.site_id == site), None)
+    hidden, share_title = (mine.hidden, mine.share_title) if mine is not None else (False, False)
+    connection.send(P.make_user_settings(found.status, hidden, share_title, found.sound, frame.get("rid")))
 
 
 async def on_page(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
-    title = frame.get("title") or None
+    title = (frame.get("title") or None) if connection.share_title else None  # never kept unless shared
     if title != connection.title:
         connection.title = title
         await hub.presence.announce(connection)
@@ -114,6 +135,7 @@ HANDLERS: dict[str, Handler] = {
     P.PRESENCE: on_presence,
     P.PAGE: on_page,
     P.PING: on_ping,
+    P.SETTINGS: on_settings,
     P.HISTORY: on_history,
     P.HELLO: on_hello,
 }

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from parley import protocol as P
 
@@ -150,13 +151,19 @@ class Hub:
                 for connection in list(connections):
                     if site is None or site == connection.site_id:
                         connection.close(code)
+            elif kind == channels.SETTINGS:
+                status, sound, hidden, titles = channels.parse_settings(payload)
+                self._later(self.apply_choices(uid, status, hidden, titles, sound))
             elif kind == channels.RECHECK:
                 site_id = channels.parse_recheck(payload)
-                task = asyncio.get_running_loop().create_task(self.recheck_user(uid, site_id))
-                self._rechecks.add(task)
-                task.add_done_callback(self._rechecks.discard)
+                self._later(self.recheck_user(uid, site_id))
 
         return dispatch
+
+    def _later(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._rechecks.add(task)
+        task.add_done_callback(self._rechecks.discard)
 
     # -- upkeep --------------------------------------------------------------------------------------
 
@@ -196,16 +203,53 @@ class Hub:
         await self._close_invalid_tokens(connections)
         users = list(self.users)
         friends = await grants.friend_sets(self.store, users)
-        hidden = await grants.hidden_sites(self.store, users)
+        choices = await grants.presence_choices(self.store, users)
         presence = self.presence
         for uid in users:
             if uid not in self.users:
                 continue
             presence.friends[uid] = friends.get(uid, frozenset())
-            if hidden.get(uid, ()) != presence.hidden.get(uid, ()):
-                presence.hidden[uid] = hidden.get(uid, ())
-                for connection in list(self.users.get(uid, ())):
-                    await presence.announce(connection)
+            chosen = choices.get(uid)
+            if chosen is not None:
+                await self.apply_choices(uid, chosen.status, chosen.hidden_sites, chosen.title_sites)
+
+    async def apply_choices(
+        self,
+        user_id: int,
+        status: str,
+        hidden_sites: tuple[int, ...],
+        title_sites: tuple[int, ...],
+        sound: str | None = None,
+    ) -> None:
+        """Apply a user's choices to their sockets in this process: re-announce the devices whose presence
+        changes (status, sites hidden from, page title withdrawn); with ``sound`` (a change from anywhere,
+        not the periodic re-check) tell every socket its site's view in a ``settings`` frame."""
+        connections = [c for c in self.users.get(user_id, ()) if not c.closing]
+        if not connections:
+            return
+        presence = self.presence
+        before = [presence.entry_of(c) for c in connections]
+        presence.hidden[user_id] = hidden_sites
+        for connection in connections:
+            connection.status = status
+            connection.share_title = connection.site_id in title_sites
+            if not connection.share_title:
+                connection.title = None  # a title is never kept once sharing is off
+        for connection, old in zip(connections, before, strict=True):
+            if presence.entry_of(connection) != old:
+                await presence.announce(connection)
+        if sound is not None:
+            for connection in connections:
+                site = connection.site_id
+                connection.send(P.make_user_settings(status, site in hidden_sites, site in title_sites, sound))
+
+    async def settings_changed(self, user_id: int) -> None:
+        """The user's choices changed in the store (a settings frame, the JSON API, the account page): every
+        process applies them to that user's sockets now (an ``S`` order on the user's channel)."""
+        found = await self.store.account_settings(user_id)
+        hidden = tuple(s.site_id for s in found.sites if s.hidden)
+        titles = tuple(s.site_id for s in found.sites if s.share_title)
+        await self.fanout.publish([user_id], channels.settings_payload(found.status, found.sound, hidden, titles))
 
     # -- orders from elsewhere in the app ------------------------------------------------------------
 

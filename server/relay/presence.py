@@ -4,12 +4,14 @@ An entry (one per user and device, kept in the broker with a TTL) is a small dic
 ``{"s": status, "site": site id, "t": page title or None, "hs": [sites the user hides from], "sess": session}``.
 
 Visibility, from a viewer connected through site V (the viewer is always a friend: nothing goes to others):
-- a device with status ``hidden`` is invisible (the friend sees it ``offline``);
+- a device with status ``hidden`` is invisible (the friend sees it ``offline``); the status is the account's
+  stored choice ("appear offline"), read with the token on ``hello`` before the first entry is published;
 - a user who hides from a site (account setting, ``consents.hidden``) is invisible to friends viewing from
   that site, and the devices connected through that site are invisible to everyone;
 - ``here`` is true when the device comes through V (rendezvous);
-- the page ``title`` is shown only when ``here`` (friends elsewhere learn the site, never the page). The
-  client sends a title only when its user allows sharing it.
+- the page ``title`` is shown only when ``here`` (friends elsewhere learn the site, never the page). A
+  connection keeps a title only while its user shares titles on its site (``consents.share_title``, off by
+  default), so an entry never holds one otherwise.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ await store.close()
 
 from __future__ import annotations
 
+from .choices import SOUNDS, STATUSES
 from .errors import (
     Blocked,
     Conflict,
@@ -23,6 +24,7 @@ from .errors import (
 from .records import (
     ALL_SCOPES,
     AccessGrant,
+    AccountSettings,
     AppendResult,
     CodeRecord,
     ConsentRecord,
@@ -31,7 +33,9 @@ from .records import (
     HistoryPage,
     MessageRecord,
     NewMessage,
+    PresenceChoices,
     Principal,
+    SiteChoices,
     SiteRecord,
     TokenRecord,
     TokenState,
@@ -44,8 +48,11 @@ from .users import USERNAME_RE
 
 __all__ = [
     "ALL_SCOPES",
+    "SOUNDS",
+    "STATUSES",
     "USERNAME_RE",
     "AccessGrant",
+    "AccountSettings",
     "AppendResult",
     "Blocked",
     "CodeRecord",
@@ -60,8 +67,10 @@ __all__ = [
     "NotFound",
     "NotFriend",
     "NotMember",
+    "PresenceChoices",
     "Principal",
     "SchemaTooNew",
+    "SiteChoices",
     "SiteRecord",
     "Store",
     "StoreError",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -134,7 +135,20 @@ class Consent(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[int] = mapped_column(BigInteger)
-    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # user hides from this site's rendezvous
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # user hides from this site (presence)
+    # friends here may see the title of the page the user is on (off by default)
+    share_title: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class UserSettings(Base):
+    """A user's account-wide choices (no row: the defaults). Per-site choices live on ``consents``."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), default="online")  # online | away | hidden (appear offline)
+    sound: Mapped[str] = mapped_column(String(8), default="site")  # on | off | site (the site's choice)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuthorizationCode(Base):

@@ -197,6 +197,39 @@ class AccessGrant:
     origins: tuple[str, ...]
     hidden_sites: tuple[int, ...] = ()
     friends: tuple[int, ...] = ()
+    status: str = "online"  # the account's chosen status (user_settings)
+    sound: str = "site"  # the account's sound choice (user_settings)
+    share_title: bool = False  # the user lets friends here see the page title on this token's site
+
+
+@dataclass(frozen=True, slots=True)
+class SiteChoices:
+    """A user's choices for one site they authorized (kept on the consent)."""
+
+    site_id: int
+    client_id: str
+    name: str
+    hidden: bool  # hide me on this site
+    share_title: bool  # show friends here the title of the page I am on
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """A user's choices: account-wide status and sound, and per-site choices (one site, or all of them)."""
+
+    user_id: int
+    status: str  # online | away | hidden (appear offline)
+    sound: str  # on | off | site (the site's own choice)
+    sites: tuple[SiteChoices, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChoices:
+    """What the relay needs of a user's choices: status, sites hidden from, sites sharing page titles."""
+
+    status: str = "online"
+    hidden_sites: tuple[int, ...] = ()
+    title_sites: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

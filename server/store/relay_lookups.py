@@ -18,6 +18,7 @@ tok = tables.oauth_tokens
 usr = tables.users
 sit = tables.sites
 con = tables.consents
+us = tables.user_settings
 fr = tables.friendships
 c = tables.conversations
 m = tables.members
@@ -36,7 +37,8 @@ class RelayLookups(StoreBase):
 
     async def access_grant(self, token_hash: str) -> records.AccessGrant | None:
         """The access token stored under ``token_hash`` with its state; while live, with the user's
-        accepted friends and hidden sites too (one read transaction). None for an unknown token."""
+        accepted friends, hidden sites, chosen status and sound and title sharing on this site too (one read
+        transaction). None for an unknown token."""
         async with self._read() as conn:
             row = (
                 await conn.execute(
@@ -72,10 +74,23 @@ class RelayLookups(StoreBase):
             hidden = (
                 await conn.scalars(select(con.c.site_id).where(con.c.user_id == row.user_id, con.c.hidden.is_(True)))
             ).all()
+            share_title = bool(
+                await conn.scalar(
+                    select(con.c.share_title).where(con.c.user_id == row.user_id, con.c.site_id == row.site_id)
+                )
+            )
+            chosen = (await conn.execute(select(us.c.status, us.c.sound).where(us.c.user_id == row.user_id))).first()
             friends = (
                 await conn.scalars(select(fr.c.other_id).where(fr.c.user_id == row.user_id, fr.c.state == "accepted"))
             ).all()
-        return replace(grant, hidden_sites=tuple(sorted(hidden)), friends=tuple(friends))
+        return replace(
+            grant,
+            hidden_sites=tuple(sorted(hidden)),
+            friends=tuple(friends),
+            status=chosen.status if chosen is not None else "online",
+            sound=chosen.sound if chosen is not None else "site",
+            share_title=share_title,
+        )
 
     async def token_states(self, token_hashes: Iterable[str]) -> dict[str, records.TokenState]:
         """The state of each stored access token among ``token_hashes`` (unknown ones are left out)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..passwords import Passwords
+from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
 from .conversations import Conversations
 from .engine import create_engine
@@ -17,8 +18,8 @@ from .users import Users
 from .web_sessions import WebSessions
 
 
-class Store(Users, Friends, Conversations, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
-    """Users, friends, conversations, messages, principals, sites, OAuth grants, web sessions and the
+class Store(Users, Choices, Friends, Conversations, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
+    """Users and their choices, friends, conversations, messages, principals, sites, OAuth grants, web sessions and the
     relay's look-ups over one async engine."""
 
     async def schema_revision(self) -> str | None:

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ..password_attempts import PasswordAttempts
-from ..revocation import close_live_sockets
+from ..revocation import close_live_sockets, settings_changed
 from ..security import app_limiter, client_ip
 from ..store.errors import StoreError, WrongPassword
 from . import sessions
@@ -178,6 +178,43 @@ def account_router() -> APIRouter:
         consents = await request.app.state.store.consents_of_user(signed_in.user.id)
         notice = "Access revoked." if request.query_params.get("revoked") else None
         return await render(request, "account_sites.html", {"consents": consents, "notice": notice})
+
+    @router.get("/account/settings")
+    async def account_settings(request: Request) -> Response:
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account?next=/account/settings")
+        found = await request.app.state.store.account_settings(signed_in.user.id)
+        notice = "Your choices are saved." if request.query_params.get("saved") else None
+        return await render(request, "account_settings.html", {"settings": found, "notice": notice})
+
+    @router.post("/account/settings")
+    async def save_settings(request: Request) -> Response:
+        """Status and sound, and per authorized site hiding and page-title sharing (unchecked boxes: off)."""
+        form = await checked_form(request)
+        if form is None:
+            return await csrf_failure(request)
+        signed_in = await sessions.current(request)
+        if signed_in is None:
+            return see_other("/account")
+        store = request.app.state.store
+        uid = signed_in.user.id
+        try:
+            await store.update_settings(uid, status=form_text(form, "status"), sound=form_text(form, "sound"))
+            for site in (await store.account_settings(uid)).sites:
+                await store.update_settings(
+                    uid,
+                    site_id=site.site_id,
+                    hidden=f"hidden_{site.site_id}" in form,
+                    share_title=f"share_title_{site.site_id}" in form,
+                )
+        except StoreError as exc:
+            found = await store.account_settings(uid)
+            return await render(
+                request, "account_settings.html", {"settings": found, "error": sentence(exc.message)}, status_code=400
+            )
+        await settings_changed(request.app, uid)
+        return see_other("/account/settings?saved=1")
 
     @router.post("/account/sites/{site_id}/revoke")
     async def revoke(request: Request, site_id: int) -> Response:

@@ -192,6 +192,8 @@ async def test_status_sign_out_and_forged_sign_in_answers(demo: DemoServer, new_
     await bob.friends.get_by_role("button", name="Alice Martin, Online").wait_for(timeout=15000)
     await alice.frame.get_by_role("combobox", name="Status").select_option("away")
     await bob.friends.get_by_role("button", name="Alice Martin, Away").wait_for(timeout=15000)
+    await alice.frame.get_by_role("combobox", name="Status").select_option("online")  # kept on the account
+    await bob.friends.get_by_role("button", name="Alice Martin, Online").wait_for(timeout=15000)
 
     await alice.frame.get_by_role("button", name="Sign out").click()
     await alice.frame.get_by_role("button", name="Sign in").wait_for(timeout=10000)

@@ -39,6 +39,8 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         P.make_ping(),
         P.make_history("r1", 5, before=40, limit=20),
         P.make_history("r2", 5, after=3),
+        P.make_settings(),
+        P.make_settings("s1", status="hidden", hidden=True, share_title=False, sound="off"),
     ]
     assert {frame["t"] for frame in frames} == set(P.CLIENT_FRAMES)
     for frame in frames:
@@ -225,8 +227,10 @@ def test_every_server_frame_type_validates_on_the_client() -> None:
     message = P.message_fields(9, 5, 3, 1700000000000, 2, "share", data={"url": "https://a.example/"})
     frames = [
         P.make_welcome(
-            {"id": 1, "username": "ann", "name": "Ann"}, "s-1", 25, [P.make_user_presence(2, "away", False)]
+            {"id": 1, "username": "ann", "name": "Ann"}, "s-1", 25, [P.make_user_presence(2, "away", False)],
+            settings={"status": "hidden", "hidden": False, "share_title": True, "sound": "site"},
         ),
+        P.make_user_settings("away", True, False, "on", rid="s1"),
         P.make_ack("c1", 9, 5, 3, 1700000000000),
         P.make_ack("c2", 10, 6, 1, 1700000000000, rest=2),
         P.make_msg(9, 5, 3, 1700000000000, 2, "text", "hi", cid="c1"),
@@ -323,3 +327,12 @@ def test_send_round_trips(cid: str, conv: int, text: str) -> None:
 def test_hello_round_trips(resume: dict[int, int], token: str) -> None:
     frame = P.make_hello(token, resume=resume)
     assert P.parse_client_frame(P.encode(frame)).get("resume", {}) == resume
+
+
+def test_settings_frames_refuse_bad_choices() -> None:
+    for bad in ({"status": "offline"}, {"status": "invisible"}, {"hidden": 1}, {"share_title": "yes"},
+                {"sound": "loud"}, {"sound": True}):
+        with pytest.raises(P.ProtocolError) as caught:
+            P.parse_client_frame(json.dumps({"t": "settings", **bad}))
+        assert caught.value.code == P.E_BAD_FIELD
+    assert P.parse_client_frame('{"t":"settings","sound":null}') == {"t": "settings"}  # null is absent: a read

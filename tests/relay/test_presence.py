@@ -19,8 +19,11 @@ PAGE = {"url": "https://shop.example/p/7", "title": "Red shoes"}
 
 
 async def test_friend_on_the_same_site_is_here_with_title(relay: Relay, world: World) -> None:
-    a = await join(relay, await world.token(world.alice), page={"url": "https://shop.example/", "title": "Home"})
-    b = await join(relay, await world.token(world.bob), page=PAGE, device="bob-phone")
+    alice_token, bob_token = await world.token(world.alice), await world.token(world.bob)
+    for user in (world.alice, world.bob):  # titles are shared only by choice
+        await relay.store.update_settings(user.id, site_id=world.site, share_title=True)
+    a = await join(relay, alice_token, page={"url": "https://shop.example/", "title": "Home"})
+    b = await join(relay, bob_token, page=PAGE, device="bob-phone")
     seen = await a.expect("presence", user=world.bob.id)
     assert seen == {
         "t": "presence",
@@ -57,7 +60,9 @@ async def test_presence_needs_the_friends_scope(relay: Relay, world: World) -> N
 
 async def test_away_hidden_and_leaving(relay: Relay, world: World) -> None:
     a = await join(relay, await world.token(world.alice))
-    b = await join(relay, await world.token(world.bob), device="bob-laptop")
+    bob_token = await world.token(world.bob)
+    await relay.store.update_settings(world.bob.id, site_id=world.site, share_title=True)
+    b = await join(relay, bob_token, device="bob-laptop")
     await a.expect("presence", user=world.bob.id, status="online")
     await b.send({"t": "presence", "status": "away"})
     await a.expect("presence", user=world.bob.id, status="away", device="bob-laptop")

@@ -70,9 +70,12 @@ async def test_two_processes_behave_as_one(tmp_path: Path, pg_store: tuple[str, 
     one = ServeProcess(tmp_path / "one", url, redis_broker_url, **env)
     two = ServeProcess(tmp_path / "two", url, redis_broker_url, **env)
     try:
-        a = await join(one.url, await add_token(store, alice.id, site), page={"url": SITE_ORIGIN, "title": "Shop"})
-        a_far = await join(two.url, await add_token(store, alice.id, other), origin=OTHER_ORIGIN)
+        alice_token = await add_token(store, alice.id, site)
         bob_token = await add_token(store, bob.id, site)
+        for user in (alice, bob):  # titles are shared only by choice
+            await store.update_settings(user.id, site_id=site, share_title=True)
+        a = await join(one.url, alice_token, page={"url": SITE_ORIGIN, "title": "Shop"})
+        a_far = await join(two.url, await add_token(store, alice.id, other), origin=OTHER_ORIGIN)
         b = await join(two.url, bob_token, page={"url": SITE_ORIGIN + "/x", "title": "Shoes"}, device="bob-1")
         # presence and rendezvous across processes
         seen = await a.expect("presence", user=bob.id, device="bob-1")

@@ -11,8 +11,7 @@ from parley.ui.avatar import avatar
 from parley.ui.chat import ChatScreen
 from parley.ui.dom import Delegator, el, icon, replace
 from parley.ui.home import HomeScreen, share_picker, welcome
-
-STATUSES = ("online", "away", "hidden")
+from parley.ui.settings import STATUS_LABELS, settings_screen
 
 
 class Panel:
@@ -51,6 +50,8 @@ class Panel:
                 replace(self.body, welcome(self.model, self.t))
             elif screen == "share":
                 self._keep_focus(self.body, lambda: share_picker(self.model, self.t))
+            elif screen == "settings":
+                self._keep_focus(self.body, lambda: settings_screen(self.model, self.t))
             else:
                 self._keep_focus(self.body, self.home.build)
         self.root.setAttribute("data-screen", screen)
@@ -59,13 +60,17 @@ class Panel:
         m, t = self.model, self.t
         title = m.site_name
         left = []
-        if m.screen in ("chat", "share"):
+        if m.screen in ("chat", "share", "settings"):
             left.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "back",
                                       "aria-label": t("back")}, icon("back")))
-            title = m.conversation_title(m.current_conv) if m.screen == "chat" else t("share_pick")
+            title = m.conversation_title(m.current_conv) if m.screen == "chat" else \
+                t("settings") if m.screen == "settings" else t("share_pick")
         elif m.me:
             left.append(avatar(m.me["id"], m.me.get("name") or m.me.get("username"), m.my_status))
         right = []
+        if m.me and m.screen == "home":
+            right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "settings-open",
+                                       "aria-label": t("settings")}, icon("tune", 18)))
         if m.me:
             right.append(el("span", {"class_": "p-conn p-conn-" + m.connection, "role": "status",
                                      "title": t("conn_" + m.connection), "aria-label": t("conn_" + m.connection)}))
@@ -82,8 +87,8 @@ class Panel:
     def _status_select(self):
         t = self.t
         select = el("select", {"class_": "p-status", "data-action": "status", "aria-label": t("status")})
-        for status in STATUSES:
-            option = el("option", {"value": status}, t(status))
+        for status, key in STATUS_LABELS:
+            option = el("option", {"value": status}, t(key))
             if status == self.model.my_status:
                 option.setAttribute("selected", "")
             select.appendChild(option)
