@@ -261,8 +261,8 @@ def cpu_tables(results: dict[str, Outcome], plan: Plan, sizes: Sizes, note: str)
     detail = Table(
         f"Server CPU per delivered message (mixed load, open-loop, median of {plan.runs} runs x "
         f"{plan.cpu_seconds:g} s per rate)",
-        ["target", "sends/s", "delivered/s", "lost", "doubled", "p50 ms", "p99 ms", "server CPU", "µs CPU/delivery",
-         "deliveries per CPU-s", "+PostgreSQL µs", "generator CPU", "generator late, ms"],
+        ["target", "sends/s", "delivered/s", "undelivered", "doubled", "p50 ms", "p99 ms", "server CPU",
+         "µs CPU/delivery", "deliveries per CPU-s", "+PostgreSQL µs", "generator CPU", "generator late, ms"],
     )
     for name, outcome in results.items():
         if outcome.failed:
@@ -283,7 +283,8 @@ def cpu_tables(results: dict[str, Outcome], plan: Plan, sizes: Sizes, note: str)
         "  rate (open loop: a send is never held back by a missing ack). Compiled client (picows).",
         "server CPU: user + system time of the target's processes (/proc/PID/stat) from the first send until",
         "  the last delivery, over that wall time (100% = one core); µs CPU/delivery = that CPU / deliveries.",
-        "p50/p99: send->delivery from each message's intended send time; a lost delivery counts as infinite.",
+        "p50/p99: send->delivery from each message's intended send time; undelivered = not delivered within",
+        f"  {DRAIN_LIMIT:g} s after the last send (a backlog the target had not worked off), counted as infinite.",
         "+PostgreSQL: CPU of the PostgreSQL backends serving Parley's database (not in the ratios; Redis's CPU",
         "  is counted for no target: one shared server).",
         "generator late: the worst delay of a send behind its intended time (the generator's own lag, median",
@@ -528,7 +529,47 @@ async def seed(target: Target, n: int) -> tuple[list[str], list[str], dict[str, 
     return list(credentials), conv_of, positions
 
 
+async def join_storm(target: Target, n: int, log: Callable[[str], None]) -> Storm:
+    """The floor of a storm for a relay without resume: N connections within one second, each opened,
+    handshaken and joined to its pair's room ('welcomed' = joined; nothing to catch up)."""
+    rooms = {f"s{p}": [2 * p, 2 * p + 1] for p in range(n // 2)}
+    credentials = await target.prepare(n, rooms)
+    room_of = {i: target.room_id(name) for name, members in rooms.items() for i in members}
+    storm = Storm(n=n)
+    meter = CpuMeter(target.pids)
+    conns: list[FastConn] = []
+    done: dict[int, float] = {}
+    start = time.perf_counter() + 0.05
+
+    async def one(i: int) -> None:
+        intended = start + i / n
+        await asyncio.sleep(max(0.0, intended - time.perf_counter()))
+        dialect = target.endpoint_dialect()
+        conn = await fastclient.connect(target, dialect, i)
+        conns.append(conn)
+        await dialect.handshake(conn, credentials[i])  # type: ignore[arg-type]
+        frame = dialect.join(room_of[i])
+        if frame is not None:
+            conn.send_now(frame)
+            while dialect.classify(await conn.recv())[0] != "joined":
+                pass
+        done[i] = time.perf_counter()
+        storm.welcome_ms.append((done[i] - intended) * 1e3)
+
+    meter.start()
+    results = await asyncio.gather(*(asyncio.wait_for(one(i), 60) for i in range(n)), return_exceptions=True)
+    storm.server_cpu = meter.stop()
+    storm.failed = sum(1 for r in results if isinstance(r, BaseException))
+    storm.welcomed = storm.caught_up = len(done)
+    if done:
+        storm.all_welcomed_s = storm.all_caught_up_s = max(done.values()) - start
+    await fastclient.close_all(conns)
+    return storm
+
+
 async def storm_load(target: Target, n: int, log: Callable[[str], None]) -> Storm:
+    if not isinstance(target, ParleyTarget):
+        return await join_storm(target, n, log)
     tokens, conv_of, positions = await seed(target, n)
     await asyncio.sleep(1.0)  # let the seeders' goodbyes settle
     storm = Storm(n=n)
@@ -626,7 +667,7 @@ def run_storm(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]
     results: dict[str, Storm | str] = {}
 
     def body(server_cores: set[int] | None) -> str:
-        for target in [t for t in cpu_targets() if isinstance(t, ParleyTarget)]:
+        for target in cpu_targets():
             log(f"storm: {target.name}, {plan.storm} reconnects")
             if target.pending_reason():
                 results[target.name] = "pending"
@@ -651,15 +692,18 @@ def run_storm(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]
         from .report import percentile
 
         per = storm.server_cpu * 1e3 / storm.n
+        auth = "-" if math.isnan(storm.auth_cpu_us) else storm.auth_cpu_us
         share = storm.auth_cpu_us / 1e3 / per if per else math.nan
         ok = storm.failed == 0 and storm.lost == 0 and storm.doubled == 0 and storm.caught_up == storm.n
         table.add(name, storm.welcomed, storm.caught_up, storm.failed, storm.lost, storm.doubled,
                   fmt(storm.all_welcomed_s, 2), fmt(storm.all_caught_up_s, 2), median(storm.welcome_ms),
-                  percentile(storm.welcome_ms, 99), fmt(per, 2), storm.auth_cpu_us,
+                  percentile(storm.welcome_ms, 99), fmt(per, 2), auth,
                   f"{share * 100:.0f}%" if not math.isnan(share) else "-", "yes" if ok else "NO")
     table.notes += [
-        f"Users in pairs, each conversation with {SEEDED} messages; reconnect i starts at i/N s (open loop), sends",
-        "  hello{token, resume: {conv: first position}} and must get welcome plus exactly the missed messages.",
+        "Peers (bare relay, python-socketio): the floor, no resume: connect, handshake, join the pair's room.",
+        f"Parley: users in pairs, each conversation with {SEEDED} messages; reconnect i starts at i/N s (open",
+        "  loop), sends hello{token, resume: {conv: first position}} and must get welcome plus exactly the",
+        "  missed messages.",
         "all welcomed / caught up: from the first intended start until the last socket was welcomed / had every",
         "  missed message; welcome p50/p99: from each socket's intended start (includes connect + handshake).",
         "server CPU ms/reconnect: the server processes' CPU during the storm / N (includes the accept, the",
