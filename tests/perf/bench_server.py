@@ -638,7 +638,9 @@ async def storm_load(target: Target, n: int, log: Callable[[str], None]) -> Stor
         storm.all_welcomed_s = max(welcomed_at.values()) - start
     if caught_at:
         storm.all_caught_up_s = max(caught_at.values()) - start
-    for i in range(n):
+    for i, outcome in enumerate(results):
+        if isinstance(outcome, BaseException):  # cut off by the time bound: counted as failed, not as lost
+            continue
         conv = conv_of[i]
         want = [p for p in positions[conv] if p > min(positions[conv])]
         got = received.get(i, [])
@@ -717,6 +719,8 @@ def run_storm(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]
         "  missed messages.",
         "all welcomed / caught up: from the first intended start until the last socket was welcomed / had every",
         "  missed message; welcome p50/p99: from each socket's intended start (includes connect + handshake).",
+        "failed: not welcomed and caught up within 60 s (the storm's bound) or refused; lost / doubled: missed",
+        "  messages not replayed / replayed twice, on the sockets that finished.",
         "server CPU ms/reconnect: the server processes' CPU during the storm / N (includes the accept, the",
         "  WebSocket handshake, hello, the replay and the presence fan-out to the friend).",
         "token check: server.relay.grants.authenticate (hash + one store read) timed in the benchmark process",
