@@ -1,4 +1,4 @@
-"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget|relay|store] [--runs N]`.
+"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,cpu,curve,storm] [--runs N]`.
 
 Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
 same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
@@ -8,6 +8,10 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
           (the floor); signed-out and signed-in boots, the first message, bytes, host long tasks
   relay   Parley's /v1/ws vs a bare WebSocket echo, a bare room relay and python-socketio (+ Redis)
   store   acknowledged messages/s through server.store on SQLite and PostgreSQL
+  cpu     server CPU per delivered message (open loop, compiled client): Parley vs python-socketio and the
+          bare relay, on SQLite (1 process) and PostgreSQL + Redis (2 processes)
+  curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
+  storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "relay", "store")
+SUITES = ("widget", "relay", "store", "cpu", "curve", "storm")
 
 
 def log(line: str) -> None:
@@ -33,16 +37,32 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_widget import run
     elif name == "relay":
         from .bench_relay import run
+    elif name == "cpu":
+        from .bench_server import run_cpu as run
+    elif name == "curve":
+        from .bench_server import run_curve as run
+    elif name == "storm":
+        from .bench_server import run_storm as run
     else:
         from .bench_store import run
     return run
+
+
+def suites(text: str) -> list[str]:
+    """The suites named in `--only a,b` (argparse type: an unknown name is a usage error)."""
+    names = [w.strip() for w in text.split(",") if w.strip()]
+    unknown = [n for n in names if n not in SUITES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown suite(s) {unknown or text!r}; choose from {', '.join(SUITES)}")
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller loads and fewer runs (~3 minutes)")
-    parser.add_argument("--only", choices=SUITES, action="append", help="run only this suite (repeatable)")
+    parser.add_argument("--only", type=suites, action="extend",
+                        help=f"run only these suites: comma-separated, repeatable ({','.join(SUITES)})")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5, quick 3)")
     args = parser.parse_args(argv)
     runs = max(1, args.runs or (3 if args.quick else 5))

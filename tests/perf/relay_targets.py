@@ -360,10 +360,13 @@ class BareRoom(Target):
 class SocketIO(Target):
     endpoint_dialect = SocketIODialect
 
-    def __init__(self, redis: bool = False) -> None:
+    def __init__(self, redis: bool = False, processes: int = 1) -> None:
         super().__init__()
         self.redis = redis
+        self.processes_wanted = processes if redis else 1  # several processes share rooms only through Redis
         self.name = "python-socketio + Redis" if redis else "python-socketio"
+        if self.processes_wanted > 1:
+            self.name = f"python-socketio + Redis ({self.processes_wanted} procs)"
 
     def pending_reason(self) -> str | None:
         if not self.redis:
@@ -376,7 +379,7 @@ class SocketIO(Target):
 
     def commands(self) -> list[tuple[list[str], dict[str, str]]]:
         extra = ["--redis", REDIS_URL, "--channel", f"parley-bench-{secrets.token_hex(6)}"] if self.redis else []
-        return [([*SERVER_MODULE, "socketio", *extra], {})]
+        return [([*SERVER_MODULE, "socketio", *extra], {})] * self.processes_wanted
 
 
 def parley_has_relay() -> bool:
