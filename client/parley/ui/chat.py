@@ -77,6 +77,7 @@ class ChatScreen:
         conv = m.state.conversation(m.current_conv)
         log = self.log
         at_end = log.scrollHeight - log.scrollTop - log.clientHeight < 40
+        keep = None if at_end else self.scroll_anchor()  # the message in view stays in view (older pages above)
         old_height = log.scrollHeight
         old_top = log.scrollTop
         items = []
@@ -110,6 +111,8 @@ class ChatScreen:
             pass
         elif scroll_to_end or (scroll_to_end is None and at_end):
             log.scrollTop = log.scrollHeight
+        elif keep is not None and self._scroll_to(keep):
+            pass
         else:
             log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
         self.render_typing()
@@ -135,13 +138,19 @@ class ChatScreen:
                 return scroll_anchor(int(item.getAttribute("data-pos")), item_top - top)
         return None
 
+    def _scroll_to(self, anchor):
+        """Scroll so the anchor's message is where it was; False if it is not drawn."""
+        item = self.log.querySelector('li[data-pos="' + str(anchor["pos"]) + '"]')
+        if not item:
+            return False
+        self.log.scrollTop = self._top_of(item) - anchor["offset"]
+        return True
+
     def _restore_anchor(self, conv, anchor):
         """Scroll to a restored anchor once its message is drawn (asking for older pages until it is).
         True if this took care of the scroll position."""
         m = self.panel.model
-        item = self.log.querySelector('li[data-pos="' + str(anchor["pos"]) + '"]')
-        if item:
-            self.log.scrollTop = self._top_of(item) - anchor["offset"]
+        if self._scroll_to(anchor):
             m.scroll = anchor
             m.scroll_restored()
             return True
