@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 from typing import Any
+from urllib.parse import urlencode
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,37 +32,73 @@ HOST_PAGE = """<!doctype html>
 body{{margin:0;font:17px/1.6 Georgia,serif;color:#222;background:#fbfaf7}}
 header{{background:#23395d;color:#fff;padding:18px 8vw;font:600 20px system-ui,sans-serif}}
 main{{max-width:680px;margin:40px auto;padding:0 20px}} h1{{font-size:34px;line-height:1.2}}
-nav a{{color:#cfe0ff;margin-left:18px;font-weight:400;font-size:16px}}
+nav a{{color:#cfe0ff;margin-left:18px;font-weight:400;font-size:16px}} nav a[aria-current]{{color:#fff}}
 </style></head><body>
-<header>The Daily Lantern <nav style="display:inline"><a href="/?page=1">Front page</a>
-<a href="/?page=2">Science</a></nav></header>
+<header>The Daily Lantern <nav style="display:inline" aria-label="Site">{menu}</nav></header>
 <main><h1>{title}</h1>
-<p>Lighthouses were once kept by families who lived at the foot of the tower, trimming wicks through the
-night. Today most are automated, but a few keepers remain, and their logbooks read like letters to the sea.</p>
-<p>This is the demo host page: it is served from a different origin than Parley and contains nothing but
-the one-line snippet below. Open the chat in the corner, sign in as <b>alice</b> here and as <b>bob</b> in
-another browser, and you will see each other on this site.</p>
+{body}
+<p>This is the demo host site: it is served from a different origin than Parley and each of its pages contains
+nothing but the one-line snippet below. Open the chat in the corner, sign in as <b>alice</b> here and as
+<b>bob</b> in another browser, and you will see each other on this site. Move between its pages with the menu:
+the chat stays as you left it (open, on the same conversation, with what you were typing).</p>
 </main>
 {snippet}
 </body></html>
 """
 
+# The demo site's pages: ?page=N -> (menu label, title, first paragraph).
+PAGES = {
+    "1": ("Front page", "Keepers of the light",
+          "Lighthouses were once kept by families who lived at the foot of the tower, trimming wicks through the "
+          "night. Today most are automated, but a few keepers remain, and their logbooks read like letters to "
+          "the sea."),
+    "2": ("Science", "Why the sea glows",
+          "On summer nights the wake of a boat can shine blue: single-celled plankton flash when the water around "
+          "them is stirred, a chemical light that may startle the animals that would eat them."),
+    "3": ("Travel", "A night in a lighthouse",
+          "Several old keepers' cottages now take guests. Expect a spiral staircase, a kettle, thick walls and a "
+          "beam that sweeps past the window every ten seconds until dawn."),
+}
+LANGS = ("en", "fr", "ar")
 
-def snippet(public_url: str, runtime: str | None = None, site: str = DEMO_CLIENT_ID) -> str:
+
+def snippet(public_url: str, runtime: str | None = None, site: str = DEMO_CLIENT_ID, lang: str | None = None) -> str:
     """The copy-paste snippet for the demo site."""
     extra = f' data-runtime="{html.escape(runtime)}"' if runtime else ""
+    extra += f' data-lang="{html.escape(lang)}"' if lang else ""
     return f'<script src="{public_url}/embed.js" data-site="{html.escape(site)}"{extra} async></script>'
 
 
+def site_menu(current: str, keep: dict[str, str]) -> str:
+    """The site's menu: every link keeps the chosen runtime, language and site, so a visit can be tried."""
+    links = []
+    for number, (label, _, _) in PAGES.items():
+        query = urlencode({"page": number, **keep})
+        current_attr = ' aria-current="page"' if number == current else ""
+        links.append(f'<a href="/?{html.escape(query)}"{current_attr}>{html.escape(label)}</a>')
+    return "\n".join(links)
+
+
 def host_app(public_url: str) -> Starlette:
-    """The demo host site: an article page with the snippet (?runtime=pyodide picks the runtime)."""
+    """The demo host site: a few article pages with the snippet and a menu (?page=1|2|3; ?runtime=pyodide
+    picks the runtime, ?lang=fr|ar the widget's language, ?site=demo-ext the extensions demo site)."""
 
     async def page(request: Request) -> HTMLResponse:
-        runtime = request.query_params.get("runtime")
+        params = request.query_params
+        runtime = params.get("runtime")
         runtime = runtime if runtime in ("micropython", "pyodide") else None
-        title = "Keepers of the light" if request.query_params.get("page") != "2" else "Why the sea glows"
-        site = EXTENSION_SITE if request.query_params.get("site") == EXTENSION_SITE else DEMO_CLIENT_ID
-        return HTMLResponse(HOST_PAGE.format(title=title, snippet=snippet(public_url, runtime, site)))
+        lang = params.get("lang")
+        lang = lang if lang in LANGS else None
+        number = params.get("page") or "1"
+        number = number if number in PAGES else "1"
+        _, title, text = PAGES[number]
+        site = EXTENSION_SITE if params.get("site") == EXTENSION_SITE else DEMO_CLIENT_ID
+        keep = {key: value for key, value in (("runtime", runtime), ("lang", lang)) if value}
+        if site != DEMO_CLIENT_ID:
+            keep["site"] = site
+        return HTMLResponse(HOST_PAGE.format(title=title, body=f"<p>{html.escape(text)}</p>",
+                                             menu=site_menu(number, keep),
+                                             snippet=snippet(public_url, runtime, site, lang)))
 
     return Starlette(routes=[Route("/", page), *library_routes(public_url)])  # + the library's demo pages
 
@@ -109,7 +146,7 @@ async def _run(settings: Settings, host_port: int) -> None:
     print(
         f"\nParley demo is running.\n"
         f"  Parley server : {settings.public_url}\n"
-        f"  Demo host site: {host_origin}/   (Pyodide runtime: {host_origin}/?runtime=pyodide)\n"
+        f"  Demo host site: {host_origin}/   (Pyodide runtime: {host_origin}/?runtime=pyodide; its menu keeps it)\n"
         f"  Accounts      : " + ", ".join(f"{u} / {p}" for u, _, p in DEMO_USERS) + " (friends)\n"
         "  Open the host site in two browsers (or a private window), sign in as each. Ctrl+C stops.\n",
         flush=True,

@@ -1,7 +1,8 @@
 """The demo host site's pages for the Python library (docs/python-api.md): an inline PyScript page and the
 documented example extensions, plus a second demo site ("demo-ext") whose copy-paste widget loads them.
 
-  /inline?runtime=micropython|pyodide   the widget mounted inline, with the three examples loaded
+  /inline?runtime=micropython|pyodide   the widget mounted inline, with the three examples loaded (&page=1|2|3:
+                                        the shop's pages, to try a visit across pages inline)
   /?site=demo-ext                       the copy-paste widget with the examples as site extensions
   /ext/<name>.py                        docs/examples/<name>.py (CORS: the widget frame fetches them)
 """
@@ -36,18 +37,33 @@ INLINE_PAGE = """<!doctype html>
 header{{background:#23395d;color:#fff;padding:14px 24px}} header a{{color:#cfe0ff;margin-right:14px}}
 main{{display:flex;gap:32px;padding:24px;flex-wrap:wrap}} #chat{{width:380px;height:560px;border:1px solid #ccd;
 border-radius:12px;overflow:hidden}}</style></head>
-<body><header><nav><a href="/?page=1">Front page</a><a href="/?page=2">Science</a></nav></header>
-<main><article><h1>Lantern shop</h1><p>This page mounts Parley inline with <code>import parley</code> and loads the
-documented examples: <code>/roll</code>, product cards and "highlight what a friend shared".</p></article>
+<body><header><nav><a href="/?page=1">Front page</a><a href="/?page=2">Science</a></nav>
+<nav aria-label="Shop">{menu}</nav></header>
+<main><article><h1>{title}</h1><p>This page mounts Parley inline with <code>import parley</code> and loads the
+documented examples: <code>/roll</code>, product cards and "highlight what a friend shared". The shop's pages keep
+the chat as you left it (its place and drafts in this page's sessionStorage: <code>keep="session"</code>).</p>
+</article>
 <div id="chat"></div></main>
 <script type="{script_type}" config="{parley}/inline/config.json?site=demo-site&amp;runtime={runtime}">
 import parley
 
 await parley.load_extensions({extensions})
-await parley.mount("#chat")
+await parley.mount("#chat", persist="session")
 </script>
 </body></html>
 """
+
+
+SHOP_PAGES = {"1": ("Shop", "Lantern shop"), "2": ("Lanterns", "Storm lanterns"), "3": ("Visit us", "Our workshop")}
+
+
+def shop_menu(current: str, runtime: str) -> str:
+    """The inline shop's own pages (the menu keeps the runtime chosen)."""
+    links = []
+    for number, (label, _) in SHOP_PAGES.items():
+        current_attr = ' aria-current="page"' if number == current else ""
+        links.append(f'<a href="/inline?page={number}&amp;runtime={runtime}"{current_attr}>{html.escape(label)}</a>')
+    return "".join(links)
 
 
 def extension_urls(host_origin: str) -> list[str]:
@@ -61,7 +77,10 @@ def library_routes(public_url: str) -> list[Route]:
         runtime = request.query_params.get("runtime")
         runtime = runtime if runtime in ("micropython", "pyodide") else "micropython"
         extensions = ", ".join(f'"/ext/{name}.py"' for name in EXAMPLE_NAMES)
-        page = INLINE_PAGE.format(parley=html.escape(public_url), runtime=runtime,
+        number = request.query_params.get("page") or "1"
+        number = number if number in SHOP_PAGES else "1"
+        page = INLINE_PAGE.format(parley=html.escape(public_url), runtime=runtime, title=SHOP_PAGES[number][1],
+                                  menu=shop_menu(number, runtime),
                                   script_type="py" if runtime == "pyodide" else "mpy", extensions=extensions)
         return HTMLResponse(page)
 

@@ -79,21 +79,24 @@ __all__ = [
 
 async def mount(target: "Any" = None, server: "str | None" = None, client_id: "str | None" = None,
                 scope: "str | None" = None, theme: str = "auto", lang: "str | None" = None,
-                persist: str = "memory", hidden: bool = False) -> Session:
+                persist: str = "memory", hidden: bool = False, keep: str = "session") -> Session:
     """Mount the widget into a shadow root inside `target` (a CSS selector or an element) and restore the
     visitor's sign-in; returns the session (also parley.current()). server/client_id default to the
-    `parley` section of the PyScript config served by /inline/config.json."""
+    `parley` section of the PyScript config served by /inline/config.json. `keep="session"` keeps the
+    visitor's place, drafts and unsent messages in this page's sessionStorage for the next page of the visit;
+    `keep="memory"` keeps nothing (docs/security.md)."""
     from parley import inline
 
-    return await inline.mount(target, server, client_id, scope, theme, lang, persist, hidden)
+    return await inline.mount(target, server, client_id, scope, theme, lang, persist, hidden, keep)
 
 
 async def init(server: "str | None" = None, client_id: "str | None" = None, scope: "str | None" = None,
-               persist: str = "memory") -> Session:
-    """A session without UI (your page draws everything): sign-in, friends, send, share, events."""
+               persist: str = "memory", keep: str = "session") -> Session:
+    """A session without UI (your page draws everything): sign-in, friends, send, share, events. Unsent
+    messages are kept for the next page as with mount()'s `keep`."""
     from parley import inline
 
-    return await inline.init(server, client_id, scope, persist)
+    return await inline.init(server, client_id, scope, persist, keep)
 
 
 def current() -> Session:

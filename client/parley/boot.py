@@ -26,14 +26,19 @@ def widget_language(preferred=None):
 
 
 def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=None, show=None, hide=None,
-                theme_root=None, on_counts=None, on_close=None, on_notice=None, on_sound=None):
+                theme_root=None, on_counts=None, on_close=None, on_notice=None, on_sound=None, keep="session"):
     """A Client signed in through `auth`, its Widget drawn into `root` (None: no UI), and the Session the public
     API acts on, made current (parley.current()). `show`/`hide` show or hide the widget's container,
     `on_counts(unread, here)` follows the counts, `on_notice(notice)` follows who wrote (Widget.notice()
     and "here"), `on_close()` answers the widget's close button (by default the session's close()),
     `on_sound(choice)` follows the visitor's sound choice ("on", "off", "site").
-    `mode`: "frame", "inline" or "headless". Call `await session.start()` next."""
-    client = Client(auth, ws_url)
+    `mode`: "frame", "inline" or "headless". `keep`: "session" keeps the visitor's place, drafts and unsent
+    messages in this page's sessionStorage for the next page of the visit (parley.place), "memory" keeps
+    nothing. Call `await session.start()` next."""
+    from parley.storage import open_storage
+
+    storage = open_storage(keep)
+    client = Client(auth, ws_url, storage=storage)
     session = None
 
     def close():
@@ -47,6 +52,21 @@ def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=
         from parley.widget import Widget
 
         widget = Widget(client, root, site_name, lang, on_counts=on_counts, on_close=close,
-                        on_notice=on_notice, on_sound=on_sound)
+                        on_notice=on_notice, on_sound=on_sound, storage=storage)
     session = set_current(Session(client, widget, show, hide, theme_root, mode))
     return session
+
+
+def warn_before_unload(client):
+    """Ask the browser to warn before this page unloads while an unsent message could not be kept (storage
+    refused). The copy-paste frame asks its host page through the bridge instead."""
+    from pyscript.ffi import create_proxy
+
+    from parley.listeners import listen
+
+    def on_unload(event):
+        if client.unsent_at_risk:
+            event.preventDefault()
+            event.returnValue = ""  # older browsers look at this instead
+
+    listen(window, "beforeunload", create_proxy(on_unload))

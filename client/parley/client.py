@@ -9,9 +9,9 @@ import asyncio
 
 from pyscript import window
 
+from parley import place, urls
 from parley import protocol as P
 from parley import state as S
-from parley import urls
 from parley.auth import LIST_SCOPES
 from parley.clock import now_ms
 from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
@@ -31,8 +31,9 @@ class Client:
     """One visitor's Parley session on one site, signed in through `auth`: parley.auth.FrameAuth (cookie-backed)
     in the copy-paste frame, parley.inline_auth.InlineAuth (PKCE in the page) inline; both have one interface."""
 
-    def __init__(self, auth, ws_url=None):
+    def __init__(self, auth, ws_url=None, storage=None):
         self.auth = auth
+        self.storage = storage  # parley.storage.Storage: the outbox is kept there across pages (None: nowhere)
         self.server = auth.public_url
         self.client_id = auth.client_id
         self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
@@ -51,9 +52,13 @@ class Client:
         self.listeners = []  # callables(events) from the UI
         self.commands = {}  # slash command name -> run(args, conv): parley.registry installs them
         self.filters = []  # run(text, conv) -> text or None: parley.registry installs them
+        self.unsent_hooks = []  # callables(at_risk): an unsent message would be lost by leaving the page
         self._rid = 0
         self._tasks = set()
         self._here = set()
+        self._kept_cids = ()
+        self._at_risk = False
+        self._kept = True
 
     # -- session --------------------------------------------------------------------------------------
 
@@ -112,10 +117,13 @@ class Client:
         """Forget this site's sign-in in this browser and close the connection."""
         self.connection.stop()
         await self.auth.sign_out()
+        if self.storage is not None:
+            self.storage.save(self.outbox_key, None)
         self.me = None
         self.friends = {}
         self.conv_info = {}
         self.state = S.ChatState()
+        self._kept_cids = ()
         self._notify([("signed_out", None)])
         self.events.emit("signed_out", {})
 
@@ -123,6 +131,7 @@ class Client:
         self.me = user
         self.state.me = user["id"]
         await self.refresh_lists(self.auth.take_lists())
+        self._restore_outbox()
         self.connection.start()
         self._notify([("signed_in", None)])
         self.events.emit("signed_in", {"user": user})
@@ -156,6 +165,42 @@ class Client:
                 conv["id"], conv["last_position"], conv["read_position"],
                 {"kind": conv["kind"], "title": conv.get("title"), "members": conv["members"]})
         self._notify(events + [("friends", None)])
+
+    # -- the outbox across pages ---------------------------------------------------------------------
+
+    @property
+    def outbox_key(self):
+        return place.OUTBOX_KEY + self.client_id
+
+    def _restore_outbox(self):
+        """Messages left unsent by an earlier page of this visit go back in the outbox, in order, with their
+        client ids: sent after the welcome, stored once by the server even if the earlier page's send got
+        through."""
+        if self.storage is None or self.me is None:
+            return
+        entries = place.read_outbox(self.storage.load(self.outbox_key), self.me["id"])
+        convs = place.requeue(self.state, entries)
+        self._notify([(S.EV_MESSAGES, conv) for conv in convs])
+
+    def _keep_outbox(self):
+        """Store the outbox when it changed; tell the hooks when an unsent message could not be kept."""
+        if self.me is None:
+            return
+        cids = tuple(entry["cid"] for entry in self.state.outbox)
+        if cids != self._kept_cids:
+            self._kept_cids = cids
+            text = place.save_outbox(self.me["id"], self.state.outbox)
+            self._kept = self.storage is not None and self.storage.save(self.outbox_key, text)
+        at_risk = place.has_unsent(self.state.outbox) and not self._kept
+        if at_risk != self._at_risk:
+            self._at_risk = at_risk
+            for hook in list(self.unsent_hooks):
+                hook(at_risk)
+
+    @property
+    def unsent_at_risk(self):
+        """True while a message waits for its ack and could not be kept for the next page."""
+        return self._at_risk
 
     # -- live connection ------------------------------------------------------------------------------
 
@@ -347,11 +392,14 @@ class Client:
         self.connection.send(frame)
         if conv_id is not None:
             self._notify([(S.EV_MESSAGES, conv_id)])
+        else:
+            self._keep_outbox()
         return cid
 
     def retry(self, cid):
         frame = self.state.retry(cid)
         if frame is not None:
+            self._keep_outbox()
             self.connection.send(frame)
 
     def mark_read(self, conv_id):
@@ -389,6 +437,7 @@ class Client:
     # -- plumbing -------------------------------------------------------------------------------------
 
     def _notify(self, events):
+        self._keep_outbox()
         if not events:
             return
         for listener in list(self.listeners):

@@ -107,9 +107,13 @@ async def main():
     )
     notice.widget = session.widget
     bridge.on_message(host_handler(session, notice))
+    # an unsent message the frame could not keep (storage refused): the host page warns before it unloads
+    session.client.unsent_hooks.append(lambda at_risk: bridge.post("unsent", pending=at_risk))
     listen(document, "keydown", create_proxy(on_key))
     await extensions.load(config.get("extensions") or [], session)  # parley.current() is this session
     await session.start()
     root.setAttribute("data-state", "ready")
     root.removeAttribute("aria-busy")
-    bridge.post("ready", runtime=runtime.name(), signed_in=session.signed_in)
+    root.setAttribute("data-storage", "session" if session.client.storage.available else "none")
+    # open: the panel as the visitor left it on the last page of this visit (None: not known here)
+    bridge.post("ready", runtime=runtime.name(), signed_in=session.signed_in, open=session.widget.restored_open)

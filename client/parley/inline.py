@@ -49,8 +49,10 @@ def _target(target):
 
 
 async def mount(target=None, server=None, client_id=None, scope=None, theme="auto", lang=None,
-                persist="memory", hidden=False):
-    """parley.mount(): the widget in a shadow root inside `target`; returns the (current) session."""
+                persist="memory", hidden=False, keep="session"):
+    """parley.mount(): the widget in a shadow root inside `target`; returns the (current) session. `keep`:
+    "session" keeps the visitor's place, drafts and unsent messages in the page's sessionStorage for the next
+    page ("memory": nothing kept; see docs/security.md)."""
     from parley.ui.dom import el
 
     server, client_id, config = _settings(server, client_id)
@@ -73,8 +75,9 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     session = boot.new_session(
         _auth(server, client_id, scope, persist, config), root, mode="inline",
         site_name=str(config.get("name") or ""), lang=boot.widget_language(lang or config.get("lang")),
-        ws_url=config.get("ws_url"), show=show, hide=hide, theme_root=root,
+        ws_url=config.get("ws_url"), show=show, hide=hide, theme_root=root, keep=keep,
     )
+    boot.warn_before_unload(session.client)
     if hidden:
         hide()
     session.widget.set_page(str(window.location.href), str(document.title))
@@ -83,11 +86,12 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     return session
 
 
-async def init(server=None, client_id=None, scope=None, persist="memory"):
-    """parley.init(): a session with no UI."""
+async def init(server=None, client_id=None, scope=None, persist="memory", keep="session"):
+    """parley.init(): a session with no UI (`keep`: as for mount(), for unsent messages)."""
     server, client_id, config = _settings(server, client_id)
     session = boot.new_session(_auth(server, client_id, scope, persist, config), mode="headless",
-                               ws_url=config.get("ws_url"))
+                               ws_url=config.get("ws_url"), keep=keep)
+    boot.warn_before_unload(session.client)
     session.client.set_page(str(window.location.href), str(document.title))
     await session.start()
     return session

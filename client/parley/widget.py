@@ -7,6 +7,7 @@ import asyncio
 
 from pyscript import window
 
+from parley import place
 from parley import state as S
 from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
@@ -22,8 +23,13 @@ class Widget:
     """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page), 'settings'."""
 
     def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None, on_notice=None,
-                 on_sound=None):
+                 on_sound=None, storage=None):
         self.client = client
+        self.storage = storage  # parley.storage.Storage: the visitor's place is kept there (None: nowhere)
+        self.restored_open = None  # the panel was open (True) or closed (False) on the last page; None: unknown
+        self.scroll = None  # the open conversation's scroll anchor (parley.place.scroll_anchor; None: at the end)
+        self.pending_scroll = None  # an anchor to restore once its message is drawn
+        self._starting = True  # until start() has restored the place: nothing drawn or saved before
         self.site_name = site_name
         self.lang = lang
         self.t = Translator(lang)
@@ -156,11 +162,45 @@ class Widget:
     # -- lifecycle ------------------------------------------------------------------------------------
 
     async def start(self):
-        """Restore the visitor's sign-in, then draw."""
+        """Restore the visitor's sign-in and their place on the last page of this visit, then draw."""
         await self.client.start()
+        self._starting = False
         self.screen = "home" if self.client.signed_in else "signed_out"
-        self.panel.render()
+        if self.client.signed_in and self.storage is not None:
+            self._restore_place()
+        if self.screen == "chat":
+            self.go("chat", self.current_conv)
+        else:
+            self.panel.render()
         self._counts()
+
+    # -- the visitor's place across the pages of a visit (parley.place) -------------------------------
+
+    @property
+    def place_key(self):
+        return place.PLACE_KEY + self.client.client_id
+
+    def _restore_place(self):
+        saved = place.read_place(self.storage.load(self.place_key), self.me["id"])
+        self.restored_open = saved["open"]
+        self.drafts = saved["drafts"]
+        self.screen, self.current_conv = place.restorable_screen(saved, set(self.client.conv_info))
+        self.pending_scroll = saved["scroll"] if self.screen == "chat" else None
+
+    def save_place(self):
+        """Keep where the visitor is (called on every change of it)."""
+        if self.storage is None or not self.client.signed_in or self._starting:
+            return
+        screen = self.screen if self.screen in place.SCREENS else "home"
+        self.storage.save(self.place_key, place.save_place(
+            self.me["id"], self.is_open, screen, self.current_conv, self.scroll, self.drafts))
+
+    def scroll_restored(self):
+        self.pending_scroll = None
+
+    def load_older_for_anchor(self):
+        """The restored anchor is older than the page of history loaded: ask for the page before."""
+        self._older(None, None, None)
 
     def set_open(self, is_open):
         opening = is_open and not self.is_open
@@ -173,6 +213,7 @@ class Widget:
             self.client.mark_read(self.current_conv)
             if self.panel.composer is not None:
                 self.panel.composer.focus()
+        self.save_place()
 
     def _go_to_unread(self):
         """Opening with unread messages: to that conversation when one has them, to the list when several."""
@@ -187,9 +228,12 @@ class Widget:
         self.client.set_page(url, title)
 
     def go(self, screen, conv_id=None):
+        if screen != self.screen or conv_id != self.current_conv:
+            self.scroll = None  # a conversation opens at its end
         self.screen = screen
         self.current_conv = conv_id
         self.panel.render()
+        self.save_place()
         if screen == "chat":
             if self.state.needs_latest(conv_id):  # also when live messages arrived before it was opened
                 self.client.load_history(conv_id)
@@ -201,10 +245,18 @@ class Widget:
     def _on_changes(self, events):
         kinds = set(event[0] for event in events)
         if "signed_out" in kinds:
+            self.drafts = {}
+            self.scroll = self.pending_scroll = None
+            if self.storage is not None:
+                self.storage.save(self.place_key, None)  # the next visitor of this tab finds nothing of theirs
             self.go("signed_out")
-        elif "signed_in" in kinds and self.screen == "signed_out":
-            self.go("home")
+        elif "signed_in" in kinds and self.screen == "signed_out" and not self._starting:
+            self.go("home")  # (on start, start() draws the place the visitor left)
         if self.screen == "chat":
+            if S.EV_ME in kinds:  # welcomed: a page of history asked for before the socket was up is asked again
+                conv = self.state.conversation(self.current_conv)
+                if conv is None or not conv.messages:
+                    self.client.load_history(self.current_conv)
             mine = [e for e in events if len(e) > 1 and e[1] == self.current_conv]
             if any(e[0] == S.EV_MESSAGES for e in mine):
                 self.panel.render_log()
@@ -318,6 +370,7 @@ class Widget:
         self.drafts.pop(self.current_conv, None)
         self.panel.chat.update_counter()
         self.client.send_text(self.current_conv, text)
+        self.save_place()
         composer.focus()
 
     def _compose_key(self, arg, event, node):
@@ -326,8 +379,10 @@ class Widget:
             self._send()
 
     def _compose_input(self, arg, event, node):
-        self.drafts[self.current_conv] = str(node.value)
+        self.drafts.pop(self.current_conv, None)
+        self.drafts[self.current_conv] = str(node.value)  # last written last: parley.place keeps the newest
         self.panel.chat.update_counter()
+        self.save_place()
         self.client.typing(self.current_conv)
 
     def _share_data(self):
@@ -363,6 +418,9 @@ class Widget:
         conv = self.state.conversation(self.current_conv)
         if conv is not None and conv.has_more and node.scrollTop < 80:
             self._older(arg, event, node)
+        if self.pending_scroll is None:
+            self.scroll = self.panel.chat.scroll_anchor()
+            self.save_place()
 
     def open_user(self, user_id):
         """Open the conversation with a friend (public: widget.open_user(id))."""

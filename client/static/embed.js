@@ -16,7 +16,12 @@
   var queue = [];
   // writers: names of who wrote the unread messages (never their text: that stays in the Parley frame)
   var state = { ready: false, open: false, unread: 0, here: 0, writers: [], more: 0, peek: false, frame: null,
-    title: document.title };
+    title: document.title, unsent: false };
+  // Whether the panel was open on the last page of this visit: the only thing the host page keeps for the
+  // widget (non-sensitive UI state, in its own sessionStorage); drafts and messages stay in the frame.
+  var OPEN_KEY = "parley.open." + site;
+  function keptOpen() { try { return sessionStorage.getItem(OPEN_KEY); } catch (e) { return null; } }
+  function keepOpen(open) { try { sessionStorage.setItem(OPEN_KEY, open ? "1" : "0"); } catch (e) { /* refused */ } }
   var WORDS = {
     en: { open: "Open chat", close: "Close chat", unread: " unread", here: " friends on this site", from: " from ",
       more: " and {n} more" },
@@ -129,6 +134,7 @@
     mountFrame();
     state.open = open;
     state.peek = false;
+    keepOpen(open);
     show();
     layout();
     button.setAttribute("aria-expanded", open ? "true" : "false");
@@ -192,6 +198,8 @@
         state.frame.contentWindow.postMessage({ parley: 1, type: "page", url: location.href, title: document.title }, origin);
         if (state.open) state.frame.contentWindow.postMessage({ parley: 1, type: "open" }, origin);
         queue.splice(0).forEach(function (q) { state.frame.contentWindow.postMessage(q, origin); });
+        // the panel as the visitor left it on the last page: the frame knows (its own storage), else the host
+        if (!state.open && (typeof m.open === "boolean" ? m.open : keptOpen() === "1")) setOpen(true);
         emit("ready", { runtime: m.runtime });
         break;
       case "open": setOpen(true); break;
@@ -220,7 +228,17 @@
       case "event":
         emit(String(m.name), m.detail || {});
         break;
+      case "unsent": // a message not yet sent that the frame could not keep for the next page
+        state.unsent = m.pending === true;
+        break;
     }
+  });
+
+  // Leaving the page would lose that message: let the browser ask the visitor first.
+  window.addEventListener("beforeunload", function (e) {
+    if (!state.unsent) return;
+    e.preventDefault();
+    e.returnValue = "";
   });
 
   button.addEventListener("click", function () { setOpen(!state.open); });

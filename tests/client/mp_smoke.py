@@ -2,9 +2,9 @@
 # micropython_runner.mjs) and under CPython (tests/client/test_client_micropython.py runs both).
 import sys
 
+from parley import place, urls
 from parley import protocol as P
 from parley import state as S
-from parley import urls
 from parley.sorting import sorted_by
 
 
@@ -107,4 +107,19 @@ items = [(3, "c"), (1, "a"), (2, "b"), (1, "a2"), (3, "c2")] * 12
 # stable, as CPython's sorted is (MicroPython's quicksort is not): equal keys keep their order
 assert sorted_by(items, key) == [item for k in (1, 2, 3) for item in items if item[0] == k]
 assert len(calls) == len(items), len(calls)
+
+# place: the visitor's place and outbox across pages, read back checked
+raw = place.save_place(1, True, "chat", 7, place.scroll_anchor(12, -3), {7: "d\u00e9j\u00e0 \U0001F600"})
+assert place.read_place(raw, 1) == {"open": True, "screen": "chat", "conv": 7, "scroll": {"pos": 12, "offset": -3},
+                                    "drafts": {7: "d\u00e9j\u00e0 \U0001F600"}}, place.read_place(raw, 1)
+assert place.read_place(raw, 2)["drafts"] == {}
+for bad in ("", "{", "[1]", "{" * 5000, '{"v":1,"user":1,"drafts":{"x":1},"screen":"chat"}'):
+    assert place.read_place(bad, 1)["screen"] == "home", bad
+kept = S.ChatState(me=1)
+kept.queue_send(7, "text", text="one", cid="k1", now=5)
+kept.queue_share("k2", {"url": "https://example.com/"}, to=[2], now=6)
+again = S.ChatState(me=1)
+assert place.requeue(again, place.read_outbox(place.save_outbox(1, kept.outbox), 1)) == [7]
+assert again.outbox_frames() == kept.outbox_frames(), again.outbox_frames()
+assert place.read_outbox('{"v":1,"user":1,"entries":[{"frame":{"t":"send"}}]}', 1) == []
 print("MP-SMOKE-OK", sys.implementation.name)

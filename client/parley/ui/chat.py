@@ -85,6 +85,7 @@ class ChatScreen:
         conv = m.state.conversation(m.current_conv)
         log = self.log
         at_end = log.scrollHeight - log.scrollTop - log.clientHeight < 40
+        keep = None if at_end else self.scroll_anchor()  # the message in view stays in view (older pages above)
         old_height = log.scrollHeight
         old_top = log.scrollTop
         items = []
@@ -114,11 +115,59 @@ class ChatScreen:
             title = t("empty_chat", name=m.conversation_title(m.current_conv))
             items.append(("empty", title, lambda: el("li", {"class_": "p-empty"}, title)))
         self.log_items.update(items)
-        if scroll_to_end or (scroll_to_end is None and at_end):
+        if m.pending_scroll is not None and messages and self._restore_anchor(conv, m.pending_scroll):
+            pass
+        elif scroll_to_end or (scroll_to_end is None and at_end):
             log.scrollTop = log.scrollHeight
+        elif keep is not None and self._scroll_to(keep):
+            pass
         else:
             log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
         self.render_typing()
+
+    def _top_of(self, item):
+        """An item's top in the log's scrolled content (px)."""
+        return int(item.getBoundingClientRect().top - self.log.getBoundingClientRect().top + self.log.scrollTop)
+
+    def scroll_anchor(self):
+        """Where the log is scrolled (parley.place.scroll_anchor): the first message in view and how far below
+        the log's top edge it is; None at the end."""
+        from parley.place import scroll_anchor
+
+        log = self.log
+        if log is None or log.scrollHeight - log.scrollTop - log.clientHeight < 40:
+            return None
+        items = log.querySelectorAll("li[data-pos]")
+        top = int(log.scrollTop)
+        for index in range(int(items.length)):
+            item = items.item(index)
+            item_top = self._top_of(item)
+            if item_top + int(item.offsetHeight) > top:
+                return scroll_anchor(int(item.getAttribute("data-pos")), item_top - top)
+        return None
+
+    def _scroll_to(self, anchor):
+        """Scroll so the anchor's message is where it was; False if it is not drawn."""
+        item = self.log.querySelector('li[data-pos="' + str(anchor["pos"]) + '"]')
+        if not item:
+            return False
+        self.log.scrollTop = self._top_of(item) - anchor["offset"]
+        return True
+
+    def _restore_anchor(self, conv, anchor):
+        """Scroll to a restored anchor once its message is drawn (asking for older pages until it is).
+        True if this took care of the scroll position."""
+        m = self.panel.model
+        if self._scroll_to(anchor):
+            m.scroll = anchor
+            m.scroll_restored()
+            return True
+        if conv is not None and conv.has_more and conv.oldest_pos is not None and anchor["pos"] < conv.oldest_pos:
+            m.load_older_for_anchor()
+            self.log.scrollTop = 0
+            return True
+        m.scroll_restored()  # that message is gone: the conversation opens at its end
+        return False
 
     def _is_mine(self, message):
         """Sent by the visitor: from them, or still in their outbox (sending or failed)."""
@@ -156,6 +205,8 @@ class ChatScreen:
             attrs["class_"] += " p-failed"
         if message.get("cid"):
             attrs["data-cid"] = message["cid"]
+        if message.get("status") is None and message.get("pos") is not None:
+            attrs["data-pos"] = str(message["pos"])  # the scroll anchor kept across pages (parley.place)
         who = None
         if not mine and conv is not None and conv.info.get("kind") == "group":
             who = el("span", {"class_": "p-who"}, m.user_name(sender))
