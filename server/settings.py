@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     max_queue_frames: int = Field(256, gt=0)  # output frames waiting for one socket before it is closed (4009)
     max_queue_bytes: int = Field(1 << 20, gt=0)  # output characters waiting for one socket, likewise
     bench_fanout_log: str = ""  # benchmarks only: a file the relay appends fan-out timings to
-    secure_cookies: bool = False  # set behind TLS
+    secure_cookies: bool | None = None  # None (unset): Secure exactly when public_url is https; true/false forces it
 
     @field_validator("public_url")
     @classmethod
@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         if scheme not in ("memory", "redis", "rediss"):
             raise ValueError(f"unsupported broker URL scheme {scheme!r}: use memory:// or redis://")
         return value
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether Parley's cookies carry `Secure`: the explicit `secure_cookies`, else an https public URL."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.startswith("https://")
 
     def resolved(self) -> Settings:
         """Fill the defaults that depend on other fields (public URL, database, secret)."""

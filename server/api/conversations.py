@@ -43,7 +43,7 @@ async def create_conversation(body: CreateConversationIn, principal: MessagesUse
     return ConversationOut.of(conv)
 
 
-@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+@router.get("/conversations/{conversation_id:int}", response_model=ConversationOut)
 async def get_conversation(
     conversation_id: ConversationId, principal: MessagesUser, store: StoreDep
 ) -> ConversationOut:
@@ -51,7 +51,7 @@ async def get_conversation(
     return ConversationOut.of(await store.get_conversation(conversation_id, principal.user_id))
 
 
-@router.get("/conversations/{conversation_id}/messages", response_model=MessagesPage)
+@router.get("/conversations/{conversation_id:int}/messages", response_model=MessagesPage)
 async def list_messages(
     conversation_id: ConversationId,
     principal: MessagesUser,
@@ -78,7 +78,7 @@ def _check_send_scope(principal: Principal, kind: str) -> None:
 
 
 @router.post(
-    "/conversations/{conversation_id}/messages",
+    "/conversations/{conversation_id:int}/messages",
     response_model=MessageOut,
     status_code=201,
     responses={200: {"model": MessageOut, "description": "A resend: the message stored before"}},
@@ -101,7 +101,7 @@ async def send_message(
     return MessageOut.of(message)
 
 
-@router.put("/conversations/{conversation_id}/read", response_model=ReadOut)
+@router.put("/conversations/{conversation_id:int}/read", response_model=ReadOut)
 async def set_read(conversation_id: ConversationId, body: ReadIn, principal: MessagesUser, store: StoreDep) -> ReadOut:
     """Move your read position forward (it never goes back or past the last message)."""
     position = await store.set_read_position(conversation_id, principal.user_id, body.position)

@@ -10,10 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..store.errors import StoreError
 
 API_PREFIX = "/api/"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -81,13 +83,26 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
     return error_response(422, "invalid_request", _describe(list(exc.errors())))
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path (Starlette's own 405 names only the first route's)."""
+    methods = []
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            methods.append(method)
+    return ", ".join(methods)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not request.url.path.startswith(API_PREFIX):
         return await http_exception_handler(request, exc)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return error_response(exc.status_code, code, message, headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:

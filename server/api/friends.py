@@ -37,35 +37,35 @@ async def send_request(body: FriendRequestIn, principal: FriendsUser, store: Sto
     return FriendRequestOut(state="accepted" if state == "accepted" else "pending")
 
 
-@router.post("/friends/requests/{user_id}/accept", status_code=204, response_class=Response)
+@router.post("/friends/requests/{user_id:int}/accept", status_code=204, response_class=Response)
 async def accept_request(user_id: UserId, principal: FriendsUser, store: StoreDep) -> Response:
     """Accept the request this user sent you."""
     await store.accept(principal.user_id, user_id)
     return Response(status_code=204)
 
 
-@router.post("/friends/requests/{user_id}/decline", status_code=204, response_class=Response)
+@router.post("/friends/requests/{user_id:int}/decline", status_code=204, response_class=Response)
 async def decline_request(user_id: UserId, principal: FriendsUser, store: StoreDep) -> Response:
     """Decline the request this user sent you."""
     await store.decline(principal.user_id, user_id)
     return Response(status_code=204)
 
 
-@router.delete("/friends/{user_id}", status_code=204, response_class=Response)
+@router.delete("/friends/{user_id:int}", status_code=204, response_class=Response)
 async def remove_friend(user_id: UserId, principal: FriendsUser, store: StoreDep) -> Response:
     """End a friendship (or withdraw a request you sent)."""
     await store.remove(principal.user_id, user_id)
     return Response(status_code=204)
 
 
-@router.post("/blocks/{user_id}", status_code=204, response_class=Response)
+@router.post("/blocks/{user_id:int}", status_code=204, response_class=Response)
 async def block_user(user_id: UserId, principal: FriendsUser, store: StoreDep) -> Response:
     """Block a user: no requests, presence or conversations between you."""
     await store.block(principal.user_id, user_id)
     return Response(status_code=204)
 
 
-@router.delete("/blocks/{user_id}", status_code=204, response_class=Response)
+@router.delete("/blocks/{user_id:int}", status_code=204, response_class=Response)
 async def unblock_user(user_id: UserId, principal: FriendsUser, store: StoreDep) -> Response:
     """Lift your block of a user."""
     await store.unblock(principal.user_id, user_id)

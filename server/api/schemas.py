@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from ..store import records
 
 MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Position = Annotated[int, Field(ge=0, le=MAX_ID)]
+# Integers in request bodies are strict: a JSON bool, a numeric string or a float (even 1.0) is refused (422), so
+# `false` is never taken for 0; booleans are StrictBool likewise. The OpenAPI schema says "integer"/"boolean".
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Position = Annotated[StrictInt, Field(ge=0, le=MAX_ID)]
 
 
 class Strict(BaseModel):

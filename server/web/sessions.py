@@ -7,6 +7,7 @@ CSRF token and its expiry; signing out or changing the password deletes rows, so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -58,19 +59,16 @@ async def current(request: Request) -> SignedIn | None:
     return found
 
 
+def cookie_flags(request: Request) -> dict[str, Any]:
+    """The flags of both the session and the pre-session CSRF cookie (Secure: `Settings.cookies_secure`)."""
+    return {"httponly": True, "samesite": "lax", "secure": _settings(request).cookies_secure, "path": "/"}
+
+
 async def start(request: Request, response: Response, user: User) -> None:
     """Open a session for `user` and set its cookie on `response` (any previous cookie is replaced)."""
     session_id = random_token()
     await _store(request).open_web_session(hash_secret(session_id), user.id, random_token(), SESSION_TTL_MS)
-    response.set_cookie(
-        COOKIE,
-        session_id,
-        max_age=SESSION_TTL_MS // 1000,
-        httponly=True,
-        samesite="lax",
-        secure=_settings(request).secure_cookies,
-        path="/",
-    )
+    response.set_cookie(COOKIE, session_id, max_age=SESSION_TTL_MS // 1000, **cookie_flags(request))
 
 
 async def end(request: Request, response: Response, *, everywhere: bool = False) -> None:
@@ -80,7 +78,7 @@ async def end(request: Request, response: Response, *, everywhere: bool = False)
         await _store(request).end_web_sessions_of(signed_in.user.id)
     elif signed_in is not None:
         await _store(request).end_web_session(signed_in.id_hash)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(COOKIE, **cookie_flags(request))
 
 
 def ensure_pre_session(request: Request) -> str:
@@ -96,10 +94,7 @@ def attach_pre_session(request: Request, response: Response) -> None:
     """Set the pre-session cookie on `response` if this request created one."""
     value = getattr(request.state, "parley_pre_session", None)
     if value:
-        response.set_cookie(
-            PRE_SESSION_COOKIE, value, httponly=True, samesite="lax",
-            secure=_settings(request).secure_cookies, path="/", max_age=86400,
-        )
+        response.set_cookie(PRE_SESSION_COOKIE, value, max_age=86400, **cookie_flags(request))
 
 
 async def csrf_token_for(request: Request) -> str:

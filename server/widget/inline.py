@@ -4,7 +4,8 @@
   parley package's hashed files, absolute URLs) with a `parley` section (server, client id, widget CSS, WebSocket
   URL) that parley.mount()/parley.init() read. Public data, so CORS `*`.
 - GET /inline/core.js and /inline/core.css: stable URLs redirecting to the hashed PyScript files.
-- ApiCors: lets the site's page call /api/v1 with its bearer token (no cookies: credentials are never allowed).
+- ApiCors: lets the site's page call /api/v1 with its bearer token from the token's site's registered origins
+  only (no cookies: credentials are never allowed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..oauth.cors import origin_allowed
+from ..oauth.origins import origin_of
 from .bundle import Bundle
 from .page import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
 
@@ -69,7 +72,11 @@ class ApiCors:
     """CORS for /api/v1 calls that carry a bearer token (a site's page in inline mode).
 
     Browsers never send cookies with these (credentials are not allowed), so another origin only ever acts with
-    a token it was given; the relay checks the token's site origins on the WebSocket the same way.
+    a token it was given. As on the relay's socket, a bearer request with an Origin is answered only from one of
+    the token's site's registered origins or Parley's own origin: any other gets 403 (the API's error shape, no
+    Access-Control-Allow-Origin) before the route runs. A token the store does not know (expired, revoked) is
+    passed on: the API answers 401 with the CORS header so the page can see it must refresh. Preflights carry
+    no token: they state methods and headers to any well-formed origin; the request itself is checked.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -85,12 +92,21 @@ class ApiCors:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            response = Response(status_code=204, headers={
-                "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": API_METHODS,
-                "Access-Control-Allow-Headers": API_HEADERS, "Access-Control-Max-Age": "600", "Vary": "Origin"})
+            cors = {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": API_METHODS,
+                    "Access-Control-Allow-Headers": API_HEADERS, "Access-Control-Max-Age": "600"}
+            response = Response(status_code=204, headers={**(cors if origin_of(origin) == origin else {}),
+                                                         "Vary": "Origin"})
             await response(scope, receive, send)
             return
-        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        authorization = headers.get("authorization", "")
+        bearer = authorization.lower().startswith("bearer ")
+        if bearer and not await _token_origin_allowed(scope, origin, authorization[7:].strip()):
+            refused = JSONResponse(
+                {"error": {"code": "origin_not_allowed",
+                           "message": f"Origin {origin} is not registered for this token's site"}},
+                status_code=403, headers={"Vary": "Origin", "Cache-Control": "no-store"})
+            await refused(scope, receive, send)
+            return
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start" and bearer:
@@ -99,6 +115,18 @@ class ApiCors:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+
+async def _token_origin_allowed(scope: Scope, origin: str, token: str) -> bool:
+    """Whether `origin` may use `token`: one of its site's origins or Parley's own (an unknown token: yes, the
+    API answers 401 and does nothing)."""
+    state = scope["app"].state
+    store = state.store
+    principal = await store.principal_for_access_token(token) if token else None
+    if principal is None:
+        return True
+    site = await store.site_by_id(principal.site_id) if principal.site_id is not None else None
+    return origin_allowed(origin, site, state.settings.public_url)
 
 
 def install_api_cors(app: Any) -> None:

@@ -244,3 +244,44 @@ async def test_export_and_delete_need_a_session_and_the_password(client, store, 
     assert_error(await client.get("/me", headers=auth("alice")), 401)
     history = (await client.get(f"/conversations/{world['conv'].id}/messages", headers=auth("bob"))).json()
     assert history["messages"][0]["sender_deleted"] is True and history["messages"][0]["sender_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/conversations/{cid}/read", {"position": False}),
+        ("PUT", "/conversations/{cid}/read", {"position": True}),
+        ("PUT", "/conversations/{cid}/read", {"position": "1"}),
+        ("PUT", "/conversations/{cid}/read", {"position": 1.0}),
+        ("POST", "/conversations", {"members": [True]}),
+        ("POST", "/conversations", {"members": ["{bob}"]}),
+        ("POST", "/conversations", {"members": [1.0]}),
+        ("PATCH", "/me/settings", {"site_id": True, "hidden": True}),
+        ("PATCH", "/me/settings", {"hidden": 1}),
+        ("PATCH", "/me/settings", {"hidden": "true"}),
+    ],
+)
+async def test_numbers_and_booleans_in_bodies_are_never_coerced(client, world, method, path, body):
+    """A bool, a numeric string or a float is not an integer (nor an integer a bool): 422, nothing changes."""
+    path = path.format(cid=world["conv"].id)
+    body = {k: [m.format(bob=world["bob"].id) if isinstance(m, str) else m for m in v] if isinstance(v, list) else v
+            for k, v in body.items()}
+    response = await client.request(method, path, json=body, headers=auth("alice"))
+    assert_error(response, 422, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/friends/requests", {"GET", "POST"}),
+        ("PUT", "/friends/requests", {"GET", "POST"}),
+        ("GET", "/friends/requests/1/accept", {"POST"}),
+        ("POST", "/friends/1", {"DELETE"}),
+        ("DELETE", "/conversations/{cid}/read", {"PUT"}),
+        ("PATCH", "/me", {"GET", "DELETE"}),
+    ],
+)
+async def test_a_method_the_path_does_not_have_gets_405_with_allow(client, world, method, path, allow):
+    response = await client.request(method, path.format(cid=world["conv"].id), headers=auth("alice"))
+    assert_error(response, 405, "method_not_allowed")
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == allow
