@@ -40,7 +40,10 @@ nav a{{color:#cfe0ff;margin-left:18px;font-weight:400;font-size:16px}} nav a[ari
 <p>This is the demo host site: it is served from a different origin than Parley and each of its pages contains
 nothing but the one-line snippet below. Open the chat in the corner, sign in as <b>alice</b> here and as
 <b>bob</b> in another browser, and you will see each other on this site. Move between its pages with the menu:
-the chat stays as you left it (open, on the same conversation, with what you were typing).</p>
+the chat stays open and signed in; where the browser lets the chat frame keep data (Firefox, Safari, Chrome with
+third-party cookies allowed) it also reopens on the same conversation, with what you were typing. Chromium's
+default refuses the frame that storage: then a message not yet sent makes the browser ask before you leave.
+The inline shop (<a href="/inline">/inline</a>) keeps all of it in any browser.</p>
 </main>
 {snippet}
 </body></html>

@@ -28,5 +28,5 @@ def settings_screen(m, t):
                _check("set-hidden", t("hide_here"), s.get("hidden")),
                _check("set-title", t("share_title"), s.get("share_title")),
                _select("set-sound", t("sound"), SOUND_LABELS, s.get("sound") or "site", t),
-               el("p", {"class_": "p-detail"}, t("settings_note"))),
+               el("p", {"class_": "p-note"}, t("settings_note"))),
             el("button", {"type": "button", "class_": "p-secondary", "data-action": "back"}, t("back"))]
