@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from parley import protocol as P
 
 from ..store.records import Principal
 from .deps import MessagesUser, PrincipalDep, StoreDep
@@ -93,12 +94,30 @@ async def send_message(
     """Send a text (scope `messages`) or a link share (scope `share`); 201 when stored, 200 for a resend."""
     _check_send_scope(principal, body.kind)
     data = body.data.model_dump(exclude_none=True) if body.data is not None else None
+    frame = _check_as_relay_send(conversation_id, body, data)
+    data = frame.get("data", data)  # normalized as the relay stores it (a kind-text body keeps its data: refused)
     message, created = await store.append_message(
-        conversation_id, principal.user_id, body.client_id, body.kind, body.text or "", data
+        conversation_id, principal.user_id, body.client_id, body.kind, frame.get("text") or "", data
     )
     if not created:
         response.status_code = 200
     return MessageOut.of(message)
+
+
+def _check_as_relay_send(conversation_id: int, body: SendMessageIn, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The relay's `send` frame for this body, validated by its rules (parley.protocol: client id, control
+    characters, text length in code points, URL rules), so a message is refused or normalized alike through
+    either door; the store checks it again."""
+    frame: dict[str, Any] = {"t": P.SEND, "cid": body.client_id, "conv": conversation_id, "kind": body.kind}
+    if body.text is not None:
+        frame["text"] = body.text
+    if data is not None:
+        frame["data"] = data
+    try:
+        checked: dict[str, Any] = P.validate(frame, P.CLIENT_FRAMES)
+    except P.ProtocolError as exc:
+        raise ApiError(422, "invalid_request", exc.message) from None
+    return checked
 
 
 @router.put("/conversations/{conversation_id:int}/read", response_model=ReadOut)

@@ -285,3 +285,33 @@ async def test_a_method_the_path_does_not_have_gets_405_with_allow(client, world
     response = await client.request(method, path.format(cid=world["conv"].id), headers=auth("alice"))
     assert_error(response, 405, "method_not_allowed")
     assert set(response.headers["allow"].replace(" ", "").split(",")) == allow
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"client_id": "c1", "kind": "text", "text": "a\u0085b"},  # a C1 control character
+        {"client_id": "c2", "kind": "text", "text": "bell\u0007"},
+        {"client_id": "c 3", "kind": "text", "text": "hi"},  # a client id is visible ASCII, as a relay cid
+        {"client_id": "c4", "kind": "share", "data": {"url": "http://example.com:0/", "title": "t"}},
+        {"client_id": "c5", "kind": "share", "data": {"url": "https://exa\u00a0mple.com/", "title": "t"}},
+        {"client_id": "c6", "kind": "share", "data": {"url": "https://example.com\\evil/", "title": "t"}},
+    ],
+)
+async def test_the_api_refuses_what_the_relay_refuses(client, world, body):
+    """POST /conversations/{id}/messages applies the relay's `send` rules (parley.protocol) before the store's:
+    the same message is refused through either door, and nothing is stored."""
+    path = f"/conversations/{world['conv'].id}/messages"
+    response = await client.post(path, json=body, headers=auth("alice"))
+    assert_error(response, 422, "invalid_request")
+    history = await client.get(path, headers=auth("alice"))
+    assert [m["text"] for m in history.json()["messages"]] == ["hello bob"]  # the world's seed only
+
+
+async def test_the_api_normalizes_a_share_title_as_the_relay_does(client, world):
+    """A C1 control character in a card's title becomes a space, through the API as through the relay."""
+    path = f"/conversations/{world['conv'].id}/messages"
+    body = {"client_id": "n1", "kind": "share", "data": {"url": "https://example.com/", "title": "Red\u0085shoes"}}
+    response = await client.post(path, json=body, headers=auth("alice"))
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["title"] == "Red shoes"
