@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from parley import protocol as P
 
-from ..store import PresenceChoices, Store, TokenState
+from ..store import Store, TokenState
 from ..store.secrets import hash_secret
 
 NO_FRIENDS: frozenset[int] = frozenset()  # shared: an empty frozenset is no singleton (216 bytes each)
@@ -82,18 +82,3 @@ async def token_verdicts(store: Store, digests: Iterable[str]) -> dict[str, int]
     for digest in wanted - states.keys():
         found[digest] = P.CLOSE_REVOKED
     return found
-
-
-async def friend_sets(store: Store, user_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """Accepted friends of each user (users without friends map to an empty set)."""
-    return await store.friend_sets(user_ids)
-
-
-async def hidden_sites(store: Store, user_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
-    """Sites each user hides from (consents.hidden)."""
-    return await store.hidden_sites(user_ids)
-
-
-async def presence_choices(store: Store, user_ids: Iterable[int]) -> dict[int, PresenceChoices]:
-    """Each user's status, sites hidden from and sites sharing page titles (the periodic re-check)."""
-    return await store.presence_choices(user_ids)

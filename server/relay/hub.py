@@ -202,8 +202,8 @@ class Hub:
             return
         await self._close_invalid_tokens(connections)
         users = list(self.users)
-        friends = await grants.friend_sets(self.store, users)
-        choices = await grants.presence_choices(self.store, users)
+        friends = await self.store.friend_sets(users)
+        choices = await self.store.presence_choices(users)
         presence = self.presence
         for uid in users:
             if uid not in self.users:
