@@ -24,6 +24,11 @@ MAX_SHARE_TARGETS = 20
 MAX_HISTORY_LIMIT = 200
 DEFAULT_HISTORY_LIMIT = 50
 MAX_RESUME_CONVERSATIONS = 500
+MAX_GROUP_TITLE_CHARS = 100
+MAX_GROUP_ADD = 49  # users one group frame may name (a group holds at most 50 members: the server's rule)
+MAX_FIND_RESULTS = 10  # people a "find" answers with, at most
+MIN_FIND_CHARS = 2  # a "find" query has at least this many characters (after trimming)
+MAX_FIND_CHARS = 64
 MAX_INT = 9007199254740991  # 2**53 - 1: every id and position stays exact in JavaScript too
 TYPING_INTERVAL_MS = 3000  # a client sends "typing" at most this often while the user types
 TYPING_TTL_MS = 6000  # a "typing" notice shows until this long after it arrived
@@ -39,6 +44,10 @@ PAGE = "page"
 PING = "ping"
 HISTORY = "history"
 SETTINGS = "settings"  # both directions
+FRIEND = "friend"  # request, accept, decline, cancel, remove, block, unblock (scope people)
+FIND = "find"  # search people by username or display name (scope people)
+INVITE = "invite"  # invite links to a page: create, list, revoke, accept (scope people)
+GROUP = "group"  # create, rename, add, remove, leave (scope messages)
 # -- frame types, server -> client --------------------------------------------------------------
 WELCOME = "welcome"
 ACK = "ack"
@@ -47,11 +56,43 @@ RESYNC = "resync"
 ERROR = "error"
 PONG = "pong"
 HISTORY_PAGE = "history_page"
+DONE = "done"  # a friend/invite/group operation succeeded (its rid)
+FRIENDSHIP = "friendship"  # the relation with one person changed (to every socket of the user)
+FOUND = "found"  # the answer to find
+INVITES = "invites"  # the answer to invite create/list
+CONVERSATION = "conversation"  # a group's name, owner or members changed (to every socket of every member)
 
 # -- message kinds, presence statuses, resync reasons -------------------------------------------
 KIND_TEXT = "text"
 KIND_SHARE = "share"
-MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE)
+KIND_SYSTEM = "system"  # a group event (created, renamed, added, removed, left): written by the server only
+SEND_KINDS = (KIND_TEXT, KIND_SHARE)  # what a client may send
+MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE, KIND_SYSTEM)
+# group events carried by system messages (data.event)
+GROUP_CREATED = "created"
+GROUP_RENAMED = "renamed"
+GROUP_ADDED = "added"
+GROUP_REMOVED = "removed"
+GROUP_LEFT = "left"
+GROUP_EVENTS = (GROUP_CREATED, GROUP_RENAMED, GROUP_ADDED, GROUP_REMOVED, GROUP_LEFT)
+# friend operations and relations
+FRIEND_OPS = ("request", "accept", "decline", "cancel", "remove", "block", "unblock")
+REL_NONE = "none"
+REL_FRIENDS = "friends"
+REL_INCOMING = "incoming"  # they asked me
+REL_OUTGOING = "outgoing"  # I asked them
+REL_BLOCKED = "blocked"  # I blocked them (a blocked person is never told: they see "none")
+RELATIONS = (REL_NONE, REL_FRIENDS, REL_INCOMING, REL_OUTGOING, REL_BLOCKED)
+INVITE_OPS = ("create", "list", "revoke", "accept")
+GROUP_OPS = ("create", "rename", "add", "remove", "leave")
+# privacy choices (account-wide settings)
+FINDABLE_EVERYONE = "everyone"
+FINDABLE_NOBODY = "nobody"
+FINDABLE_CHOICES = (FINDABLE_EVERYONE, FINDABLE_NOBODY)
+REQUESTS_EVERYONE = "everyone"
+REQUESTS_FRIENDS_OF_FRIENDS = "friends_of_friends"
+REQUESTS_NOBODY = "nobody"
+REQUESTS_CHOICES = (REQUESTS_EVERYONE, REQUESTS_FRIENDS_OF_FRIENDS, REQUESTS_NOBODY)
 ONLINE = "online"
 AWAY = "away"
 HIDDEN = "hidden"  # only ever sent by a client: others then see "offline"
@@ -80,6 +121,7 @@ E_NOT_FOUND = "not_found"
 E_RATE_LIMITED = "rate_limited"
 E_UNAVAILABLE = "unavailable"  # the store is briefly unavailable: retry later
 E_INTERNAL = "internal"
+E_LIMIT = "limit"  # a product limit was reached (group size, invites per user); the message says which
 ERROR_CODES = (
     E_BAD_JSON,
     E_BAD_FRAME,
@@ -93,6 +135,7 @@ ERROR_CODES = (
     E_RATE_LIMITED,
     E_UNAVAILABLE,
     E_INTERNAL,
+    E_LIMIT,
 )
 RETRYABLE_ERRORS = (E_RATE_LIMITED, E_UNAVAILABLE, E_INTERNAL)  # a send failing with these stays queued
 
@@ -118,12 +161,17 @@ HELLO_TIMEOUT_S = 10  # the server closes with CLOSE_AUTH_TIMEOUT if no hello ar
 SCOPE_MESSAGES = "messages"
 SCOPE_SHARE = "share"
 SCOPE_FRIENDS = "friends"  # friends' presence, rendezvous and page titles
+SCOPE_PEOPLE = "people"  # find people, friend requests, blocks and invites on the visitor's behalf
 FRAME_SCOPES = {
     "send": SCOPE_MESSAGES,
     "history": SCOPE_MESSAGES,
     "read": SCOPE_MESSAGES,
     "typing": SCOPE_MESSAGES,
     "share": SCOPE_SHARE,
+    "group": SCOPE_MESSAGES,
+    "friend": SCOPE_PEOPLE,
+    "find": SCOPE_PEOPLE,
+    "invite": SCOPE_PEOPLE,
 }
 
 RECONNECT = "reconnect"  # reconnect with backoff and resume
@@ -414,6 +462,24 @@ SETTINGS_FIELDS = (
     ("hidden", _bool, False),
     ("share_title", _bool, False),
     ("sound", _choice(SOUNDS), False),
+    ("findable", _choice(FINDABLE_CHOICES), False),  # who finds me by name: everyone (default) or nobody
+    ("requests", _choice(REQUESTS_CHOICES), False),  # who may send me friend requests (default everyone)
+)
+USERNAME = _str(1, 64)
+PERSON_FIELDS = (("id", ID, True), ("username", _str(0, 64), False), ("name", _str(0, 128), False))
+FOUND_FIELDS = PERSON_FIELDS + (("rel", _choice(RELATIONS), True),)
+INVITE_CODE = _token(64)
+INVITE_FIELDS = (
+    ("code", INVITE_CODE, True),
+    ("url", _url, True),
+    ("expires", TS, True),
+    ("inviter", _object(PERSON_FIELDS), False),
+)
+GROUP_TITLE = _str(0, MAX_GROUP_TITLE_CHARS)
+SYSTEM_DATA = (
+    ("event", _choice(GROUP_EVENTS), True),
+    ("users", _list(ID, 0, 100), False),  # who was added or removed (created: the first members)
+    ("title", GROUP_TITLE, False),  # created and renamed: the group's name ("" for none)
 )
 
 
@@ -427,8 +493,44 @@ def _check_send(frame):
 
 
 def _check_share(frame):
-    if ("to" in frame) == ("conv" in frame):
-        _fail("a share needs exactly one of to and conv")
+    targets = len(frame.get("to", ())) + len(frame.get("convs", ())) + (1 if "conv" in frame else 0)
+    if not targets:
+        _fail("a share needs to, conv or convs")
+    if targets > MAX_SHARE_TARGETS:
+        _fail("a share has at most " + str(MAX_SHARE_TARGETS) + " targets in to, conv and convs together")
+
+
+def _check_friend(frame):
+    if ("user" in frame) == ("username" in frame):
+        _fail("a friend frame needs exactly one of user and username")
+    if "username" in frame and frame["op"] != "request":
+        _fail("username is only for op request")
+
+
+def _check_find(frame):
+    frame["q"] = frame["q"].strip()
+    if len(frame["q"]) < MIN_FIND_CHARS:
+        _fail("q must have at least " + str(MIN_FIND_CHARS) + " characters")
+
+
+def _check_invite(frame):
+    op = frame["op"]
+    if op == "create" and "url" not in frame:
+        _fail("invite create needs url")
+    if op in ("revoke", "accept") and "code" not in frame:
+        _fail("invite " + op + " needs code")
+
+
+def _check_group(frame):
+    op = frame["op"]
+    if op != "create" and "conv" not in frame:
+        _fail("group " + op + " needs conv")
+    if op in ("create", "add") and "users" not in frame:
+        _fail("group " + op + " needs users")
+    if op == "rename" and "title" not in frame:
+        _fail("group rename needs title")
+    if op == "remove" and "user" not in frame:
+        _fail("group remove needs user")
 
 
 def _check_history(frame):
@@ -437,10 +539,23 @@ def _check_history(frame):
     frame.setdefault("limit", DEFAULT_HISTORY_LIMIT)
 
 
+_SHARE_DATA_CHECK = None  # set below, once SHARE_DATA exists
+_SYSTEM_DATA_CHECK = None
+
+
 def _check_msg(frame):
     frame.setdefault("from", None)
-    if ("text" if frame["kind"] == KIND_TEXT else "data") not in frame:
-        _fail("msg misses its " + ("text" if frame["kind"] == KIND_TEXT else "data"))
+    kind = frame["kind"]
+    if ("text" if kind == KIND_TEXT else "data") not in frame:
+        _fail("msg misses its " + ("text" if kind == KIND_TEXT else "data"))
+    if "data" in frame:
+        frame["data"] = (_SYSTEM_DATA_CHECK if kind == KIND_SYSTEM else _SHARE_DATA_CHECK)(frame["data"], "data")
+
+
+def _any_object(value, name):
+    if type(value) is not dict:
+        _fail(name + " must be an object")
+    return value
 
 
 CLIENT_FRAMES = {
@@ -458,7 +573,7 @@ CLIENT_FRAMES = {
         (
             ("cid", CID, True),
             ("conv", ID, True),
-            ("kind", _choice(MESSAGE_KINDS), True),
+            ("kind", _choice(SEND_KINDS), True),
             ("text", _text, False),
             ("data", _object(SHARE_DATA), False),
         ),
@@ -469,6 +584,7 @@ CLIENT_FRAMES = {
             ("cid", CID, True),
             ("to", _unique_ids(1, MAX_SHARE_TARGETS), False),
             ("conv", ID, False),
+            ("convs", _unique_ids(1, MAX_SHARE_TARGETS), False),
             ("data", _object(SHARE_DATA), True),
             ("text", _text, False),
         ),
@@ -490,6 +606,36 @@ CLIENT_FRAMES = {
         ),
         _check_history,
     ),
+    FRIEND: (
+        (
+            ("rid", _token(64), True),
+            ("op", _choice(FRIEND_OPS), True),
+            ("user", ID, False),
+            ("username", USERNAME, False),
+        ),
+        _check_friend,
+    ),
+    FIND: ((("rid", _token(64), True), ("q", _str(1, MAX_FIND_CHARS), True)), _check_find),
+    INVITE: (
+        (
+            ("rid", _token(64), True),
+            ("op", _choice(INVITE_OPS), True),
+            ("url", _url, False),
+            ("code", INVITE_CODE, False),
+        ),
+        _check_invite,
+    ),
+    GROUP: (
+        (
+            ("rid", _token(64), True),
+            ("op", _choice(GROUP_OPS), True),
+            ("conv", ID, False),
+            ("users", _unique_ids(1, MAX_GROUP_ADD), False),
+            ("user", ID, False),
+            ("title", GROUP_TITLE, False),
+        ),
+        _check_group,
+    ),
 }
 
 PRESENCE_FIELDS = (
@@ -507,8 +653,17 @@ MESSAGE_FIELDS = (
     ("from", ID, False),  # null (normalized to None) once the sender's account is deleted
     ("kind", _choice(MESSAGE_KINDS), True),
     ("text", _str(0, MAX_TEXT_CHARS, multiline=True), False),
-    ("data", _object(SHARE_DATA), False),
+    ("data", _any_object, False),  # a link card (share) or a group event (system): _check_msg checks it by kind
     ("cid", CID, False),
+)
+_SHARE_DATA_CHECK = _object(SHARE_DATA)
+_SYSTEM_DATA_CHECK = _object(SYSTEM_DATA)
+CONVERSATION_FIELDS = (
+    ("conv", ID, True),
+    ("kind", _choice(("direct", "group")), True),
+    ("title", GROUP_TITLE, False),
+    ("owner", ID, False),
+    ("members", _list(_object(PERSON_FIELDS), 0, 1000), True),
 )
 
 SERVER_FRAMES = {
@@ -559,6 +714,11 @@ SERVER_FRAMES = {
         ),
         None,
     ),
+    DONE: ((("rid", _token(64), True), ("conv", ID, False), ("rel", _choice(RELATIONS), False)), None),
+    FRIENDSHIP: ((("user", _object(PERSON_FIELDS), True), ("rel", _choice(RELATIONS), True)), None),
+    FOUND: ((("rid", _token(64), True), ("users", _list(_object(FOUND_FIELDS), 0, MAX_FIND_RESULTS), True)), None),
+    INVITES: ((("rid", _token(64), True), ("invites", _list(_object(INVITE_FIELDS), 0, 1000), True)), None),
+    CONVERSATION: (CONVERSATION_FIELDS, None),
 }
 
 
@@ -694,12 +854,16 @@ def make_send(cid, conv, text=None, data=None):
     return _client(frame)
 
 
-def make_share(cid, data, to=None, conv=None, text=None):
+def make_share(cid, data, to=None, conv=None, text=None, convs=None):
+    """Share a link with friends (``to``: user ids), a conversation (``conv``) or several (``convs``); at most
+    MAX_SHARE_TARGETS targets in all."""
     frame = {"t": SHARE, "cid": cid, "data": data}
     if to is not None:
         frame["to"] = to
     if conv is not None:
         frame["conv"] = conv
+    if convs is not None:
+        frame["convs"] = convs
     if text is not None:
         frame["text"] = text
     return _client(frame)
@@ -737,6 +901,41 @@ def make_settings(rid=None, **choices):
 
 def make_ping():
     return {"t": PING}
+
+
+def make_friend(rid, op, user=None, username=None):
+    """A friend operation (FRIEND_OPS) on a user id, or a request by ``username``."""
+    frame = {"t": FRIEND, "rid": rid, "op": op}
+    if user is not None:
+        frame["user"] = user
+    if username is not None:
+        frame["username"] = username
+    return _client(frame)
+
+
+def make_find(rid, q):
+    """Search people by username or display name (answered by a "found" frame)."""
+    return _client({"t": FIND, "rid": rid, "q": q})
+
+
+def make_invite(rid, op, url=None, code=None):
+    """Invite links: create (for the page ``url``), list, revoke or accept (by ``code``)."""
+    frame = {"t": INVITE, "rid": rid, "op": op}
+    if url is not None:
+        frame["url"] = url
+    if code is not None:
+        frame["code"] = code
+    return _client(frame)
+
+
+def make_group(rid, op, conv=None, users=None, user=None, title=None):
+    """A group operation (GROUP_OPS): create (users, title), rename (conv, title), add (conv, users),
+    remove (conv, user) or leave (conv)."""
+    frame = {"t": GROUP, "rid": rid, "op": op}
+    for name, value in (("conv", conv), ("users", users), ("user", user), ("title", title)):
+        if value is not None:
+            frame[name] = value
+    return _client(frame)
 
 
 def make_history(rid, conv, before=None, after=None, limit=DEFAULT_HISTORY_LIMIT):
@@ -833,6 +1032,61 @@ def make_pong(ts=None):
 
 def make_history_page(rid, conv, messages, next_before=None):
     return {"t": HISTORY_PAGE, "rid": rid, "conv": conv, "messages": messages, "next": next_before}
+
+
+def person(id, username, name):
+    """A person as frames carry one: id, username and display name (the username when none is set)."""
+    return {"id": id, "username": username, "name": name or username}
+
+
+def make_done(rid, conv=None, rel=None):
+    frame = {"t": DONE, "rid": rid}
+    if conv is not None:
+        frame["conv"] = conv
+    if rel is not None:
+        frame["rel"] = rel
+    return frame
+
+
+def make_friendship(user, rel):
+    """The relation of the receiving user with ``user`` (a person) is now ``rel`` (RELATIONS)."""
+    return {"t": FRIENDSHIP, "user": user, "rel": rel}
+
+
+def make_found(rid, users):
+    """The answer to find: people (person fields and "rel"), at most MAX_FIND_RESULTS."""
+    return {"t": FOUND, "rid": rid, "users": users}
+
+
+def invite_fields(code, url, expires, inviter=None):
+    out = {"code": code, "url": url, "expires": expires}
+    if inviter is not None:
+        out["inviter"] = inviter
+    return out
+
+
+def make_invites(rid, invites):
+    return {"t": INVITES, "rid": rid, "invites": invites}
+
+
+def make_conversation(conv, kind, members, title=None, owner=None):
+    """A conversation's info: every member as a person, its title and owner (groups)."""
+    frame = {"t": CONVERSATION, "conv": conv, "kind": kind, "members": members}
+    if title is not None:
+        frame["title"] = title
+    if owner is not None:
+        frame["owner"] = owner
+    return frame
+
+
+def system_data(event, users=None, title=None):
+    """The data of a system message (a group event): who was added or removed, the new name."""
+    data = {"event": event}
+    if users is not None:
+        data["users"] = users
+    if title is not None:
+        data["title"] = title
+    return data
 
 
 def error_frame(exc):

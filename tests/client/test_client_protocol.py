@@ -41,6 +41,17 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         P.make_history("r2", 5, after=3),
         P.make_settings(),
         P.make_settings("s1", status="hidden", hidden=True, share_title=False, sound="off"),
+        P.make_settings("s2", findable="nobody", requests="friends_of_friends"),
+        P.make_share("c5", {"url": "http://b.example/p"}, to=[2], convs=[7, 8], text="both"),
+        P.make_friend("f1", "request", username="bob"),
+        P.make_friend("f2", "block", user=4),
+        P.make_find("q1", "bo"),
+        P.make_invite("i1", "create", url="https://a.example/page"),
+        P.make_invite("i2", "accept", code="Zx9-abc"),
+        P.make_invite("i3", "list"),
+        P.make_group("g1", "create", users=[2, 3], title="Book club"),
+        P.make_group("g2", "remove", conv=7, user=3),
+        P.make_group("g3", "leave", conv=7),
     ]
     assert {frame["t"] for frame in frames} == set(P.CLIENT_FRAMES)
     for frame in frames:
@@ -137,10 +148,17 @@ def test_good_urls_are_kept(url: str, normal: str, host: str) -> None:
     assert P.url_host(normal) == host
 
 
-def test_share_targets_exactly_one_of_to_and_conv() -> None:
+def test_share_targets_friends_and_conversations_up_to_twenty_in_all() -> None:
     data = {"url": "https://a.example/"}
     refused(json.dumps({"t": "share", "cid": "s", "data": data}), P.E_BAD_FIELD)
-    refused(json.dumps({"t": "share", "cid": "s", "data": data, "to": [1], "conv": 2}), P.E_BAD_FIELD)
+    assert client(t="share", cid="s", data=data, to=[1], conv=2, convs=[3])["convs"] == [3]
+    refused(
+        json.dumps(
+            {"t": "share", "cid": "s", "data": data, "to": list(range(1, 11)), "convs": list(range(1, 11)), "conv": 99}
+        ),
+        P.E_BAD_FIELD,
+    )
+    refused(json.dumps({"t": "share", "cid": "s", "data": data, "convs": []}), P.E_BAD_FIELD)
     refused(json.dumps({"t": "share", "cid": "s", "data": data, "to": []}), P.E_BAD_FIELD)
     refused(json.dumps({"t": "share", "cid": "s", "data": data, "to": list(range(1, 22))}), P.E_BAD_FIELD)
     assert client(t="share", cid="s", data=data, to=[3, 3, 1])["to"] == [3, 1]
@@ -227,7 +245,10 @@ def test_every_server_frame_type_validates_on_the_client() -> None:
     message = P.message_fields(9, 5, 3, 1700000000000, 2, "share", data={"url": "https://a.example/"})
     frames = [
         P.make_welcome(
-            {"id": 1, "username": "ann", "name": "Ann"}, "s-1", 25, [P.make_user_presence(2, "away", False)],
+            {"id": 1, "username": "ann", "name": "Ann"},
+            "s-1",
+            25,
+            [P.make_user_presence(2, "away", False)],
             settings={"status": "hidden", "hidden": False, "share_title": True, "sound": "site"},
         ),
         P.make_user_settings("away", True, False, "on", rid="s1"),
@@ -241,6 +262,11 @@ def test_every_server_frame_type_validates_on_the_client() -> None:
         P.make_error(P.E_FORBIDDEN, "not a member", "c1"),
         P.make_pong(1700000000000),
         P.make_history_page("r1", 5, [message], next_before=3),
+        P.make_done("g1", conv=7),
+        P.make_friendship(P.person(4, "dan", ""), P.REL_INCOMING),
+        P.make_found("q1", [dict(P.person(4, "dan", "Dan"), rel=P.REL_NONE)]),
+        P.make_invites("i1", [P.invite_fields("Zx9", "https://a.example/p", 1700000000000, P.person(1, "ann", "Ann"))]),
+        P.make_conversation(7, "group", [P.person(1, "ann", "Ann"), P.person(4, "dan", "Dan")], "Club", owner=1),
     ]
     assert {frame["t"] for frame in frames} == set(P.SERVER_FRAMES)
     for frame in frames:
@@ -330,8 +356,14 @@ def test_hello_round_trips(resume: dict[int, int], token: str) -> None:
 
 
 def test_settings_frames_refuse_bad_choices() -> None:
-    for bad in ({"status": "offline"}, {"status": "invisible"}, {"hidden": 1}, {"share_title": "yes"},
-                {"sound": "loud"}, {"sound": True}):
+    for bad in (
+        {"status": "offline"},
+        {"status": "invisible"},
+        {"hidden": 1},
+        {"share_title": "yes"},
+        {"sound": "loud"},
+        {"sound": True},
+    ):
         with pytest.raises(P.ProtocolError) as caught:
             P.parse_client_frame(json.dumps({"t": "settings", **bad}))
         assert caught.value.code == P.E_BAD_FIELD
