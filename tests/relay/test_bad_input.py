@@ -8,6 +8,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from parley import protocol as P
 
 from .harness import Client, Relay, World, join, open_socket
 
@@ -145,9 +146,34 @@ frames = st.one_of(
     st.text(max_size=200),
     st.binary(max_size=200),
     st.dictionaries(
-        st.sampled_from(["t", "cid", "conv", "kind", "text", "data", "to", "pos", "status", "rid", "v", "token"]),
+        st.sampled_from(
+            [
+                "t",
+                "cid",
+                "conv",
+                "kind",
+                "text",
+                "data",
+                "to",
+                "pos",
+                "status",
+                "rid",
+                "v",
+                "token",
+                "op",
+                "q",
+                "code",
+                "users",
+                "user",
+                "username",
+                "title",
+                "convs",
+                "url",
+            ]
+        ),
         st.one_of(
-            st.sampled_from(["send", "share", "typing", "read", "presence", "page", "ping", "history", "hello"]),
+            st.sampled_from(sorted(P.CLIENT_FRAMES)),  # every frame type the protocol has, new ones included
+            st.sampled_from(P.FRIEND_OPS + P.INVITE_OPS + P.GROUP_OPS),
             st.integers(min_value=-3, max_value=2**60),
             st.text(max_size=30),
             st.none(),
