@@ -24,6 +24,7 @@ from .store import Store
 from .web import web_router
 from .widget.bundle import Bundle, bundle_router
 from .widget.inline import inline_router, install_api_cors
+from .widget.kept import frame_kept_router
 from .widget.page import frame_router
 from .widget.signin import frame_session_router
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(frame_router(bundle))
     app.include_router(inline_router(bundle))  # inline mode's config for developers' own PyScript pages
     app.include_router(frame_session_router())
+    app.include_router(frame_kept_router())
     app.include_router(api_router())
     app.include_router(oauth_router())
     app.include_router(web_router())

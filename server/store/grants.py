@@ -83,7 +83,8 @@ class Grants(StoreBase):
         ]
 
     async def revoke_consent(self, user_id: int, site_id: int) -> bool:
-        """Forget the consent and revoke all of this user's tokens for the site; True if there was a consent."""
+        """Forget the consent, revoke all of this user's tokens for the site and what its frames kept; True if
+        there was a consent."""
         now = now_ms()
         async with self._write() as conn:
             gone = await conn.execute(delete(con).where(con.c.user_id == user_id, con.c.site_id == site_id))
@@ -93,6 +94,8 @@ class Grants(StoreBase):
                 .values(revoked_at=now)
             )
             await conn.execute(delete(codes).where(codes.c.user_id == user_id, codes.c.site_id == site_id))
+            fk = tables.frame_kept
+            await conn.execute(delete(fk).where(fk.c.user_id == user_id, fk.c.site_id == site_id))
         return _rowcount(gone) > 0
 
     # --- authorization codes ---
@@ -172,8 +175,8 @@ class Grants(StoreBase):
             )
 
     async def revoke_family(self, family_id: str) -> set[tuple[int, int]]:
-        """Revoke every token of a grant (all rotations of one code); returns the (user id, site id) of the
-        tokens that were still live (one pair, or none when the family was already revoked)."""
+        """Revoke every token of a grant (all rotations of one code) and forget what its frame kept; returns the
+        (user id, site id) of the tokens that were still live (one pair, or none when already revoked)."""
         async with self._write() as conn:
             result = await conn.execute(
                 update(tok)
@@ -181,4 +184,6 @@ class Grants(StoreBase):
                 .values(revoked_at=now_ms())
                 .returning(tok.c.user_id, tok.c.site_id)
             )
-            return {(int(user_id), int(site_id)) for user_id, site_id in result.all()}
+            ended = {(int(user_id), int(site_id)) for user_id, site_id in result.all()}
+            await conn.execute(delete(tables.frame_kept).where(tables.frame_kept.c.family_id == family_id))
+            return ended

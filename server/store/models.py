@@ -151,6 +151,21 @@ class UserSettings(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class FrameKept(Base):
+    """What the copy-paste widget keeps for the next page of a visit (its place, drafts and unsent messages),
+    when the browser refuses the frame its own storage: one row per frame sign-in (token family), readable only
+    through that sign-in's partitioned cookie, gone when the sign-in ends."""
+
+    __tablename__ = "frame_kept"
+
+    family_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    place: Mapped[str] = mapped_column(Text, default="")
+    outbox: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
 class AuthorizationCode(Base):
     """A single-use, short-lived authorization code bound to a PKCE S256 challenge."""
 

@@ -7,6 +7,7 @@ from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
 from .conversations import Conversations
 from .engine import create_engine
+from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
 from .messages import Messages
@@ -18,9 +19,21 @@ from .users import Users
 from .web_sessions import WebSessions
 
 
-class Store(Users, Choices, Friends, Conversations, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
-    """Users and their choices, friends, conversations, messages, principals, sites, OAuth grants, web sessions and the
-    relay's look-ups over one async engine."""
+class Store(
+    Users,
+    Choices,
+    Friends,
+    Conversations,
+    Messages,
+    Principals,
+    Sites,
+    Grants,
+    WebSessions,
+    RelayLookups,
+    FrameKeptStore,
+):
+    """Users and their choices, friends, conversations, messages, principals, sites, OAuth grants, web sessions, the
+    relay's look-ups and what copy-paste frames keep, over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

@@ -152,8 +152,9 @@ class Users(StoreBase):
 
     async def delete_user(self, user_id: int, *, password: str | None = None) -> None:
         """Soft-delete an account: unusable password, profile cleared, friendships, sessions and
-        memberships removed, tokens revoked. The username stays reserved; messages stay, shown as
-        from a deleted user. With `password`, it must match first (WrongPassword)."""
+        memberships removed, tokens revoked, what widget frames kept (drafts, unsent messages) deleted. The
+        username stays reserved; messages stay, shown as from a deleted user. With `password`, it must match
+        first (WrongPassword)."""
         if password is not None and not await self.check_password(user_id, password):
             raise WrongPassword("the password is wrong")
         now = now_ms()
@@ -170,6 +171,7 @@ class Users(StoreBase):
             await conn.execute(delete(tables.web_sessions).where(tables.web_sessions.c.user_id == user_id))
             t = tables.oauth_tokens
             await conn.execute(update(t).where(t.c.user_id == user_id, t.c.revoked_at.is_(None)).values(revoked_at=now))
+            await conn.execute(delete(tables.frame_kept).where(tables.frame_kept.c.user_id == user_id))
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything Parley keeps about the user, as JSON-able data."""

@@ -43,12 +43,14 @@ def cookie_name(client_id: str) -> str:
     return "parley_rt_" + "".join(ch for ch in client_id if ch.isalnum() or ch in "-_")[:64]
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def error_answer(status: int, code: str, message: str) -> JSONResponse:
+    """An error in the frame endpoints' shape, never cached."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
                         headers={"Cache-Control": "no-store"})
 
 
-def _from_frame(request: Request) -> bool:
+def from_frame(request: Request) -> bool:
+    """Whether the request comes from the widget frame itself (Parley's origin and `X-Parley-Frame: 1`)."""
     settings = request.app.state.settings
     return (
         request.headers.get("x-parley-frame") == "1"
@@ -74,10 +76,13 @@ def _clear_cookie(response: Response, client_id: str) -> None:
     response.headers.append("set-cookie", partitioned_cookie(cookie_name(client_id), "", 0))
 
 
-async def _with_user(request: Request, body: dict[str, Any], include: str = "") -> dict[str, Any]:
+async def _with_user(
+    request: Request, body: dict[str, Any], include: str = "", family_id: str | None = None
+) -> dict[str, Any]:
     """The token answer plus the user and, when asked in `include` and the scope allows, the lists
     (`friends`, `conversations`) the widget shows first: a returning visitor's frame needs one request
-    instead of three."""
+    instead of three. `kept` in `include` adds what this sign-in's frame kept for the next page of the visit
+    (widget/kept.py), when `family_id` names the sign-in."""
     store = request.app.state.store
     principal = await store.principal_for_access_token(body["access_token"])
     user = await store.get_user(principal.user_id) if principal else None
@@ -88,6 +93,8 @@ async def _with_user(request: Request, body: dict[str, Any], include: str = "") 
     for name, scope in INCLUDABLE.items():
         if name in wanted and principal.allows(scope):
             body[name] = await _list(store, name, principal.user_id)
+    if "kept" in wanted and family_id is not None:
+        body["kept"] = await store.kept_for_frame(family_id)
     return body
 
 
@@ -100,13 +107,13 @@ async def _list(store: Any, name: str, user_id: int) -> list[dict[str, Any]]:
 
 
 async def _exchange(request: Request, params: list[tuple[str, str]], client_id: str,
-                    include: str = "") -> Response:
+                    include: str = "", family_id: str | None = None) -> Response:
     site = await request.app.state.store.site_by_client_id(client_id)
     if site is None:
-        return _error(404, "unknown_site", "This site is not registered")
+        return error_answer(404, "unknown_site", "This site is not registered")
     answer = await issue_tokens(request, params, site)
     if not answer.ok:
-        response = _error(answer.status, str(answer.body.get("error", "invalid_grant")),
+        response = error_answer(answer.status, str(answer.body.get("error", "invalid_grant")),
                           str(answer.body.get("error_description", "")))
         if answer.body.get("error") == "invalid_grant":
             _clear_cookie(response, client_id)
@@ -115,10 +122,16 @@ async def _exchange(request: Request, params: list[tuple[str, str]], client_id: 
         return response
     body = dict(answer.body)
     refresh_token = body.pop("refresh_token", None)
-    response = JSONResponse(await _with_user(request, body, include), headers={"Cache-Control": "no-store"})
+    response = JSONResponse(await _with_user(request, body, include, family_id), headers={"Cache-Control": "no-store"})
     if refresh_token:
         _set_cookie(response, request, client_id, refresh_token)
     return response
+
+
+async def _family_of(request: Request, refresh_token: str) -> str | None:
+    """The sign-in (token family) a refresh token belongs to, or None."""
+    token = await request.app.state.store.token_by_refresh_hash(hash_secret(refresh_token))
+    return token.family_id if token is not None else None
 
 
 async def _grace_token(request: Request, refresh_token: str) -> dict[str, Any] | None:
@@ -143,14 +156,14 @@ def frame_session_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def read(request: Request) -> dict[str, str] | JSONResponse:
-        if not _from_frame(request):
-            return _error(403, "forbidden", "Only the Parley widget frame may use this endpoint")
+        if not from_frame(request):
+            return error_answer(403, "forbidden", "Only the Parley widget frame may use this endpoint")
         try:
             data = await request.json()
         except ValueError:
-            return _error(400, "bad_json", "The body must be a JSON object")
+            return error_answer(400, "bad_json", "The body must be a JSON object")
         if not isinstance(data, dict) or not isinstance(data.get("client_id"), str):
-            return _error(400, "bad_request", "client_id is required")
+            return error_answer(400, "bad_request", "client_id is required")
         return {k: v for k, v in data.items() if isinstance(v, str)}
 
     @router.post(COOKIE_PATH)
@@ -172,12 +185,14 @@ def frame_session_router() -> APIRouter:
         refresh_token = request.cookies.get(cookie_name(client_id))
         if not refresh_token:  # nothing kept for this site in this browser: not an error
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        include = data.get("include", "")
+        family_id = await _family_of(request, refresh_token) if "kept" in include.split() else None
         grace = await _grace_token(request, refresh_token)
         if grace is not None:
-            return JSONResponse(await _with_user(request, grace, data.get("include", "")),
+            return JSONResponse(await _with_user(request, grace, include, family_id),
                                 headers={"Cache-Control": "no-store"})
         params = [("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", refresh_token)]
-        return await _exchange(request, params, client_id, data.get("include", ""))
+        return await _exchange(request, params, client_id, include, family_id)
 
     @router.post(COOKIE_PATH + "/end")
     async def end(request: Request) -> Response:

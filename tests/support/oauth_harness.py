@@ -33,6 +33,7 @@ from server.security import SlidingWindow
 from server.settings import Settings
 from server.store import open_store
 from server.web import web_router
+from server.widget.kept import frame_kept_router
 from server.widget.signin import frame_session_router
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -68,6 +69,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.include_router(web_router())
     app.include_router(oauth_router())
     app.include_router(frame_session_router())
+    app.include_router(frame_kept_router())
     app.include_router(api_router())
     install_error_handlers(app)  # as create_app does: the API's one error shape
     return app
