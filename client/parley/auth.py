@@ -61,6 +61,8 @@ class FrameAuth:
         self.user = None
         self.granted = ()
         self.lists = {}  # friends / conversations that came with the last token answer
+        self.want_kept = False  # parley.kept.ServerKept sets it: sign-in answers then bring back what was kept
+        self.kept = None  # {"place": text, "outbox": text} kept on the server by an earlier page of the visit
 
     @property
     def signed_in(self):
@@ -75,6 +77,8 @@ class FrameAuth:
         for name in LISTS:
             if isinstance(data.get(name), list):
                 self.lists[name] = data[name]
+        if isinstance(data.get("kept"), dict) and self.kept is None:
+            self.kept = data["kept"]
         return self.user
 
     def take_lists(self):
@@ -92,7 +96,7 @@ class FrameAuth:
         kept for a retry. `with_lists` asks for the friends and conversations in the same answer."""
         body = {"client_id": self.client_id}
         if with_lists:
-            body["include"] = LISTS_WANTED
+            body["include"] = LISTS_WANTED + (" kept" if self.want_kept else "")
         try:
             data = await self._session("/refresh", body)
         except ParleyError as error:
@@ -181,12 +185,21 @@ class FrameAuth:
             "redirect_uri": self.redirect_uri,
             "include": LISTS_WANTED,
         })
+        self.kept = {}  # a new sign-in: nothing of an earlier one is kept
         return self._accept(data)
+
+    def kept_storage(self):
+        """Where this frame keeps its visit when the browser refuses it storage: on the server, behind the
+        sign-in's partitioned cookie (parley.kept)."""
+        from parley.kept import ServerKept
+
+        return ServerKept(self)
 
     async def sign_out(self):
         """Revoke this site's tokens for this browser and forget them."""
         self.access_token = None
         self.user = None
+        self.kept = {}
         try:
             await self._session("/end", {"client_id": self.client_id})
         except ParleyError:

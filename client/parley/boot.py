@@ -33,12 +33,17 @@ def new_session(auth, root=None, mode="inline", site_name="", lang="en", ws_url=
     and "here"), `on_close()` answers the widget's close button (by default the session's close()),
     `on_sound(choice)` follows the visitor's sound choice ("on", "off", "site").
     `mode`: "frame", "inline" or "headless". `keep`: "session" keeps the visitor's place, drafts and unsent
-    messages in this page's sessionStorage for the next page of the visit (parley.place), "memory" keeps
-    nothing. Call `await session.start()` next."""
+    messages in this page's sessionStorage for the next page of the visit (parley.place), or on the server
+    when the copy-paste frame is refused storage (parley.kept); "memory" keeps nothing. Call
+    `await session.start()` next."""
     from parley.storage import open_storage
 
     storage = open_storage(keep)
+    if keep == "session" and not storage.available and hasattr(auth, "kept_storage"):
+        storage = auth.kept_storage()  # the copy-paste frame refused its storage: keep the visit on the server
     client = Client(auth, ws_url, storage=storage)
+    if hasattr(storage, "on_settled"):
+        storage.on_settled = client.storage_settled
     session = None
 
     def close():

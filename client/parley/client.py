@@ -189,8 +189,18 @@ class Client:
         cids = tuple(entry["cid"] for entry in self.state.outbox)
         if cids != self._kept_cids:
             self._kept_cids = cids
-            text = place.save_outbox(self.me["id"], self.state.outbox)
+            text = place.save_outbox(self.me["id"], self.state.outbox) if self.state.outbox else None
             self._kept = self.storage is not None and self.storage.save(self.outbox_key, text)
+        self._tell_at_risk()
+
+    def storage_settled(self):
+        """The storage confirmed (or failed) a write it had to make later (parley.kept: the server's keep):
+        re-check whether an unsent message is at risk."""
+        if self.me is not None and self.storage is not None:
+            self._kept = self.storage.holds(self.outbox_key)
+            self._tell_at_risk()
+
+    def _tell_at_risk(self):
         at_risk = place.has_unsent(self.state.outbox) and not self._kept
         if at_risk != self._at_risk:
             self._at_risk = at_risk

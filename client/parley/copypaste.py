@@ -114,6 +114,6 @@ async def main():
     await session.start()
     root.setAttribute("data-state", "ready")
     root.removeAttribute("aria-busy")
-    root.setAttribute("data-storage", "session" if session.client.storage.available else "none")
+    root.setAttribute("data-storage", session.client.storage.kind)  # session, server (refused here) or none
     # open: the panel as the visitor left it on the last page of this visit (None: not known here)
     bridge.post("ready", runtime=runtime.name(), signed_in=session.signed_in, open=session.widget.restored_open)

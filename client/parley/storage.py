@@ -34,6 +34,12 @@ class Storage:
     def __init__(self, area="sessionStorage"):
         self.area = area
         self.available = area is not None and _js(area, "probe", "parley.probe") == "ok"
+        self.kind = "session" if self.available else "none"
+        self._held = {}
+
+    def holds(self, key):
+        """Whether the last text saved under `key` was kept."""
+        return self._held.get(key, False)
 
     def load(self, key):
         """The stored text, or None."""
@@ -46,9 +52,10 @@ class Storage:
         """Store `text` (None removes it). False if the browser refused (full, or storage revoked)."""
         if not self.available:
             return False
-        if text is None:
-            return _js(self.area, "remove", key) == "ok"
-        return _js(self.area, "set", key, text) == "ok"
+        answer = _js(self.area, "remove", key) if text is None else _js(self.area, "set", key, text)
+        kept = answer == "ok"
+        self._held[key] = kept
+        return kept
 
 
 def open_storage(keep):

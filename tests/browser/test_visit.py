@@ -1,9 +1,9 @@
 """A visit, not a page: the visitor moves between the demo site's pages with its menus (real navigations) and
 finds the chat as they left it: on the same conversation, scrolled where it was, with their draft, and a message
-not yet acknowledged is sent once on the next page (inline, where the page's storage is first-party). The
-copy-paste widget's cross-site frame is refused storage by this Chromium (third-party storage blocked, as in
-private windows): there the panel's open state is kept by the host and leaving with an unsent message asks
-first."""
+not yet acknowledged is sent once on the next page. Inline, the page's storage is first-party; the copy-paste
+widget's cross-site frame is refused storage by this Chromium (third-party storage blocked, as in private
+windows), so it keeps the visit on the Parley server behind its sign-in, and leaving with an unsent message
+that could not be kept asks first."""
 
 from __future__ import annotations
 
@@ -167,29 +167,51 @@ async def test_inline_the_conversation_scroll_draft_and_outbox_survive_the_sites
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("runtime", RUNTIMES)
-async def test_copy_paste_with_frame_storage_refused_keeps_the_panel_open_and_warns_before_a_loss(
+async def test_copy_paste_with_frame_storage_refused_keeps_the_visit_on_the_server_and_warns_before_a_loss(
         demo: DemoServer, new_context: Any, runtime: str) -> None:
-    """Chromium refuses storage to the cross-site frame (third-party storage blocked): the widget says so, the
-    host keeps only whether the panel was open, and leaving with an unsent message asks first."""
+    """Chromium refuses storage to the cross-site frame (third-party storage blocked): the frame keeps its place,
+    drafts and outbox on the server behind its sign-in's partitioned cookie, so the next page opens on the same
+    conversation with the draft and sends what was left once; when even that cannot be kept, leaving with an
+    unsent message asks first. Nothing the visitor wrote reaches the host page's storage."""
     context = await new_context(viewport={"width": 1000, "height": 720})
     await context.add_init_script(REFUSE_STORAGE % demo.parley_url)  # refused, whatever the browser's setting
     stall = Stall()
     await stall.route(context)
     alice = await visit(context, demo, runtime)
     await alice.open_signed_in("alice")
-    assert await alice.frame.locator("#parley-root").get_attribute("data-storage") == "none"
+    assert await alice.frame.locator("#parley-root").get_attribute("data-storage") == "server"
     await alice.open_chat_with("Bob Okafor")
     stamp = str(time.time_ns())
     await alice.say(f"sent and acknowledged {stamp}")
     await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)
+    draft = f"half a thought {stamp}"
+    await alice.message_box.fill(draft)
+    async with alice.page.expect_response(lambda r: r.url.endswith("/frame/session/kept")):
+        pass  # the draft reached the server (gathered for a moment, then one request)
 
-    await go_to(alice, "Science", 2)  # nothing pending: no question asked; the panel opens at once
+    await go_to(alice, "Science", 2)  # nothing pending: no question asked
     assert f"runtime={runtime}" in alice.page.url  # the site's menu keeps the runtime chosen
     assert await alice.page.locator("parley-launcher").get_attribute("data-runtime") == runtime
     await alice.page.get_by_role("button", name="Close chat").wait_for(timeout=10000)
-    assert stamp not in await alice.page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+    root = alice.frame.locator("#parley-root")
+    assert await root.get_attribute("data-screen") == "chat"  # on the same conversation, with the draft
+    assert await alice.message_box.input_value() == draft
+    await alice.log.get_by_text(f"sent and acknowledged {stamp}", exact=True).wait_for()
 
-    await alice.open_chat_with("Bob Okafor")
+    stall.stall_all()  # the message reaches the server, its ack never reaches this page
+    await alice.say(f"left unacknowledged {stamp}")
+    await alice.log.get_by_text("Sending…").wait_for(timeout=5000)
+    async with alice.page.expect_response(lambda r: r.url.endswith("/frame/session/kept")):
+        pass  # the outbox is kept on the server: leaving asks nothing
+    await go_to(alice, "Travel", 3)
+    await alice.page.get_by_role("button", name="Close chat").wait_for(timeout=10000)
+    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)  # resent, acknowledged
+    assert await alice.log.get_by_text(f"left unacknowledged {stamp}", exact=True).count() == 1
+    host_storage = await alice.page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+    assert stamp not in host_storage  # neither the draft nor the messages are the host page's to read
+
+    # the server cannot be reached for the keep either: the message could be lost, so leaving asks first
+    await context.route(re.compile(r"/frame/session/kept"), lambda route: route.abort())
     stall.stall_all()
     await alice.say(f"not acknowledged yet {stamp}")
     await alice.log.get_by_text("Sending…").wait_for(timeout=5000)
@@ -201,8 +223,8 @@ async def test_copy_paste_with_frame_storage_refused_keeps_the_panel_open_and_wa
 
     alice.page.on("dialog", stay)
     async with alice.page.expect_event("dialog", timeout=15000):
-        await alice.page.get_by_role("navigation", name="Site").get_by_role("link", name="Travel").click(
+        await alice.page.get_by_role("navigation", name="Site").get_by_role("link", name="Front page").click(
             no_wait_after=True)
     assert dialogs == ["beforeunload"]
-    assert "page=3" not in alice.page.url  # still on the page, the message still on screen
+    assert "page=3" in alice.page.url  # still on the page, the message still on screen
     await alice.log.get_by_text(f"not acknowledged yet {stamp}", exact=True).wait_for()
