@@ -98,7 +98,8 @@ class FrameAuth:
         if with_lists:
             body["include"] = LISTS_WANTED + (" kept" if self.want_kept else "")
         try:
-            data = await self._session("/refresh", body)
+            early = await self._early_restore() if with_lists else None
+            data = early if early is not None else await self._session("/refresh", body)
         except ParleyError as error:
             if transient(error):  # offline or the server restarting: the sign-in may well be fine
                 raise
@@ -107,6 +108,30 @@ class FrameAuth:
             self.access_token = None
             return None
         return self._accept(data)
+
+    async def _early_restore(self):
+        """The answer of the silent sign-in the frame's boot script started before Python (frame-boot.js), once:
+        the decoded body ({} for 204: no sign-in kept), or None when there is none to take. Raises ParleyError
+        as the same request made here would."""
+        started = getattr(window, "parleyRestore", None)
+        if started is None:
+            return None
+        window.parleyRestore = None
+        answer = await started
+        status, text = int(answer.status), str(answer.text)
+        if status == 0:
+            raise ParleyError("network", "network error: the sign-in could not be restored")
+        if status == 204:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if 200 <= status < 300 and isinstance(data, dict):
+            return data
+        error = data.get("error") if isinstance(data, dict) else None
+        code = str(error.get("code") or "") if isinstance(error, dict) else ""
+        raise ParleyError(code or f"http_{status}", f"HTTP {status}", status)
 
     async def token(self):
         """A valid access token (refreshed if it is about to expire), or None when signed out."""

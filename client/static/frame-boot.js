@@ -3,10 +3,25 @@
  * (MicroPython) or waits forever (Pyodide). The frame keeps nothing in IndexedDB (the sign-in lives in a
  * partitioned cookie), so it always runs on fake-indexeddb (one module bundled by build.py, preloaded by the
  * page): the same behaviour in every browser, and no probe on the boot path (it cost 40-70 ms, up to its 1 s
- * timeout). performance marks parley:boot, parley:storage and parley:core time the steps (docs/performance.md). */
+ * timeout). performance marks parley:boot, parley:storage and parley:core time the steps (docs/performance.md).
+ * It also starts a returning visitor's silent sign-in at once (POST /frame/session/refresh with the lists and
+ * what the frame kept), beside the interpreter's start instead of after it: parley.auth.FrameAuth.restore
+ * takes that answer (globalThis.parleyRestore) instead of asking again. */
 const me = document.currentScript || document.querySelector("script[data-core]");
 const { core, idb } = me.dataset;
 performance.mark("parley:boot");
+try {
+  const config = JSON.parse(document.getElementById("parley-config").textContent);
+  globalThis.parleyRestore = fetch(config.public_url + "/frame/session/refresh", {
+    method: "POST",
+    credentials: "include",
+    headers: { "Accept": "application/json", "Content-Type": "application/json", "X-Parley-Frame": "1" },
+    body: JSON.stringify({ client_id: config.site.client_id, include: "friends conversations kept" }),
+  }).then(
+    async (response) => ({ status: response.status, text: response.status === 204 ? "" : await response.text() }),
+    () => ({ status: 0, text: "" }),  // no network: FrameAuth treats it as any failed fetch (retried later)
+  );
+} catch (e) { /* no config: Python asks itself */ }
 const fake = await import(idb);
 const define = (name, value) => Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
 define("indexedDB", fake.indexedDB);

@@ -6,6 +6,8 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
 
   widget  headless Chromium: the copy-paste and inline widget vs a bare PyScript page with a WebSocket echo
           (the floor); signed-out and signed-in boots, the first message, bytes, host long tasks
+  visit   re-entry: a signed-in visitor on a conversation clicks a link of the site -> the conversation drawn
+          and usable again, copy-paste and inline, both runtimes, vs the floor's warm load (budget verdict)
   relay   Parley's /v1/ws vs a bare WebSocket echo, a bare room relay and python-socketio (+ Redis)
   store   acknowledged messages/s through server.store on SQLite and PostgreSQL
   cpu     server CPU per delivered message (open loop, compiled client): Parley vs python-socketio and the
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "relay", "store", "cpu", "curve", "storm")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm")
 
 
 def log(line: str) -> None:
@@ -35,6 +37,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
     """The run(quick, runs, log) function of a suite, imported only when chosen."""
     if name == "widget":
         from .bench_widget import run
+    elif name == "visit":
+        from .bench_visit import run
     elif name == "relay":
         from .bench_relay import run
     elif name == "cpu":
