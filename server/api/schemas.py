@@ -176,7 +176,7 @@ class CreateConversationIn(Strict):
     """One member and no title: the direct conversation with that friend. Otherwise a new group."""
 
     members: list[Id] = Field(min_length=1, max_length=49)
-    title: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=100)
 
 
 class MessagesPage(BaseModel):

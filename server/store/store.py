@@ -5,10 +5,10 @@ from __future__ import annotations
 from ..passwords import Passwords
 from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
-from .conversations import Conversations
 from .engine import create_engine
 from .friends import Friends
 from .grants import Grants
+from .groups import Groups
 from .messages import Messages
 from .principals import Principals
 from .relay_lookups import RelayLookups
@@ -18,9 +18,9 @@ from .users import Users
 from .web_sessions import WebSessions
 
 
-class Store(Users, Choices, Friends, Conversations, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
-    """Users and their choices, friends, conversations, messages, principals, sites, OAuth grants, web sessions and the
-    relay's look-ups over one async engine."""
+class Store(Users, Choices, Friends, Groups, Messages, Principals, Sites, Grants, WebSessions, RelayLookups):
+    """Users and their choices, friends, conversations and groups, messages, principals, sites, OAuth grants,
+    web sessions and the relay's look-ups over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""
