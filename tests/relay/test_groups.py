@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from parley import protocol as P
 from sqlalchemy import insert
@@ -230,3 +231,26 @@ async def test_a_group_frame_needs_the_messages_scope(relay: Relay, world: World
     assert (await a.expect("error", ref="n"))["code"] == "forbidden"
     assert await relay.store.list_conversations(world.bob.id) != []  # only the direct conversation
     assert all(c.kind == "direct" for c in await relay.store.list_conversations(world.bob.id))
+
+
+async def test_changes_made_through_the_json_api_reach_live_sockets(relay: Relay, world: World) -> None:
+    alice, bob, dave = world.alice, world.bob, world.dave
+    token = await world.token(alice)
+    b = await join(relay, await world.token(bob))
+    d = await join(relay, await world.token(dave))
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=f"{relay.http}/api/v1", headers=headers) as api:
+        made = await api.post("/conversations", json={"members": [bob.id, dave.id], "title": "By API"})
+        assert made.status_code == 200, made.text
+        conv = made.json()["id"]
+        for member in (b, d):
+            got, info = await seen_all(member, ("msg", {"conv": conv, "pos": 1}), ("conversation", {"conv": conv}))
+            assert got["data"]["event"] == "created" and info["title"] == "By API"
+        assert (await api.patch(f"/conversations/{conv}", json={"title": "Renamed"})).status_code == 200
+        for member in (b, d):
+            await seen_all(member, ("msg", {"conv": conv, "pos": 2}), ("conversation", {"title": "Renamed"}))
+        assert (await api.delete(f"/conversations/{conv}/members/{dave.id}")).status_code == 204
+    assert (await d.expect("msg", conv=conv, pos=3))["data"] == {"event": "removed", "users": [dave.id]}
+    assert await d.expect("resync") == {"t": "resync", "conv": conv, "reason": "gone"}
+    info = (await seen_all(b, ("msg", {"conv": conv, "pos": 3}), ("conversation", {"conv": conv})))[1]
+    assert names(info) == {"alice", "bob"}
