@@ -66,6 +66,16 @@ async def test_members_added_and_removed_through_either_process(
         assert await c_one.quiet(("msg",)) == []
         back = await join(one.url, await add_token(store, carol.id, site), resume={conv: 4})
         assert await back.expect("resync") == {"t": "resync", "conv": conv, "reason": "gone"}
+
+        # process two keeps a member list cached with nobody of the group connected there: a change it is not
+        # told about (no member's channel) must not leave it stale once bob is back
+        await a_two.close()
+        await b_two.close()
+        await a_one.send({"t": "group", "rid": "again", "op": "add", "conv": conv, "users": [carol.id]})
+        await seen_all(c_one, ("msg", {"conv": conv, "pos": 8}), ("conversation", {"conv": conv}))
+        b_back = await join(two.url, await add_token(store, bob.id, site))
+        cid = await b_back.send_text(conv, "carol again")
+        assert (await seen_all(c_one, ("msg", {"cid": cid})))[0]["pos"] == 9
     finally:
         one.stop()
         two.stop()
