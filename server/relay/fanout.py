@@ -47,7 +47,7 @@ class Fanout:
         self.broker = broker
         self.probe = probe
         self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
-        self._cached_for: dict[int, list[int]] = {}  # user -> conversations whose cached list names them
+        self._cached_for: dict[int, set[int]] = {}  # user -> conversations whose cached list names them
         self._split_payload = ""  # the last message payload delivered, and its parts
         self._split = ("", "")
 
@@ -72,7 +72,7 @@ class Fanout:
             self._cached_for.clear()
         self._members[conversation_id] = (now + MEMBERS_TTL_S, ids)
         for uid in ids:
-            self._cached_for.setdefault(uid, []).append(conversation_id)
+            self._cached_for.setdefault(uid, set()).add(conversation_id)
         return ids
 
     def forget(self, conversation_id: int) -> None:
@@ -81,8 +81,8 @@ class Fanout:
 
     def forget_user(self, user_id: int) -> None:
         """Drop every cached member list naming the user. Called when the user's channel is subscribed anew
-        in this process: while it was not, ``G`` payloads for the user's groups did not reach this process,
-        so lists cached before may be stale."""
+        in this process (after the subscription): while it was not, ``G`` payloads for the user's groups did not
+        reach this process, so lists cached before may be stale."""
         for conversation_id in self._cached_for.pop(user_id, ()):
             self._members.pop(conversation_id, None)
 

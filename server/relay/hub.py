@@ -128,9 +128,9 @@ class Hub:
             want = uid in self.users
             have = uid in self._channels
             if want and not have:
-                self.fanout.forget_user(uid)
                 await self.broker.subscribe(channels.channel(uid), self._dispatcher(uid))
                 self._channels.add(uid)
+                self.fanout.forget_user(uid)  # lists cached while no G payload for this user reached us
             elif have and not want:
                 self._channels.discard(uid)
                 await self.broker.unsubscribe(channels.channel(uid))
