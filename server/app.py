@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             app.state.on_tokens_revoked = app.state.hub.tokens_revoked  # one sign-in ended: re-check now
             app.state.on_settings_changed = app.state.hub.settings_changed  # the visitor's choices: apply now
+            app.state.on_group_changed = app.state.hub.group_changed  # a group changed through the API: tell all
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)

@@ -1,4 +1,5 @@
-"""Telling the relay that a grant ended, so live sockets close at once instead of at their next token check."""
+"""Telling the relay what changed elsewhere in the app (a grant ended, choices or a group changed), so live
+sockets follow at once instead of at their next check."""
 
 from __future__ import annotations
 
@@ -37,5 +38,16 @@ async def recheck_live_sockets(app: Any, revoked: Iterable[tuple[int, int]]) -> 
         return
     for user_id, site_id in revoked:
         result = hook(user_id, site_id)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def group_changed(app: Any, change: Any) -> None:
+    """A group changed in the store (``store.GroupChange``, made through the JSON API): have the relay tell
+    every member and former member's live sockets in every process, exactly as for a change made on a socket,
+    through `app.state.on_group_changed` (the relay's ``Hub.group_changed``; a no-op without a relay)."""
+    hook: Any = getattr(app.state, "on_group_changed", None)
+    if hook is not None:
+        result = hook(change)
         if inspect.isawaitable(result):
             await result

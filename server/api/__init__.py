@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: me, friends, conversations, messages and read positions.
+"""The JSON API under /api/v1: me, friends, conversations and groups, messages and read positions.
 
 app.include_router(api_router(), prefix="/api/v1")
 install_error_handlers(app)
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import conversations, friends, me
+from . import conversations, friends, groups, me
 from .errors import ERROR_RESPONSES, install_error_handlers
 
 
@@ -18,6 +18,7 @@ def api_router(prefix: str = "/api/v1") -> APIRouter:
     router.include_router(me.router)
     router.include_router(friends.router)
     router.include_router(conversations.router)
+    router.include_router(groups.router)
     return router
 
 

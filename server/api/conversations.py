@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from parley import protocol as P
 
 from ..store.records import Principal
 from .deps import MessagesUser, PrincipalDep, StoreDep
 from .errors import ApiError
+from .groups import create_group
 from .schemas import (
     MAX_ID,
     ConversationOut,
@@ -35,13 +36,14 @@ async def list_conversations(principal: MessagesUser, store: StoreDep) -> Conver
 
 
 @router.post("/conversations", response_model=ConversationOut)
-async def create_conversation(body: CreateConversationIn, principal: MessagesUser, store: StoreDep) -> ConversationOut:
-    """One friend and no title: your direct conversation (created once). Otherwise a new group of friends."""
+async def create_conversation(
+    body: CreateConversationIn, request: Request, principal: MessagesUser, store: StoreDep
+) -> ConversationOut:
+    """One friend and no title: your direct conversation (created once). Otherwise a new group of friends
+    (its `created` message reaches every member's live sockets)."""
     if len(body.members) == 1 and body.title is None:
-        conv = await store.open_direct(principal.user_id, body.members[0])
-    else:
-        conv = await store.create_group(principal.user_id, body.members, body.title)
-    return ConversationOut.of(conv)
+        return ConversationOut.of(await store.open_direct(principal.user_id, body.members[0]))
+    return await create_group(request, store, principal.user_id, body.members, body.title)
 
 
 @router.get("/conversations/{conversation_id:int}", response_model=ConversationOut)

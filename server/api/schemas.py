@@ -141,12 +141,17 @@ class MessageOut(BaseModel):
 
 
 class ConversationOut(BaseModel):
+    """A conversation as you see it. ``people`` names every member (friends or not); ``owner`` is a group's
+    owner (who may remove members; null for direct conversations)."""
+
     id: int
     kind: Literal["direct", "group"]
     title: str | None
     created_by: int | None
     created_at: int
     members: list[int]
+    owner: int | None
+    people: list[UserOut]
     last_position: int
     read_position: int
     unread: int
@@ -161,6 +166,8 @@ class ConversationOut(BaseModel):
             created_by=conv.created_by,
             created_at=conv.created_at,
             members=list(conv.member_ids),
+            owner=conv.owner,
+            people=[UserOut.of(person) for person in conv.people],
             last_position=conv.last_position,
             read_position=conv.read_position,
             unread=conv.unread,
@@ -176,7 +183,19 @@ class CreateConversationIn(Strict):
     """One member and no title: the direct conversation with that friend. Otherwise a new group."""
 
     members: list[Id] = Field(min_length=1, max_length=49)
-    title: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=100)
+
+
+class RenameIn(Strict):
+    """A group's new name ("" or null: no name)."""
+
+    title: str | None = Field(max_length=100)
+
+
+class AddMembersIn(Strict):
+    """Friends of yours to add to a group (at most 50 members in all)."""
+
+    users: list[Id] = Field(min_length=1, max_length=49)
 
 
 class MessagesPage(BaseModel):

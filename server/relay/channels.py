@@ -11,6 +11,9 @@ Payloads start with one letter:
   [sites sharing page titles]}``): apply them to the user's sockets and tell each one (a ``settings`` frame).
 - ``R{site}``: some of the user's tokens for that site were revoked (one sign-in ended): re-check the tokens
   of the user's sockets on that site now and close those no longer valid.
+- ``G{conversation}``: the conversation's members changed (a group change): forget the member list cached
+  for it (``Fanout.members``). Published to every member, old and new, before the change's frames, so each
+  process that serves one of them drops its list before it delivers those frames.
 
 Publishing per member (not per conversation) means no subscription changes when conversations are
 created, and any process can deliver to anyone.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-MESSAGE, PRESENCE, CLOSE, RECHECK, SETTINGS = "M", "P", "X", "R", "S"
+MESSAGE, PRESENCE, CLOSE, RECHECK, SETTINGS, MEMBERS = "M", "P", "X", "R", "S", "G"
 EVERY_SITE = "*"
 
 
@@ -70,4 +73,14 @@ def recheck_payload(site_id: int) -> str:
 
 def parse_recheck(payload: str) -> int:
     """The site of a recheck payload."""
+    return int(payload[1:])
+
+
+def members_payload(conversation_id: int) -> str:
+    """The conversation's members changed: drop its cached member list."""
+    return f"{MEMBERS}{conversation_id}"
+
+
+def parse_members(payload: str) -> int:
+    """The conversation of a members payload."""
     return int(payload[1:])

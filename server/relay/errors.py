@@ -7,7 +7,18 @@ from typing import Any
 
 from parley import protocol as P
 
-from ..store import Blocked, Conflict, Invalid, NotFound, NotFriend, NotMember, StoreError, is_unavailable
+from ..store import (
+    Blocked,
+    Conflict,
+    Forbidden,
+    Invalid,
+    LimitReached,
+    NotFound,
+    NotFriend,
+    NotMember,
+    StoreError,
+    is_unavailable,
+)
 
 logger = logging.getLogger("parley.relay")
 
@@ -15,6 +26,8 @@ STORE_CODES: tuple[tuple[type[StoreError], str], ...] = (
     (NotMember, P.E_FORBIDDEN),
     (NotFriend, P.E_FORBIDDEN),
     (Blocked, P.E_FORBIDDEN),
+    (Forbidden, P.E_FORBIDDEN),
+    (LimitReached, P.E_LIMIT),  # before Invalid, its base
     (NotFound, P.E_NOT_FOUND),
     (Invalid, P.E_BAD_FIELD),
     (Conflict, P.E_BAD_FIELD),

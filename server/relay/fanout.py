@@ -47,6 +47,7 @@ class Fanout:
         self.broker = broker
         self.probe = probe
         self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
+        self._cached_for: dict[int, set[int]] = {}  # user -> conversations whose cached list names them
         self._split_payload = ""  # the last message payload delivered, and its parts
         self._split = ("", "")
 
@@ -68,8 +69,22 @@ class Fanout:
         ids = await self.store.member_ids(conversation_id)
         if len(self._members) > MAX_CACHED_MEMBER_LISTS:
             self._members.clear()
+            self._cached_for.clear()
         self._members[conversation_id] = (now + MEMBERS_TTL_S, ids)
+        for uid in ids:
+            self._cached_for.setdefault(uid, set()).add(conversation_id)
         return ids
+
+    def forget(self, conversation_id: int) -> None:
+        """Drop the conversation's cached member list (its members changed: a ``G`` payload)."""
+        self._members.pop(conversation_id, None)
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop every cached member list naming the user. Called when the user's channel is subscribed anew
+        in this process (after the subscription): while it was not, ``G`` payloads for the user's groups did not
+        reach this process, so lists cached before may be stale."""
+        for conversation_id in self._cached_for.pop(user_id, ()):
+            self._members.pop(conversation_id, None)
 
     async def to_members(self, conversation_id: int, frame: dict[str, Any], skip: str = "", but: int = 0) -> None:
         """Encode ``frame`` once and publish it to every member (except user ``but`` and connection ``skip``)."""

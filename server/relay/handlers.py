@@ -14,6 +14,7 @@ from ..store.clock import now_ms
 from .commit import Pending
 from .connection import Connection
 from .frames import message_fields
+from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
 
 Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
@@ -38,16 +39,26 @@ async def on_send(hub: Hub, connection: Connection, frame: dict[str, Any]) -> No
     hub.committer.submit(Pending(new, connection, frame["cid"]))
 
 
-async def on_share(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
-    cid = frame["cid"]
+async def share_targets(hub: Hub, user_id: int, frame: dict[str, Any]) -> list[int]:
+    """The distinct conversations a share goes to, in order: each friend's direct conversation (``to``,
+    opened if needed), then ``conv`` and ``convs``; a conversation named twice (a friend and their direct
+    conversation) counts once."""
+    targets: dict[int, None] = {}
+    for friend in frame.get("to", ()):
+        if friend == user_id:
+            raise P.ProtocolError(P.E_BAD_FIELD, "to: you cannot share with yourself", frame["cid"])
+        targets[(await hub.store.open_direct(user_id, friend)).id] = None
     if "conv" in frame:
-        targets = [frame["conv"]]
-    else:
-        targets = []
-        for friend in frame["to"]:
-            if friend == connection.user_id:
-                raise P.ProtocolError(P.E_BAD_FIELD, "to: you cannot share with yourself", cid)
-            targets.append((await hub.store.open_direct(connection.user_id, friend)).id)
+        targets[frame["conv"]] = None
+    for conversation_id in frame.get("convs", ()):
+        targets[conversation_id] = None
+    return list(targets)
+
+
+async def on_share(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
+    """One stored ``share`` message per target conversation, each acknowledged with ``rest`` counting down."""
+    cid = frame["cid"]
+    targets = await share_targets(hub, connection.user_id, frame)
     group = [len(targets)]
     text = frame.get("text", "")
     data = card(frame["data"])
@@ -138,4 +149,5 @@ HANDLERS: dict[str, Handler] = {
     P.SETTINGS: on_settings,
     P.HISTORY: on_history,
     P.HELLO: on_hello,
+    **GROUP_HANDLERS,
 }

@@ -17,11 +17,12 @@ from typing import Any
 from parley import protocol as P
 
 from ..broker import Broker
-from ..store import Store
+from ..store import GroupChange, Store
 from . import channels, grants
 from .commit import GroupCommitter
 from .connection import Connection, SendQueue
 from .fanout import Fanout, FanoutProbe
+from .group_fanout import publish_change
 from .limits import ConnectionLimits
 from .presence_tracking import PresenceTracker
 
@@ -129,6 +130,7 @@ class Hub:
             if want and not have:
                 await self.broker.subscribe(channels.channel(uid), self._dispatcher(uid))
                 self._channels.add(uid)
+                self.fanout.forget_user(uid)  # lists cached while no G payload for this user reached us
             elif have and not want:
                 self._channels.discard(uid)
                 await self.broker.unsubscribe(channels.channel(uid))
@@ -157,6 +159,8 @@ class Hub:
             elif kind == channels.RECHECK:
                 site_id = channels.parse_recheck(payload)
                 self._later(self.recheck_user(uid, site_id))
+            elif kind == channels.MEMBERS:
+                fanout.forget(channels.parse_members(payload))
 
         return dispatch
 
@@ -282,6 +286,12 @@ class Hub:
         token): every process re-checks that user's sockets on the site now. Unlike ``revoke``, sockets
         opened with the user's other, still valid tokens stay open."""
         await self.fanout.publish([user_id], channels.recheck_payload(site_id))
+
+    async def group_changed(self, change: GroupChange, skip: str = "") -> None:
+        """A group changed in the store (a ``group`` frame, the JSON API): tell every member and every former
+        member in every process (see ``group_fanout.publish_change``); ``skip`` is a connection not to tell
+        (a leaver's own socket)."""
+        await publish_change(self.fanout, change, skip)
 
     async def revoke(self, user_id: int, site_id: int | None = None) -> None:
         """The user's grant for a site was revoked: close those sockets in every process (4010)."""

@@ -12,13 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import records, tables
 from .base import StoreBase
 from .clock import now_ms
-from .content import check_chars
 from .errors import Blocked, Invalid, NotFriend, NotMember
 from .friends import blocked_between, friend_id_set
-from .rows import message_record
+from .rows import message_record, user_record
 from .users import live_user_row
-
-TITLE_MAX = 128
 
 c = tables.conversations
 m = tables.members
@@ -45,9 +42,24 @@ async def members_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> 
     return {cid: tuple(found[cid]) for cid in ids}
 
 
+async def people_of(conn: AsyncConnection, conversation_ids: Iterable[int]) -> dict[int, tuple[records.User, ...]]:
+    """Every member of each conversation as a User record, by id (friends of the reader or not)."""
+    found: dict[int, list[records.User]] = defaultdict(list)
+    ids = list(conversation_ids)
+    if ids:
+        rows = await conn.execute(
+            select(m.c.conversation_id, u)
+            .join(u, u.c.id == m.c.user_id)
+            .where(m.c.conversation_id.in_(ids))
+            .order_by(m.c.conversation_id, m.c.user_id)
+        )
+        for row in rows.mappings():
+            found[row["conversation_id"]].append(user_record(row))
+    return {cid: tuple(found[cid]) for cid in ids}
+
+
 class Conversations(StoreBase):
-    """Conversation operations. ``max_group_members`` (``open_store``'s argument) is the product rule (50);
-    the server passes ``Settings.max_group_members`` (PARLEY_MAX_GROUP_MEMBERS), benchmarks raise it."""
+    """Conversation operations (groups are made and changed in ``groups.Groups``)."""
 
     async def open_direct(self, a: int, b: int) -> records.Conversation:
         """The direct conversation between friends a and b, created on first use (idempotent)."""
@@ -104,27 +116,6 @@ class Conversations(StoreBase):
         )
         return conversation_id
 
-    async def create_group(
-        self, creator: int, member_ids: Iterable[int], title: str | None = None
-    ) -> records.Conversation:
-        """A new group of the creator and some of the creator's friends (at most max_group_members in all)."""
-        others = sorted(set(member_ids) - {creator})
-        if not others:
-            raise Invalid("a group needs at least one other member")
-        if len(others) + 1 > self.max_group_members:
-            raise Invalid(f"a group has at most {self.max_group_members} members")
-        clean_title = " ".join(check_chars(title, "title").split()) if title else None
-        if clean_title is not None and len(clean_title) > TITLE_MAX:
-            raise Invalid(f"a title is at most {TITLE_MAX} characters")
-        async with self._write() as conn:
-            await live_user_row(conn, creator)
-            friends = await friend_id_set(conn, creator)
-            strangers = [uid for uid in others if uid not in friends]
-            if strangers:
-                raise NotFriend("every member of a group must be your friend")
-            conversation_id = await self._insert(conn, "group", clean_title or None, None, creator, [creator, *others])
-        return await self.get_conversation(conversation_id, creator)
-
     async def _conversations(
         self, conn: AsyncConnection, user_id: int, conversation_id: int | None = None
     ) -> list[records.Conversation]:
@@ -149,7 +140,7 @@ class Conversations(StoreBase):
         if conversation_id is not None:
             query = query.where(c.c.id == conversation_id)
         rows = (await conn.execute(query)).mappings().all()
-        members = await members_of(conn, [row["id"] for row in rows])
+        people = await people_of(conn, [row["id"] for row in rows])
         result = []
         for row in rows:
             last = None
@@ -176,9 +167,10 @@ class Conversations(StoreBase):
                     created_by=row["created_by"],
                     created_at=row["created_at"],
                     last_position=row["last_position"],
-                    member_ids=members[row["id"]],
+                    member_ids=tuple(person.id for person in people[row["id"]]),
                     read_position=row["read_position"],
                     last_message=last,
+                    people=people[row["id"]],
                 )
             )
         result.sort(

@@ -45,6 +45,13 @@ class Blocked(StoreError):
     status = 403
 
 
+class Forbidden(StoreError):
+    """The caller may not do this (a group rule: only the owner removes, only friends are added, a block)."""
+
+    code = "forbidden"
+    status = 403
+
+
 class Conflict(StoreError):
     """The request conflicts with the current state (e.g. a client id reused elsewhere)."""
 
@@ -56,6 +63,13 @@ class Invalid(StoreError):
     """The input breaks a rule (length, format, limits)."""
 
     code = "invalid"
+    status = 422
+
+
+class LimitReached(Invalid):
+    """A product limit was reached (a group's members); an Invalid, so callers that catch Invalid still do."""
+
+    code = "limit"
     status = 422
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 FriendState = Literal["pending", "accepted", "blocked"]
 ConversationKind = Literal["direct", "group"]
-MessageKind = Literal["text", "share"]
+MessageKind = Literal["text", "share", "system"]
 
 ALL_SCOPES: frozenset[str] = frozenset({"profile", "friends", "messages", "share"})
 
@@ -64,10 +64,33 @@ class Conversation:
     member_ids: tuple[int, ...]
     read_position: int = 0
     last_message: MessageRecord | None = None
+    people: tuple[User, ...] = ()  # every member, by id (friends or not: clients name them all)
 
     @property
     def unread(self) -> int:
         return max(0, self.last_position - self.read_position)
+
+    @property
+    def owner(self) -> int | None:
+        """A group's owner (its creator until they leave); None for direct conversations."""
+        return self.created_by if self.kind == "group" else None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChange:
+    """What one group operation did: the group as it is now (``people``: every member, ``owner``), the
+    system message that records the change, and who is no longer a member (``gone``: removed or left)."""
+
+    conversation_id: int
+    title: str | None
+    owner: int | None
+    people: tuple[User, ...]
+    message: MessageRecord
+    gone: tuple[int, ...] = ()
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        return tuple(person.id for person in self.people)
 
 
 @dataclass(frozen=True, slots=True)

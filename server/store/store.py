@@ -5,11 +5,11 @@ from __future__ import annotations
 from ..passwords import Passwords
 from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
-from .conversations import Conversations
 from .engine import create_engine
 from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
+from .groups import Groups
 from .messages import Messages
 from .principals import Principals
 from .relay_lookups import RelayLookups
@@ -23,7 +23,7 @@ class Store(
     Users,
     Choices,
     Friends,
-    Conversations,
+    Groups,
     Messages,
     Principals,
     Sites,
@@ -32,8 +32,8 @@ class Store(
     RelayLookups,
     FrameKeptStore,
 ):
-    """Users and their choices, friends, conversations, messages, principals, sites, OAuth grants, web sessions, the
-    relay's look-ups and what copy-paste frames keep, over one async engine."""
+    """Users and their choices, friends, conversations and groups, messages, principals, sites, OAuth grants,
+    web sessions, the relay's look-ups and what copy-paste frames keep, over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

@@ -69,6 +69,7 @@ def test_refresh_with_include_carries_what_the_api_lists(server: LiveServer, bro
     assert [f["username"] for f in body["friends"]] == [FRIEND]
     assert body["friends"] == api(server, body["access_token"], "/friends")["friends"]
     assert body["conversations"] == api(server, body["access_token"], "/conversations")["conversations"]
+    assert all(len(c["people"]) == len(c["members"]) and "owner" in c for c in body["conversations"])  # named
 
     again = frame_post(server, "/refresh", {"client_id": client_id, "include": "friends conversations"},
                        kept_cookie(first))

@@ -124,7 +124,7 @@ async def test_a_block_stops_direct_messages_not_group_ones(store, chat):
         [NewMessage(conv.id, alice.id, "d1", "text", "hi"), NewMessage(group.id, alice.id, "g1", "text", "hi all")]
     )
     assert isinstance(results[0].error, Blocked)
-    assert results[1].created and results[1].message.position == 1
+    assert results[1].created and results[1].message.position == 2  # after the group's "created" message
 
 
 async def test_client_id_reused_in_another_conversation_conflicts(store, chat):
@@ -271,7 +271,7 @@ async def test_a_copy_within_one_batch_is_stored_once(store, chat):
     )
     assert results[0].created and not results[1].created and results[1].message == results[0].message
     assert isinstance(results[2].error, Conflict)
-    assert await count_messages(store) == 1
+    assert await count_messages(store) == 2  # and the group's "created" system message
 
 
 async def test_the_group_size_cap_is_a_setting(store):
