@@ -7,6 +7,8 @@ fetch, to run or later in one of its handlers is reported in the console and dis
 and the other extensions go on.
 """
 
+import asyncio
+
 from parley.registry import REGISTRY
 from parley.urls import origin
 
@@ -36,8 +38,8 @@ def run_source(source, url, session, registry=REGISTRY):
         registry.loading(previous)
 
 
-async def load_one(url, session, registry=REGISTRY):
-    """Fetch and run one extension; True if it loaded, False if it was disabled."""
+async def fetch_source(url, registry=REGISTRY):
+    """The absolute URL and source of one extension, or (url, None) when it was disabled (not fetched, too big)."""
     from pyscript import fetch, window
 
     url = str(window.URL.new(url, window.location.href).href)  # __file__ is absolute: modules find their site
@@ -46,15 +48,20 @@ async def load_one(url, session, registry=REGISTRY):
         status = int(response.status)
         if status != 200:
             registry.disable(url, "HTTP " + str(status) + " when fetching it")
-            return False
+            return url, None
         source = await response.text()
     except Exception as error:
         registry.disable(url, "could not fetch it (" + str(error) + "); is it served with CORS "
                               "and allowed by the frame's connect-src?")
-        return False
+        return url, None
     if len(source) > MAX_SOURCE_CHARS:
         registry.disable(url, "larger than " + str(MAX_SOURCE_CHARS) + " characters")
-        return False
+        return url, None
+    return url, source
+
+
+async def run_one(url, source, session, registry=REGISTRY):
+    """Run one fetched extension; True if it loaded, False if it was disabled."""
     try:
         result = run_source(source, url, session, registry)
         if result is not None and hasattr(result, "send"):
@@ -69,10 +76,18 @@ async def load_one(url, session, registry=REGISTRY):
     return True
 
 
+async def load_one(url, session, registry=REGISTRY):
+    """Fetch and run one extension; True if it loaded, False if it was disabled."""
+    url, source = await fetch_source(url, registry)
+    return source is not None and await run_one(url, source, session, registry)
+
+
 async def load(urls, session, registry=REGISTRY):
-    """Load the extensions in order; returns the URLs that loaded."""
+    """Load the extensions: fetched all at once (one round trip, not one each), then run in their order;
+    returns the URLs that loaded."""
+    fetched = await asyncio.gather(*[fetch_source(url, registry) for url in urls or []])
     loaded = []
-    for url in urls or []:
-        if await load_one(url, session, registry):
+    for url, source in fetched:
+        if source is not None and await run_one(url, source, session, registry):
             loaded.append(url)
     return loaded

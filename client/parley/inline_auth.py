@@ -4,7 +4,9 @@ The sign-in popup goes to Parley's /oauth/authorize with redirect_uri = Parley's
 the code back to the site's registered origin; the page exchanges it at /oauth/token (CORS for registered
 origins). Tokens stay in memory (persist="memory", the default: a reload asks the visitor to sign in again, and
 no script of the page can read a stored token later), or in sessionStorage (persist="session": survives reloads
-in this tab; readable by any script on the page).
+in this tab; readable by any script on the page). With "session", the page also keeps its current access
+token (which the refresh token can mint anyway) and its expiry, so the next page of the visit signs in with one
+round trip (the user and the lists, fetched together) instead of two, while that token has a minute left.
 """
 
 import asyncio
@@ -13,11 +15,13 @@ import json
 from pyscript import window
 
 from parley import urls
-from parley.auth import LIST_SCOPES, FrameAuth, query
+from parley.auth import LIST_SCOPES, REFRESH_MARGIN_MS, FrameAuth, query
+from parley.clock import now_ms
 from parley.errors import ParleyError
 from parley.http import fetch_text, request, transient
 
 STORAGE_KEY = "parley.refresh."
+ACCESS_KEY = "parley.access."  # {"token", "expires_at" (epoch ms), "scope"}: the current access token
 
 
 class InlineAuth(FrameAuth):
@@ -32,13 +36,32 @@ class InlineAuth(FrameAuth):
             stored = window.sessionStorage.getItem(STORAGE_KEY + client_id)
             self.refresh_token = str(stored) if stored else None
 
-    def _keep(self, refresh_token):
+    def _keep(self, refresh_token, access=None):
         self.refresh_token = refresh_token
         if self.persist == "session":
             if refresh_token:
                 window.sessionStorage.setItem(STORAGE_KEY + self.client_id, refresh_token)
             else:
                 window.sessionStorage.removeItem(STORAGE_KEY + self.client_id)
+            if refresh_token and access:
+                window.sessionStorage.setItem(ACCESS_KEY + self.client_id, json.dumps(access))
+            else:
+                window.sessionStorage.removeItem(ACCESS_KEY + self.client_id)
+
+    def _kept_access(self):
+        """The access token an earlier page of this tab kept, while it has more than a minute left, else None."""
+        if self.persist != "session" or not self.refresh_token:
+            return None
+        try:
+            access = json.loads(str(window.sessionStorage.getItem(ACCESS_KEY + self.client_id) or ""))
+        except ValueError:
+            return None
+        if not isinstance(access, dict) or not isinstance(access.get("token"), str):
+            return None
+        expires_at = access.get("expires_at")
+        if not isinstance(expires_at, int) or now_ms() > expires_at - REFRESH_MARGIN_MS:
+            return None
+        return access
 
     async def _post(self, path, params):
         status, text = await fetch_text(self.public_url + path, method="POST", body=query(params),
@@ -60,7 +83,12 @@ class InlineAuth(FrameAuth):
         """Tokens from /oauth/token, then the user and the lists asked for in `include` that the granted scope
         allows, fetched together (what /frame/session answers in one go for the copy-paste frame)."""
         data = await self._post("/oauth/token", params)
-        self._keep(data.get("refresh_token"))
+        self._keep(data.get("refresh_token"), {"token": data["access_token"], "scope": data.get("scope") or "",
+                                               "expires_at": now_ms() + int(data.get("expires_in", 600)) * 1000})
+        return await self._with_lists(data, include)
+
+    async def _with_lists(self, data, include):
+        """`data` (a token answer) with the user and the lists asked for in `include`, fetched together."""
         granted = str(data.get("scope") or "").split()
         wanted = [name for name, scope in LIST_SCOPES if name in include.split() and scope in granted]
         answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path,
@@ -80,6 +108,16 @@ class InlineAuth(FrameAuth):
         if path == "/refresh":
             if not self.refresh_token:
                 return None
+            access = self._kept_access() if body.get("include") else None
+            if access is not None:  # the next page of a visit: one round trip with the token still valid
+                data = {"access_token": access["token"], "scope": access.get("scope") or "",
+                        "expires_in": max(0, (access["expires_at"] - now_ms()) // 1000)}
+                try:
+                    return await self._with_lists(data, body.get("include", ""))
+                except ParleyError as error:
+                    if transient(error):
+                        raise
+                    window.sessionStorage.removeItem(ACCESS_KEY + self.client_id)  # revoked: refresh instead
             try:
                 return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
                                            "client_id": self.client_id}, body.get("include", ""))
