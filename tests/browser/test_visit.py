@@ -146,8 +146,13 @@ async def test_inline_the_conversation_scroll_draft_and_outbox_survive_the_sites
     draft = f"half a message to Bob {stamp}"
     await alice.message_box.fill(draft)
 
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     await alice.go_to("Lanterns", 2)
     assert f"runtime={runtime}" in page.url  # the shop's menu keeps the runtime chosen
+    # the next page signs in with the access token the last one kept: the user and lists in one round trip
+    assert any("/api/v1/me" in url for url in requested)
+    assert not any("/oauth/token" in url for url in requested)
     assert await alice.message_box.input_value() == draft  # on the conversation, with the draft
     assert await alice.chat.locator(".p-title").inner_text() == "Bob Okafor"
     assert await alice.chat.locator("#parley-root").get_attribute("data-screen") == "chat"
