@@ -157,7 +157,7 @@ class Relations(StoreBase):
             me = await live_user(conn, actor)
             other = await live_user(conn, user, username)
             if other.id == me.id:
-                raise Invalid("that is you")
+                raise Invalid("you cannot befriend yourself")
             before_mine = await relation(conn, me.id, other.id)
             before_theirs = await relation(conn, other.id, me.id)
             await apply_op(conn, op, me.id, other.id, before_mine)

@@ -1,7 +1,8 @@
 """/account/friends: your friends, requests to and from you, blocked users, and adding a friend by username.
 
 Every change is a CSRF-protected form post answered with a redirect back to the page and a notice
-(post-redirect-get); a refused change (a StoreError) is shown on the page as an error, never a 500.
+(post-redirect-get); a refused change (a StoreError) is shown on the page as an error, never a 500. A change
+reaches both people's live sockets in every server process (``revocation.friendship_changed``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..pacing import request_pacer
-from ..store import USERNAME_RE
+from ..revocation import friendship_changed
+from ..store import USERNAME_RE, FriendChange
 from ..store.errors import NotFound, StoreError
 from . import sessions
 from .account import checked_form, csrf_failure, form_text, sentence
@@ -117,7 +119,7 @@ def friends_router() -> APIRouter:
                 error=f"You sent many friend requests in a short time. Try again in {wait} seconds.",
             )
         try:
-            state = await request.app.state.store.request(signed_in.user.id, username)
+            change = await request.app.state.store.friend_change(signed_in.user.id, "request", username=username)
         except NotFound:
             return await friends_page(
                 request, status_code=404, typed=username,
@@ -127,7 +129,8 @@ def friends_router() -> APIRouter:
             return await friends_page(
                 request, status_code=refused_status(exc), typed=username, error=sentence(exc.message)
             )
-        return done("friends" if state == "accepted" else "sent", username)
+        await friendship_changed(request.app, change)
+        return done("friends" if change.actor_after == "friends" else "sent", username)
 
     @router.post(PAGE + "/{other_id}/{action}")
     async def change(request: Request, other_id: str, action: str) -> Response:
@@ -142,11 +145,12 @@ def friends_router() -> APIRouter:
             return await friends_page(request, status_code=404, error="No such user or action.")
         method, kind = ACTIONS[action]
         store = request.app.state.store
-        operation: Callable[[int, int], Awaitable[None]] = getattr(store, method)
+        operation: Callable[[int, int], Awaitable[FriendChange]] = getattr(store, method)
         try:
-            await operation(signed_in.user.id, other_user_id)
+            changed = await operation(signed_in.user.id, other_user_id)
         except StoreError as exc:
             return await friends_page(request, status_code=refused_status(exc), error=sentence(exc.message))
+        await friendship_changed(request.app, changed)  # both people's open widgets follow at once
         other = await store.get_user(other_user_id)
         return done(kind, other.username if other is not None else "")
 

@@ -205,3 +205,23 @@ async def test_privacy_choices_in_welcome_and_settings_frames(relay: Relay, worl
     assert (await answer(c, {"t": "find", "rid": "p2", "q": "alice"}))["users"] == []
     refused = await answer(c, {"t": "friend", "rid": "p3", "op": "request", "username": "alice"})
     assert refused["code"] == "forbidden"
+
+
+async def test_changes_through_the_json_api_reach_live_sockets(relay: Relay, world: World) -> None:
+    import httpx
+
+    carol_token = await world.token(world.carol, None, PEOPLE)
+    a = await people_socket(relay, world, world.alice, device="alice-api")
+    async with httpx.AsyncClient(base_url=relay.http + "/api/v1") as http:
+        headers = {"Authorization": f"Bearer {carol_token}"}
+        sent = await http.post("/friends/requests", json={"username": "alice"}, headers=headers)
+        assert sent.json() == {"state": "pending"}
+        await seen_all(a, ("friendship", {"user": {"id": world.carol.id, "username": "carol", "name": "Carol"},
+                                          "rel": "incoming"}))
+        made = await http.post("/invites", json={"url": "https://shop.example/x"}, headers=headers)
+        code = made.json()["code"]
+        alice_token = await world.token(world.alice, None, PEOPLE)
+        accepted = await http.post(f"/invites/{code}/accept", headers={"Authorization": f"Bearer {alice_token}"})
+        assert accepted.status_code == 200
+    await seen_all(a, ("friendship", {"user": {"id": world.carol.id, "username": "carol", "name": "Carol"},
+                                      "rel": FRIENDS}))
