@@ -21,9 +21,14 @@ from .app import create_app, server_options
 from .demo_library import EXTENSION_SITE, library_routes, save_demo_site, seed_extension_site
 from .settings import Settings
 
-DEMO_USERS = (("alice", "Alice Martin", "alice-demo-pw"), ("bob", "Bob Okafor", "bob-demo-pw"))
+# alice and bob are friends; carol is nobody's friend yet (the cold start: find, requests, invites)
+DEMO_USERS = (
+    ("alice", "Alice Martin", "alice-demo-pw"),
+    ("bob", "Bob Okafor", "bob-demo-pw"),
+    ("carol", "Carol Nguyen", "carol-demo-pw"),
+)
 DEMO_CLIENT_ID = "demo-site"
-DEMO_SCOPES = "profile friends messages share"
+DEMO_SCOPES = "profile friends messages share people"
 
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -150,7 +155,8 @@ async def _run(settings: Settings, host_port: int) -> None:
         f"\nParley demo is running.\n"
         f"  Parley server : {settings.public_url}\n"
         f"  Demo host site: {host_origin}/   (Pyodide runtime: {host_origin}/?runtime=pyodide; its menu keeps it)\n"
-        f"  Accounts      : " + ", ".join(f"{u} / {p}" for u, _, p in DEMO_USERS) + " (friends)\n"
+        f"  Accounts      : " + ", ".join(f"{u} / {p}" for u, _, p in DEMO_USERS)
+        + " (alice and bob are friends; carol is nobody's friend yet)\n"
         "  Open the host site in two browsers (or a private window), sign in as each. Ctrl+C stops.\n",
         flush=True,
     )

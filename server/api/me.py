@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from ..password_attempts import PasswordAttempts
 from ..revocation import close_live_sockets, settings_changed
+from ..store import AccountSettings
 from ..store.errors import WrongPassword
+from ..store.records import Principal
 from .deps import ProfileUser, SessionUser, StoreDep
 from .errors import ApiError
 from .schemas import DeleteMeIn, ExportOut, MeOut, SettingsIn, SettingsOut
@@ -29,17 +31,28 @@ async def get_me(principal: ProfileUser, store: StoreDep) -> MeOut:
     )
 
 
-@router.get("/me/settings", response_model=SettingsOut)
+def settings_out(found: AccountSettings, principal: Principal) -> SettingsOut:
+    """The choices as the caller may see them: the privacy ones (findable, requests) with the scope people."""
+    out = SettingsOut.of(found)
+    if principal.allows("people"):
+        out.findable, out.requests = found.findable, found.requests  # type: ignore[assignment]
+    return out
+
+
+@router.get("/me/settings", response_model=SettingsOut, response_model_exclude_none=True)
 async def get_settings(principal: ProfileUser, store: StoreDep) -> SettingsOut:
-    """Your choices (scope `profile`): status and sound, and per site hiding and page-title sharing."""
-    return SettingsOut.of(await store.account_settings(principal.user_id, principal.site_id))
+    """Your choices (scope `profile`): status and sound, and per site hiding and page-title sharing; with the
+    scope `people`, also who finds you (findable) and who may send you requests (requests)."""
+    return settings_out(await store.account_settings(principal.user_id, principal.site_id), principal)
 
 
-@router.patch("/me/settings", response_model=SettingsOut)
+@router.patch("/me/settings", response_model=SettingsOut, response_model_exclude_none=True)
 async def patch_settings(body: SettingsIn, request: Request, principal: ProfileUser, store: StoreDep) -> SettingsOut:
     """Change some of your choices (scope `profile`); your live sockets on every server process follow at once.
     A token changes per-site choices of its own site only."""
     site_id = body.site_id
+    if (body.findable is not None or body.requests is not None) and not principal.allows("people"):
+        raise ApiError(403, "insufficient_scope", "findable and requests need the scope 'people'")
     if principal.site_id is not None:
         if site_id is not None and site_id != principal.site_id:
             raise ApiError(404, "not_found", "you have not authorized this site")
@@ -51,9 +64,13 @@ async def patch_settings(body: SettingsIn, request: Request, principal: ProfileU
         site_id=site_id,
         hidden=body.hidden,
         share_title=body.share_title,
+        findable=body.findable,
+        requests=body.requests,
     )
     await settings_changed(request.app, principal.user_id)
-    return SettingsOut.of(found if principal.site_id is not None else await store.account_settings(principal.user_id))
+    return settings_out(
+        found if principal.site_id is not None else await store.account_settings(principal.user_id), principal
+    )
 
 
 @router.get("/me/export", response_model=ExportOut)

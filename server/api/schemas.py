@@ -57,6 +57,12 @@ class SettingsOut(BaseModel):
     status: Literal["online", "away", "hidden"] = Field(description="hidden: appear offline to every friend")
     sound: Literal["on", "off", "site"] = Field(description="site: the site owner's choice")
     sites: list[SiteSettingsOut]
+    findable: Literal["everyone", "nobody"] | None = Field(
+        default=None, description="who finds you by name (shown with the scope people)"
+    )
+    requests: Literal["everyone", "friends_of_friends", "nobody"] | None = Field(
+        default=None, description="who may send you friend requests (shown with the scope people)"
+    )
 
     @classmethod
     def of(cls, found: records.AccountSettings) -> SettingsOut:
@@ -78,9 +84,56 @@ class SettingsIn(Strict):
 
     status: Literal["online", "away", "hidden"] | None = None
     sound: Literal["on", "off", "site"] | None = None
+    findable: Literal["everyone", "nobody"] | None = None  # needs the scope people
+    requests: Literal["everyone", "friends_of_friends", "nobody"] | None = None  # needs the scope people
     site_id: Id | None = None
     hidden: StrictBool | None = None
     share_title: StrictBool | None = None
+
+
+Relation = Literal["none", "friends", "incoming", "outgoing", "blocked"]
+
+
+class PersonOut(UserOut):
+    """A person found, with your view of the relation (a person who blocked you is never found)."""
+
+    rel: Relation
+
+
+class FoundOut(BaseModel):
+    users: list[PersonOut]
+
+
+class InviteIn(Strict):
+    url: str = Field(min_length=1, max_length=2048, description="the page the invite is for (http or https)")
+
+
+class InviteOut(BaseModel):
+    """One of your live invites: give out ``url`` with ``#parley-invite=<code>`` appended."""
+
+    code: str
+    url: str
+    created_at: int
+    expires_at: int
+
+
+class InvitesOut(BaseModel):
+    invites: list[InviteOut]
+
+
+class InvitePreviewOut(BaseModel):
+    """What anyone holding the code may see, signed out: the inviter's name, the page, the expiry."""
+
+    inviter: UserOut
+    url: str
+    expires_at: int
+
+
+class InviteAcceptOut(BaseModel):
+    """You and the inviter are friends; your direct conversation."""
+
+    user: UserOut
+    conversation_id: int
 
 
 class FriendsOut(BaseModel):
@@ -244,6 +297,20 @@ class ExportRequests(BaseModel):
     outgoing: list[ExportEdge]
 
 
+class ExportSettings(BaseModel):
+    status: str
+    sound: str
+    findable: str
+    requests: str
+
+
+class ExportInvite(BaseModel):
+    url: str
+    created_at: int
+    expires_at: int
+    revoked_at: int | None
+
+
 class ExportConversation(BaseModel):
     id: int
     kind: str
@@ -271,5 +338,7 @@ class ExportOut(BaseModel):
     friends: list[ExportEdge]
     friend_requests: ExportRequests
     blocked: list[ExportEdge]
+    settings: ExportSettings
+    invites: list[ExportInvite]
     conversations: list[ExportConversation]
     messages: list[ExportMessage]

@@ -7,6 +7,7 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "friends": "See which of your friends are on this site right now",
     "messages": "Read and send your messages while you use this site",
     "share": "Share pages from this site with your friends",
+    "people": "Find people and manage your friend requests, blocks and invites",
 }
 ALL_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)
 

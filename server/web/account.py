@@ -190,7 +190,8 @@ def account_router() -> APIRouter:
 
     @router.post("/account/settings")
     async def save_settings(request: Request) -> Response:
-        """Status and sound, and per authorized site hiding and page-title sharing (unchecked boxes: off)."""
+        """Status, sound and the privacy choices (findable, requests), and per authorized site hiding and
+        page-title sharing (unchecked boxes: off)."""
         form = await checked_form(request)
         if form is None:
             return await csrf_failure(request)
@@ -200,7 +201,13 @@ def account_router() -> APIRouter:
         store = request.app.state.store
         uid = signed_in.user.id
         try:
-            await store.update_settings(uid, status=form_text(form, "status"), sound=form_text(form, "sound"))
+            await store.update_settings(
+                uid,
+                status=form_text(form, "status"),
+                sound=form_text(form, "sound"),
+                findable=form_text(form, "findable") or None,
+                requests=form_text(form, "requests") or None,
+            )
             for site in (await store.account_settings(uid)).sites:
                 await store.update_settings(
                     uid,

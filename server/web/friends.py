@@ -1,7 +1,8 @@
 """/account/friends: your friends, requests to and from you, blocked users, and adding a friend by username.
 
 Every change is a CSRF-protected form post answered with a redirect back to the page and a notice
-(post-redirect-get); a refused change (a StoreError) is shown on the page as an error, never a 500.
+(post-redirect-get); a refused change (a StoreError) is shown on the page as an error, never a 500. A change
+reaches both people's live sockets in every server process (``revocation.friendship_changed``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..security import app_limiter
-from ..store import USERNAME_RE
+from ..pacing import request_pacer
+from ..revocation import friendship_changed
+from ..store import USERNAME_RE, FriendChange
 from ..store.errors import NotFound, StoreError
 from . import sessions
 from .account import checked_form, csrf_failure, form_text, sentence
@@ -21,9 +23,6 @@ from .pages import render, see_other
 
 PAGE = "/account/friends"
 MAX_ID = 2**63 - 1
-
-# Friend requests a user may send: 30 per 10 minutes (also slows down probing which usernames exist).
-FRIEND_REQUESTS = (30, 600.0)
 
 # What each kind of success says; `{who}` is the other person's username.
 NOTICES = {
@@ -113,14 +112,14 @@ def friends_router() -> APIRouter:
         if signed_in is None:
             return see_other("/account")
         username = form_text(form, "username").strip().lstrip("@").strip().lower()[:64]
-        wait = app_limiter(request.app, "friend_requests", *FRIEND_REQUESTS).hit(str(signed_in.user.id))
+        wait = request_pacer(request.app).hit(str(signed_in.user.id))
         if wait is not None:
             return await friends_page(
                 request, status_code=429, typed=username, headers={"Retry-After": str(wait)},
                 error=f"You sent many friend requests in a short time. Try again in {wait} seconds.",
             )
         try:
-            state = await request.app.state.store.request(signed_in.user.id, username)
+            change = await request.app.state.store.friend_change(signed_in.user.id, "request", username=username)
         except NotFound:
             return await friends_page(
                 request, status_code=404, typed=username,
@@ -130,7 +129,8 @@ def friends_router() -> APIRouter:
             return await friends_page(
                 request, status_code=refused_status(exc), typed=username, error=sentence(exc.message)
             )
-        return done("friends" if state == "accepted" else "sent", username)
+        await friendship_changed(request.app, change)
+        return done("friends" if change.actor_after == "friends" else "sent", username)
 
     @router.post(PAGE + "/{other_id}/{action}")
     async def change(request: Request, other_id: str, action: str) -> Response:
@@ -145,11 +145,12 @@ def friends_router() -> APIRouter:
             return await friends_page(request, status_code=404, error="No such user or action.")
         method, kind = ACTIONS[action]
         store = request.app.state.store
-        operation: Callable[[int, int], Awaitable[None]] = getattr(store, method)
+        operation: Callable[[int, int], Awaitable[FriendChange]] = getattr(store, method)
         try:
-            await operation(signed_in.user.id, other_user_id)
+            changed = await operation(signed_in.user.id, other_user_id)
         except StoreError as exc:
             return await friends_page(request, status_code=refused_status(exc), error=sentence(exc.message))
+        await friendship_changed(request.app, changed)  # both people's open widgets follow at once
         other = await store.get_user(other_user_id)
         return done(kind, other.username if other is not None else "")
 

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from server.api import api_router, install_error_handlers
+from server.invite_codes import InviteCodes
 from server.passwords import Passwords
 from server.store import open_store
 from tests.support.store_data import add_access_token, make_friends, make_user
@@ -37,6 +38,7 @@ def fuzz_app() -> FastAPI:
         conv = await store.open_direct(alice.id, bob.id)
         await store.append_message(conv.id, bob.id, "seed", "text", "hello")
         app.state.store = store
+        app.state.invite_codes = InviteCodes("fuzz-secret")
         try:
             yield
         finally:

@@ -111,7 +111,7 @@ def test_block_ends_the_friendship_and_stops_requests(browser: Browser, bob: Bro
     assert f"@{username}" not in section(bob.get(PAGE).text, "Your friends")
 
     status, bobs = request_friend(bob, username)  # the blocked user cannot ask again
-    assert status == 403 and "You cannot send this user a friend request." in bobs
+    assert status == 403 and "This person does not take friend requests from you." in bobs
     assert "No one is waiting" in section(browser.get(PAGE).text, "Requests to you")
     status, _ = request_friend(browser, f"{username}b")  # nor can the one who blocked, until unblocking
     assert status == 403
