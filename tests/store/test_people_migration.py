@@ -1,4 +1,4 @@
-"""Migration 0004 (people) on a database that was at 0003 with users in it: they are indexed for find, their
+"""Migration 0006 (people) on a database that was at 0005 (the last landed schema) with users in it: they are indexed for find, their
 choices get the privacy defaults, and the chain goes on to head."""
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ async def empty_url(request, tmp_path):  # type: ignore[no-untyped-def]
         await drop_postgres_database(url)
 
 
-async def test_upgrade_from_0003_indexes_existing_users(empty_url):
+async def test_upgrade_from_0005_indexes_existing_users(empty_url):
     engine = create_engine(empty_url)
     try:
         async with engine.begin() as conn:
 
-            def to_0003(sync):  # type: ignore[no-untyped-def]
-                command.upgrade(alembic_config(sync), "0003")
+            def to_0005(sync):  # type: ignore[no-untyped-def]
+                command.upgrade(alembic_config(sync), "0005")
 
-            await conn.run_sync(to_0003)
+            await conn.run_sync(to_0005)
             await conn.execute(
                 text(
                     "INSERT INTO users (username, display_name, password_hash, created_at) "

@@ -7,8 +7,8 @@ nobody), both ``everyone`` for existing rows. ``person_terms`` holds each live u
 user is indexed here. ``invites`` are links to a page, offered by a user: nothing of their code is stored
 (the code is the id and an HMAC of it under the server's secret key, docs/security.md).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
