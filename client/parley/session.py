@@ -7,6 +7,7 @@ the one parley.mount() or parley.init() made in a developer's page (inline).
 from parley import errors as E
 from parley import protocol as P
 from parley.registry import REGISTRY
+from parley.social import Friends, Groups, Invites
 from parley.sorting import sorted_by
 
 _current = []  # the current session (a one-item list, so the module needs no global statement)
@@ -43,6 +44,9 @@ class Session:
         self._show = show
         self._hide = hide
         self._theme_root = theme_root
+        self.friends = Friends(lambda: self)  # session.friends() lists; session.friends.request(...) etc.
+        self.invites = Invites(lambda: self)
+        self.groups = Groups(lambda: self)
         REGISTRY.attach(client)
         if widget is not None:
             widget.panel.events.on("click", "ext-action", self._composer_action)
@@ -104,7 +108,7 @@ class Session:
 
     # -- data ---------------------------------------------------------------------------------------
 
-    def friends(self):
+    def friend_list(self):
         """Every friend with presence: [{id, username, name, status, here, title}], sorted by name."""
         self._need("friends")
         views = [friend_view(self.client, f) for f in self.client.friends.values()]
@@ -158,8 +162,10 @@ class Session:
             raise E.ParleyError("empty", "the message is empty")
         return self.client.send_text(conv, text)
 
-    async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None):
-        """Share a link (optionally a custom card {type, fields}) with a friend or a conversation."""
+    async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None,
+                    conversations=None):
+        """Share a link (optionally a custom card {type, fields}) with a friend or a conversation, or with
+        several at once: ``to`` a list of friends and/or ``conversations`` a list of ids (20 in all)."""
         self._need("share")
         data = {"url": url, "title": title or url}
         if description:
@@ -170,6 +176,13 @@ class Session:
             data = P.validate({"t": P.SHARE, "cid": "check", "conv": 1, "data": data}, P.CLIENT_FRAMES)["data"]
         except P.ProtocolError as error:
             raise E.ParleyError("invalid_share", error.message) from None
+        if isinstance(to, list) or conversations is not None:
+            users = [self.friend(user)["id"] for user in (to or [])]
+            try:
+                return self.client.share_many(data, to=users, convs=[int(c) for c in conversations or []],
+                                              text=text or None)
+            except P.ProtocolError as error:
+                raise E.ParleyError("invalid_share", error.message) from None
         conv = await self._target(to, conversation)
         return self.client.share(data, conv_id=conv, text=text or None)
 
