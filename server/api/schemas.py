@@ -244,6 +244,20 @@ class ExportRequests(BaseModel):
     outgoing: list[ExportEdge]
 
 
+class ExportSettings(BaseModel):
+    status: str
+    sound: str
+    findable: str
+    requests: str
+
+
+class ExportInvite(BaseModel):
+    url: str
+    created_at: int
+    expires_at: int
+    revoked_at: int | None
+
+
 class ExportConversation(BaseModel):
     id: int
     kind: str
@@ -271,5 +285,7 @@ class ExportOut(BaseModel):
     friends: list[ExportEdge]
     friend_requests: ExportRequests
     blocked: list[ExportEdge]
+    settings: ExportSettings
+    invites: list[ExportInvite]
     conversations: list[ExportConversation]
     messages: list[ExportMessage]

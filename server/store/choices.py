@@ -1,4 +1,5 @@
-"""The visitor's choices: account-wide status and sound (``user_settings``; no row means the defaults) and,
+"""The visitor's choices: account-wide status, sound and the privacy choices findable and requests
+(``user_settings``; no row means the defaults) and,
 per authorized site, hiding from it and sharing page titles there (``consents.hidden``, ``share_title``)."""
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ sit = tables.sites
 
 STATUSES = ("online", "away", "hidden")  # hidden: appear offline to every friend, on every site
 SOUNDS = ("on", "off", "site")  # site: whatever the site owner chose (data-sound)
+FINDABLE = ("everyone", "nobody")  # who finds the user by name
+REQUESTS = ("everyone", "friends_of_friends", "nobody")  # who may send the user friend requests
 DEFAULT_STATUS = "online"
 DEFAULT_SOUND = "site"
+DEFAULT_FINDABLE = "everyone"
+DEFAULT_REQUESTS = "everyone"
+ACCOUNT_DEFAULTS = {
+    "status": DEFAULT_STATUS, "sound": DEFAULT_SOUND, "findable": DEFAULT_FINDABLE, "requests": DEFAULT_REQUESTS
+}
 CHUNK = 500
 
 
@@ -35,7 +43,11 @@ class Choices(StoreBase):
             return await self._settings(conn, user_id, site_id)
 
     async def _settings(self, conn: AsyncConnection, user_id: int, site_id: int | None) -> records.AccountSettings:
-        row = (await conn.execute(select(us.c.status, us.c.sound).where(us.c.user_id == user_id))).first()
+        row = (
+            await conn.execute(
+                select(us.c.status, us.c.sound, us.c.findable, us.c.requests).where(us.c.user_id == user_id)
+            )
+        ).first()
         query = (
             select(con.c.site_id, sit.c.client_id, sit.c.name, con.c.hidden, con.c.share_title)
             .join(sit, sit.c.id == con.c.site_id)
@@ -48,8 +60,9 @@ class Choices(StoreBase):
             records.SiteChoices(r.site_id, r.client_id, r.name, bool(r.hidden), bool(r.share_title))
             for r in await conn.execute(query)
         )
-        status, sound = (row.status, row.sound) if row is not None else (DEFAULT_STATUS, DEFAULT_SOUND)
-        return records.AccountSettings(user_id, status, sound, sites)
+        if row is None:
+            return records.AccountSettings(user_id, DEFAULT_STATUS, DEFAULT_SOUND, sites)
+        return records.AccountSettings(user_id, row.status, row.sound, sites, row.findable, row.requests)
 
     async def update_settings(
         self,
@@ -60,6 +73,8 @@ class Choices(StoreBase):
         site_id: int | None = None,
         hidden: bool | None = None,
         share_title: bool | None = None,
+        findable: str | None = None,
+        requests: str | None = None,
     ) -> records.AccountSettings:
         """Change some choices (None: unchanged) in one transaction and return them all (per-site ones for
         ``site_id`` only when given). Invalid for a bad value; NotFound for a per-site choice on a site the
@@ -68,6 +83,10 @@ class Choices(StoreBase):
             raise Invalid("status must be one of " + ", ".join(STATUSES))
         if sound is not None and sound not in SOUNDS:
             raise Invalid("sound must be one of " + ", ".join(SOUNDS))
+        if findable is not None and findable not in FINDABLE:
+            raise Invalid("findable must be one of " + ", ".join(FINDABLE))
+        if requests is not None and requests not in REQUESTS:
+            raise Invalid("requests must be one of " + ", ".join(REQUESTS))
         per_site = {k: v for k, v in (("hidden", hidden), ("share_title", share_title)) if v is not None}
         if per_site and site_id is None:
             raise NotFound("per-site choices need a site")
@@ -78,11 +97,12 @@ class Choices(StoreBase):
                 )
                 if not getattr(result, "rowcount", 0):
                     raise NotFound("you have not authorized this site")
-            account = {k: v for k, v in (("status", status), ("sound", sound)) if v is not None}
+            chosen = (("status", status), ("sound", sound), ("findable", findable), ("requests", requests))
+            account = {k: v for k, v in chosen if v is not None}
             if account:
                 insert = sqlite_insert if self.is_sqlite else pg_insert
                 now = now_ms()
-                values = {"status": DEFAULT_STATUS, "sound": DEFAULT_SOUND, **account}
+                values = {**ACCOUNT_DEFAULTS, **account}
                 statement = insert(us).values(user_id=user_id, updated_at=now, **values)
                 await conn.execute(
                     statement.on_conflict_do_update(index_elements=[us.c.user_id], set_={**account, "updated_at": now})

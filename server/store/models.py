@@ -149,6 +149,41 @@ class UserSettings(Base):
     status: Mapped[str] = mapped_column(String(8), default="online")  # online | away | hidden (appear offline)
     sound: Mapped[str] = mapped_column(String(8), default="site")  # on | off | site (the site's choice)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+    findable: Mapped[str] = mapped_column(String(16), default="everyone", server_default="everyone")  # | nobody
+    # who may send friend requests: everyone | friends_of_friends | nobody
+    requests: Mapped[str] = mapped_column(String(24), default="everyone", server_default="everyone")
+
+
+class PersonTerm(Base):
+    """One word find matches the start of: a live user's lower-cased username (kind 'u') or a word of their
+    display name ('n'). Byte order on PostgreSQL (collation C), so a range of terms is a range of prefixes."""
+
+    __tablename__ = "person_terms"
+
+    term: Mapped[str] = mapped_column(
+        String(64).with_variant(String(64, collation="C"), "postgresql"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+
+    __table_args__ = (Index("ix_person_terms_user", "user_id"),)
+
+
+class Invite(Base):
+    """A link to a page offering friendship with its inviter: live until expires_at unless revoked. Its code
+    is not stored: it is the id and an HMAC of the id under the server's secret key."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), default=None)
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    __table_args__ = (Index("ix_invites_inviter", "inviter_id", "expires_at"),)
 
 
 class FrameKept(Base):

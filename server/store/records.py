@@ -9,7 +9,7 @@ FriendState = Literal["pending", "accepted", "blocked"]
 ConversationKind = Literal["direct", "group"]
 MessageKind = Literal["text", "share", "system"]
 
-ALL_SCOPES: frozenset[str] = frozenset({"profile", "friends", "messages", "share"})
+ALL_SCOPES: frozenset[str] = frozenset({"profile", "friends", "messages", "share", "people"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +244,8 @@ class AccountSettings:
     status: str  # online | away | hidden (appear offline)
     sound: str  # on | off | site (the site's own choice)
     sites: tuple[SiteChoices, ...]
+    findable: str = "everyone"  # everyone | nobody: who finds the user by name
+    requests: str = "everyone"  # everyone | friends_of_friends | nobody: who may send friend requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,3 +263,55 @@ class WebSession:
 
     user_id: int
     csrf_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class FriendChange:
+    """What a friend operation (or an accepted invite) did between two people: each one's view of the
+    relation (the protocol's ``rel``: none, friends, incoming, outgoing, blocked) before and after; for an
+    accepted invite, their direct conversation."""
+
+    actor: User
+    other: User
+    actor_before: str
+    actor_after: str
+    other_before: str
+    other_after: str
+    conversation_id: int | None = None
+
+    @property
+    def views(self) -> tuple[tuple[User, User, str], ...]:
+        """(who is told, about whom, their new rel) for each person whose own view changed (a blocked
+        person whose view stays ``none`` is not told anything)."""
+        out = []
+        if self.actor_before != self.actor_after:
+            out.append((self.actor, self.other, self.actor_after))
+        if self.other_before != self.other_after:
+            out.append((self.other, self.actor, self.other_after))
+        return tuple(out)
+
+    @property
+    def friendship_changed(self) -> bool:
+        """Whether they became friends or stopped being friends (presence follows)."""
+        return (self.actor_before == "friends") != (self.actor_after == "friends")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPerson:
+    """A find result: the person and the finder's view of the relation."""
+
+    user: User
+    rel: str
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRecord:
+    """An invite link to a page: its inviter, the site it was made on (None: Parley's own pages), times."""
+
+    id: int
+    inviter: User
+    site_id: int | None
+    url: str
+    created_at: int
+    expires_at: int
+    revoked_at: int | None = None

@@ -10,8 +10,11 @@ from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
 from .groups import Groups
+from .invites import Invites
 from .messages import Messages
+from .people_search import PeopleSearch
 from .principals import Principals
+from .relations import Relations
 from .relay_lookups import RelayLookups
 from .schema import current_revision, upgrade
 from .sites import Sites
@@ -23,7 +26,10 @@ class Store(
     Users,
     Choices,
     Friends,
+    Relations,
+    PeopleSearch,
     Groups,
+    Invites,
     Messages,
     Principals,
     Sites,
@@ -32,8 +38,9 @@ class Store(
     RelayLookups,
     FrameKeptStore,
 ):
-    """Users and their choices, friends, conversations and groups, messages, principals, sites, OAuth grants,
-    web sessions, the relay's look-ups and what copy-paste frames keep, over one async engine."""
+    """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
+    principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, over
+    one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..passwords import MAX_LENGTH, MIN_LENGTH, UNUSABLE
 from . import records, tables
 from .base import StoreBase
+from .choices import ACCOUNT_DEFAULTS
 from .clock import now_ms
 from .content import check_chars
 from .errors import Invalid, NotFound, UsernameTaken, WrongPassword
+from .person_terms import index_person, unindex_person
 from .rows import user_record
 
 USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
@@ -86,6 +88,7 @@ class Users(StoreBase):
                     .mappings()
                     .one()
                 )
+                await index_person(conn, row["id"], name, shown)
         except IntegrityError as exc:
             raise UsernameTaken(f"the username {name!r} is taken") from exc
         return user_record(row)
@@ -172,6 +175,9 @@ class Users(StoreBase):
             t = tables.oauth_tokens
             await conn.execute(update(t).where(t.c.user_id == user_id, t.c.revoked_at.is_(None)).values(revoked_at=now))
             await conn.execute(delete(tables.frame_kept).where(tables.frame_kept.c.user_id == user_id))
+            await unindex_person(conn, user_id)
+            invites = tables.invites
+            await conn.execute(update(invites).where(invites.c.inviter_id == user_id).values(revoked_at=now))
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything Parley keeps about the user, as JSON-able data."""
@@ -215,6 +221,16 @@ class Users(StoreBase):
             mine = (
                 (await conn.execute(select(msg).where(msg.c.sender_id == user_id).order_by(msg.c.id))).mappings().all()
             )
+            us, inv = tables.user_settings, tables.invites
+            choices = select(us.c.status, us.c.sound, us.c.findable, us.c.requests).where(us.c.user_id == user_id)
+            chosen = (await conn.execute(choices)).mappings().first()
+            invites = (
+                await conn.execute(
+                    select(inv.c.url, inv.c.created_at, inv.c.expires_at, inv.c.revoked_at)
+                    .where(inv.c.inviter_id == user_id)
+                    .order_by(inv.c.id)
+                )
+            ).mappings().all()
         by_state: dict[str, list[dict[str, Any]]] = {"accepted": [], "pending": [], "blocked": []}
         for edge in edges:
             by_state[edge["state"]].append({"username": edge["username"], "since": edge["created_at"]})
@@ -231,6 +247,8 @@ class Users(StoreBase):
                 "incoming": [{"username": r["username"], "since": r["created_at"]} for r in incoming],
             },
             "blocked": by_state["blocked"],
+            "settings": dict(chosen) if chosen is not None else dict(ACCOUNT_DEFAULTS),
+            "invites": [dict(row) for row in invites],
             "conversations": [dict(row) for row in convs],
             "messages": [
                 {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.store import Blocked, Conflict, Invalid, NotFound, NotFriend
+from server.store import Blocked, Conflict, Forbidden, Invalid, NotFound, NotFriend
 from tests.support.store_data import make_friends, make_user
 
 pytestmark = pytest.mark.anyio
@@ -80,9 +80,9 @@ async def test_block_ends_friendship_and_stops_requests_and_conversations(store,
     assert not await store.are_friends(alice.id, bob.id)
     assert await store.is_blocked(alice.id, bob.id)
     assert [u.username for u in await store.list_blocked(bob.id)] == ["alice"]
-    with pytest.raises(Blocked):
+    with pytest.raises(Forbidden, match="does not take friend requests"):  # the same answer as any refusal
         await store.request(alice.id, "bob")
-    with pytest.raises(Blocked):
+    with pytest.raises(Forbidden, match="does not take friend requests"):
         await store.request(bob.id, "alice")
     with pytest.raises(Blocked):
         await store.open_direct(alice.id, bob.id)

@@ -79,7 +79,7 @@ async def test_session_principal(store):
     principal = await store.principal_for_session("s1")
     assert principal is not None and principal.user_id == alice.id and principal.site_id is None
     assert principal.session and principal.csrf_token == "csrf1"
-    assert principal.scopes == {"profile", "friends", "messages", "share"}
+    assert principal.scopes == {"profile", "friends", "messages", "share", "people"}
     assert await store.principal_for_session("old") is None
     assert await store.principal_for_session("nope") is None
 

@@ -5,7 +5,7 @@ visit needs (docs/security.md, "What the widget keeps") on the server, behind th
 cookie: one row per token family, deleted when that sign-in ends.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07 07:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
