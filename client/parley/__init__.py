@@ -185,9 +185,9 @@ def settings() -> "dict[str, Any] | None":
 
 
 def set_settings(status: "str | None" = None, hidden: "bool | None" = None, share_title: "bool | None" = None,
-                 sound: "str | None" = None) -> None:
+                 sound: "str | None" = None, findable: "str | None" = None, requests: "str | None" = None) -> None:
     """Change some of the visitor's choices; the "settings" event tells when they change elsewhere."""
-    _current().set_settings(status, hidden, share_title, sound)
+    _current().set_settings(status, hidden, share_title, sound, findable, requests)
 
 
 def set_page(url: str, title: str = "") -> None:

@@ -426,7 +426,7 @@ class Client:
     def _settings_from_server(self, frame, changed):
         """The server's choices (welcome or a settings frame): adopt them, tell the UI and the developer."""
         new = {}
-        for name in ("status", "hidden", "share_title", "sound"):
+        for name in ("status", "hidden", "share_title", "sound", "findable", "requests"):
             if name in frame:
                 new[name] = frame[name]
         if not new:
@@ -544,7 +544,8 @@ class Client:
     async def find(self, q):
         """People matching ``q`` (2..64 characters): [{id, username, name, rel}]."""
         found = await self.ask(P.make_find, q=q)
-        self.people.remember(found["users"])
+        for user in found["users"]:  # the server's view of each relation is the latest
+            self.people.set(user, user["rel"])
         return [dict(PP.person(u), rel=u["rel"]) for u in found["users"]]
 
     async def invite(self, op, url=None, code=None):

@@ -50,6 +50,7 @@ class Session:
         REGISTRY.attach(client)
         if widget is not None:
             widget.panel.events.on("click", "ext-action", self._composer_action)
+            widget.social.library = self  # the widget's people screens call this library
 
     # -- session ------------------------------------------------------------------------------------
 
@@ -205,13 +206,15 @@ class Session:
         self._need()
         return dict(self.client.settings) if self.client.settings is not None else None
 
-    def set_settings(self, status=None, hidden=None, share_title=None, sound=None):
+    def set_settings(self, status=None, hidden=None, share_title=None, sound=None, findable=None, requests=None):
         """Change some choices (kept by Parley, every tab and device follows): status ('online', 'away',
         'hidden'), hidden (hide me on this site), share_title (show friends here my page's title), sound
-        ('on', 'off', 'site')."""
+        ('on', 'off', 'site'), findable (who finds me by name: 'everyone', 'nobody'), requests (who may ask me
+        to be friends: 'everyone', 'friends_of_friends', 'nobody')."""
         self._need()
         try:
-            self.client.update_settings(status=status, hidden=hidden, share_title=share_title, sound=sound)
+            self.client.update_settings(status=status, hidden=hidden, share_title=share_title, sound=sound,
+                                        findable=findable, requests=requests)
         except P.ProtocolError as error:
             raise E.ParleyError("invalid_settings", error.message) from None
 
