@@ -315,8 +315,9 @@ class Widget:
                 self.panel.show_notice(self.t("failed"))
             elif event[0] == S.EV_GONE and event[1] == self.current_conv and \
                     self.screen in ("chat", "group_info"):  # removed from the group shown: leave it gracefully
+                title = self.conversation_title(event[1])  # its info is still known here
                 self.go("home")
-                self.panel.show_notice(self.t("left_group", title=self.t("groups")))
+                self.panel.show_notice(self.t("left_group", title=title))
             elif event[0] == S.EV_CONVERSATION and event[1] == self.current_conv and self.screen == "chat":
                 self.panel.render_header()
         self._counts()
