@@ -5,7 +5,9 @@ without a reload; then a block ends presence at once."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -32,6 +34,16 @@ async def sign_up_popup(page: Page, button: Any, username: str, name: str) -> No
     await popup.get_by_role("button", name="Allow").click()
 
 
+def require_people(demo: DemoServer) -> None:
+    """The server side of People (relay handlers, the `people` scope, the demo's carol) comes from its own
+    branch: until it is merged, this scenario has nothing to run against."""
+    url = demo.parley_url + "/.well-known/oauth-authorization-server"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        scopes = json.loads(answer.read())["scopes_supported"]
+    if "people" not in scopes:
+        pytest.skip("this server has no `people` scope yet (the People server side is not merged)")
+
+
 def people_button(visitor: Visitor) -> Any:
     return visitor.frame.get_by_role("button", name="People")
 
@@ -41,6 +53,7 @@ def people_button(visitor: Visitor) -> Any:
 async def test_a_newcomer_goes_from_no_friends_to_a_group_with_two_met_here(
     demo: DemoServer, new_context: Any, runtime: str
 ) -> None:
+    require_people(demo)
     stamp = time.time_ns() % 10_000_000
     username, name = f"dana{stamp}", f"Dana {runtime} {stamp}"
     alice = await visit(await new_context(**VIEW), demo, runtime)
