@@ -12,8 +12,10 @@ from starlette.types import Receive, Scope, Send
 from .api import api_router, install_error_handlers
 from .broker import Broker
 from .health import health_router
+from .invite_codes import InviteCodes
 from .oauth import oauth_router
 from .oauth.origins import origin_of
+from .pacing import find_pacer, request_pacer
 from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
@@ -94,6 +96,7 @@ def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
         origins=[own] if own else [],
         limits=limits,
         fanout_probe=FanoutLog(settings.bench_fanout_log) if settings.bench_fanout_log else None,
+        invite_codes=InviteCodes(settings.secret_key),
     )
 
 
@@ -119,10 +122,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.on_tokens_revoked = app.state.hub.tokens_revoked  # one sign-in ended: re-check now
             app.state.on_settings_changed = app.state.hub.settings_changed  # the visitor's choices: apply now
             app.state.on_group_changed = app.state.hub.group_changed  # a group changed through the API: tell all
+            app.state.on_friendship_changed = app.state.hub.friendship_changed  # a relation changed: both, live
+            app.state.hub.find_pacer = find_pacer(app)  # one window per door kind: relay, API and pages share it
+            app.state.hub.request_pacer = request_pacer(app)
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.settings = settings
+    app.state.invite_codes = InviteCodes(settings.secret_key)
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))

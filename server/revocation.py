@@ -1,4 +1,4 @@
-"""Telling the relay what changed elsewhere in the app (a grant ended, choices or a group changed), so live
+"""Telling the relay what changed elsewhere in the app (a grant ended, choices, a group or a relation changed), so live
 sockets follow at once instead of at their next check."""
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ async def group_changed(app: Any, change: Any) -> None:
     every member and former member's live sockets in every process, exactly as for a change made on a socket,
     through `app.state.on_group_changed` (the relay's ``Hub.group_changed``; a no-op without a relay)."""
     hook: Any = getattr(app.state, "on_group_changed", None)
+    if hook is not None:
+        result = hook(change)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def friendship_changed(app: Any, change: Any) -> None:
+    """A relation between two people changed in the store (``store.FriendChange``, made through the JSON API
+    or the account pages): have the relay tell both people's live sockets in every process and make presence
+    follow, exactly as for a ``friend`` frame, through `app.state.on_friendship_changed` (the relay's
+    ``Hub.friendship_changed``; a no-op without a relay)."""
+    hook: Any = getattr(app.state, "on_friendship_changed", None)
     if hook is not None:
         result = hook(change)
         if inspect.isawaitable(result):

@@ -8,12 +8,18 @@ Payloads start with one letter:
 - ``P{json}``: a friend's device changed (see presence.py); rendered per viewer site, needs ``friends``.
 - ``X{site}|{code}``: close the user's sockets on that site (``*``: every site), e.g. a revoked grant.
 - ``S{json}``: the user's choices changed (``{"s": status, "snd": sound, "hs": [sites hidden from], "ts":
-  [sites sharing page titles]}``): apply them to the user's sockets and tell each one (a ``settings`` frame).
+  [sites sharing page titles], "fd": findable, "rq": requests}``): apply them to the user's sockets and tell
+  each one (a ``settings`` frame).
 - ``R{site}``: some of the user's tokens for that site were revoked (one sign-in ended): re-check the tokens
   of the user's sockets on that site now and close those no longer valid.
 - ``G{conversation}``: the conversation's members changed (a group change): forget the member list cached
   for it (``Fanout.members``). Published to every member, old and new, before the change's frames, so each
   process that serves one of them drops its list before it delivers those frames.
+- ``F{json}``: a relation between two people changed (``{"a": [id, username, name], "ra": a's rel, "b": ...,
+  "rb": b's rel, "fc": whether they became or stopped being friends}``), published to each person whose own
+  view changed (a blocked person whose view stays ``none`` gets nothing): each process updates the friend set
+  it caches for the channel's user, sends that user's sockets a ``friendship`` frame (their own view) and
+  makes presence follow at once (people_fanout.py).
 
 Publishing per member (not per conversation) means no subscription changes when conversations are
 created, and any process can deliver to anyone.
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import json
 
-MESSAGE, PRESENCE, CLOSE, RECHECK, SETTINGS, MEMBERS = "M", "P", "X", "R", "S", "G"
+MESSAGE, PRESENCE, CLOSE, RECHECK, SETTINGS, MEMBERS, FRIENDSHIP = "M", "P", "X", "R", "S", "G", "F"
 EVERY_SITE = "*"
 
 
@@ -54,16 +60,27 @@ def parse_close(payload: str) -> tuple[int | None, int]:
     return (None if site == EVERY_SITE else int(site)), int(code)
 
 
-def settings_payload(status: str, sound: str, hidden_sites: tuple[int, ...], title_sites: tuple[int, ...]) -> str:
-    """The user's choices, whole (every process replaces what it held)."""
-    body = {"s": status, "snd": sound, "hs": list(hidden_sites), "ts": list(title_sites)}
+def settings_payload(
+    status: str,
+    sound: str,
+    hidden_sites: tuple[int, ...],
+    title_sites: tuple[int, ...],
+    privacy: tuple[str, str] = ("everyone", "everyone"),
+) -> str:
+    """The user's choices, whole (every process replaces what it held); ``privacy``: (findable, requests)."""
+    body = {
+        "s": status, "snd": sound, "hs": list(hidden_sites), "ts": list(title_sites), "fd": privacy[0],
+        "rq": privacy[1],
+    }
     return SETTINGS + json.dumps(body, separators=(",", ":"))
 
 
-def parse_settings(payload: str) -> tuple[str, str, tuple[int, ...], tuple[int, ...]]:
-    """(status, sound, sites hidden from, sites sharing titles) of a settings payload."""
+def parse_settings(payload: str) -> tuple[str, str, tuple[int, ...], tuple[int, ...], tuple[str, str]]:
+    """(status, sound, sites hidden from, sites sharing titles, (findable, requests)) of a settings payload."""
     body = json.loads(payload[1:])
-    return str(body["s"]), str(body["snd"]), tuple(int(s) for s in body["hs"]), tuple(int(s) for s in body["ts"])
+    privacy = (str(body.get("fd", "everyone")), str(body.get("rq", "everyone")))
+    hidden, titles = tuple(int(s) for s in body["hs"]), tuple(int(s) for s in body["ts"])
+    return str(body["s"]), str(body["snd"]), hidden, titles, privacy
 
 
 def recheck_payload(site_id: int) -> str:
@@ -84,3 +101,19 @@ def members_payload(conversation_id: int) -> str:
 def parse_members(payload: str) -> int:
     """The conversation of a members payload."""
     return int(payload[1:])
+
+
+def friendship_payload(a: tuple[int, str, str], rel_a: str, b: tuple[int, str, str], rel_b: str, changed: bool) -> str:
+    """A relation changed: both people (id, username, name), each one's view, and whether the friendship
+    itself began or ended."""
+    body = {"a": list(a), "ra": rel_a, "b": list(b), "rb": rel_b, "fc": changed}
+    return FRIENDSHIP + json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_friendship(payload: str, user_id: int) -> tuple[tuple[int, str, str], str, bool]:
+    """For the channel of ``user_id``: (the other person, this user's view, whether the friendship began or
+    ended) of a friendship payload."""
+    body = json.loads(payload[1:])
+    mine, other = ("a", "b") if int(body["a"][0]) == user_id else ("b", "a")
+    person = body[other]
+    return (int(person[0]), str(person[1]), str(person[2])), str(body["r" + mine]), bool(body["fc"])

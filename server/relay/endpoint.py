@@ -181,6 +181,8 @@ class Lifecycle:
             "share_title": connection.share_title,
             "sound": grant.sound,
         }
+        if connection.allows(P.SCOPE_PEOPLE):  # the privacy choices: only for sites that manage people
+            settings["findable"], settings["requests"] = grant.findable, grant.requests
         await self._text(P.make_welcome(me, connection.id, hub.heartbeat, presence, hub.max_frame, settings))
         delivered: dict[int, int] = {}
         if connection.resume and connection.can_messages:

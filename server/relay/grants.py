@@ -41,6 +41,8 @@ class Grant:
     status: str = P.ONLINE  # the account's chosen status, read with the token (no flash of "online")
     share_title: bool = False  # the user shares page titles with friends on this site
     sound: str = "site"  # the account's sound choice (told to the widget in the welcome)
+    findable: str = P.FINDABLE_EVERYONE  # the account's privacy choices (told in the welcome too)
+    requests: str = P.REQUESTS_EVERYONE
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,6 +73,8 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         status=found.status,
         share_title=found.share_title,
         sound=found.sound,
+        findable=found.findable,
+        requests=found.requests,
     )
 
 

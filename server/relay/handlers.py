@@ -16,6 +16,7 @@ from .connection import Connection
 from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
+from .people_handlers import PEOPLE_HANDLERS
 
 Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
 
@@ -89,13 +90,18 @@ async def on_presence(hub: Hub, connection: Connection, frame: dict[str, Any]) -
         await hub.settings_changed(connection.user_id)
 
 
-SETTINGS_CHOICES = ("status", "hidden", "share_title", "sound")
+SETTINGS_CHOICES = ("status", "hidden", "share_title", "sound", "findable", "requests")
+PRIVACY_CHOICES = ("findable", "requests")  # need the people scope, to read and to change
 
 
 async def on_settings(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
     """Read the visitor's choices (none given) or change some; a change reaches every socket of the user, in
-    every process, as a ``settings`` frame (the asking socket also gets one with its ``rid`` at once)."""
+    every process, as a ``settings`` frame (the asking socket also gets one with its ``rid`` at once). The
+    privacy choices (findable, requests) are read and changed only with the ``people`` scope."""
     changes = {name: frame[name] for name in SETTINGS_CHOICES if name in frame}
+    people = connection.allows(P.SCOPE_PEOPLE)
+    if not people and any(name in changes for name in PRIVACY_CHOICES):
+        raise P.ProtocolError(P.E_FORBIDDEN, "the token lacks the people scope (findable, requests)", frame.get("rid"))
     site = connection.site_id
     if changes:
         found = await hub.store.update_settings(connection.user_id, site_id=site, **changes)
@@ -106,7 +112,10 @@ async def on_settings(hub: Hub, connection: Connection, frame: dict[str, Any]) -
         return
     mine = next((s for s in found.sites if s.site_id == site), None)
     hidden, share_title = (mine.hidden, mine.share_title) if mine is not None else (False, False)
-    connection.send(P.make_user_settings(found.status, hidden, share_title, found.sound, frame.get("rid")))
+    answer = P.make_user_settings(found.status, hidden, share_title, found.sound, frame.get("rid"))
+    if people:
+        answer["findable"], answer["requests"] = found.findable, found.requests
+    connection.send(answer)
 
 
 async def on_page(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
@@ -150,4 +159,5 @@ HANDLERS: dict[str, Handler] = {
     P.HISTORY: on_history,
     P.HELLO: on_hello,
     **GROUP_HANDLERS,
+    **PEOPLE_HANDLERS,
 }

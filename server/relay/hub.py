@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
@@ -17,13 +18,17 @@ from typing import Any
 from parley import protocol as P
 
 from ..broker import Broker
-from ..store import GroupChange, Store
+from ..invite_codes import InviteCodes
+from ..pacing import FIND_PACE, FRIEND_REQUESTS
+from ..security import SlidingWindow
+from ..store import FriendChange, GroupChange, Store
 from . import channels, grants
 from .commit import GroupCommitter
 from .connection import Connection, SendQueue
 from .fanout import Fanout, FanoutProbe
 from .group_fanout import publish_change
 from .limits import ConnectionLimits
+from .people_fanout import follow_friendship, publish_friendship
 from .presence_tracking import PresenceTracker
 
 logger = logging.getLogger("parley.relay")
@@ -47,6 +52,7 @@ class Hub:
         recheck_s: float = RECHECK_S,
         limits: ConnectionLimits | None = None,
         fanout_probe: FanoutProbe | None = None,
+        invite_codes: InviteCodes | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -65,6 +71,11 @@ class Hub:
         self._channel_lock = asyncio.Lock()
         self._maintenance: asyncio.Task[None] | None = None
         self._rechecks: set[asyncio.Task[None]] = set()  # R orders being carried out
+        # invite codes need the secret key every process shares (the app passes the settings' one)
+        self.invite_codes = invite_codes or InviteCodes(secrets.token_urlsafe(32))
+        # people searches and friend requests per user (the app shares its windows with the JSON API and pages)
+        self.find_pacer = SlidingWindow(*FIND_PACE)
+        self.request_pacer = SlidingWindow(*FRIEND_REQUESTS)
 
     # -- life cycle ----------------------------------------------------------------------------------
 
@@ -154,13 +165,15 @@ class Hub:
                     if site is None or site == connection.site_id:
                         connection.close(code)
             elif kind == channels.SETTINGS:
-                status, sound, hidden, titles = channels.parse_settings(payload)
-                self._later(self.apply_choices(uid, status, hidden, titles, sound))
+                status, sound, hidden, titles, privacy = channels.parse_settings(payload)
+                self._later(self.apply_choices(uid, status, hidden, titles, sound, privacy))
             elif kind == channels.RECHECK:
                 site_id = channels.parse_recheck(payload)
                 self._later(self.recheck_user(uid, site_id))
             elif kind == channels.MEMBERS:
                 fanout.forget(channels.parse_members(payload))
+            elif kind == channels.FRIENDSHIP:
+                self._later(follow_friendship(self.presence, connections, uid, payload))
 
         return dispatch
 
@@ -224,10 +237,12 @@ class Hub:
         hidden_sites: tuple[int, ...],
         title_sites: tuple[int, ...],
         sound: str | None = None,
+        privacy: tuple[str, str] = (P.FINDABLE_EVERYONE, P.REQUESTS_EVERYONE),
     ) -> None:
         """Apply a user's choices to their sockets in this process: re-announce the devices whose presence
         changes (status, sites hidden from, page title withdrawn); with ``sound`` (a change from anywhere,
-        not the periodic re-check) tell every socket its site's view in a ``settings`` frame."""
+        not the periodic re-check) tell every socket its site's view in a ``settings`` frame (with ``privacy``:
+        the account's findable and requests choices, for sockets with the ``people`` scope)."""
         connections = [c for c in self.users.get(user_id, ()) if not c.closing]
         if not connections:
             return
@@ -245,7 +260,10 @@ class Hub:
         if sound is not None:
             for connection in connections:
                 site = connection.site_id
-                connection.send(P.make_user_settings(status, site in hidden_sites, site in title_sites, sound))
+                frame = P.make_user_settings(status, site in hidden_sites, site in title_sites, sound)
+                if connection.allows(P.SCOPE_PEOPLE):
+                    frame["findable"], frame["requests"] = privacy
+                connection.send(frame)
 
     async def settings_changed(self, user_id: int) -> None:
         """The user's choices changed in the store (a settings frame, the JSON API, the account page): every
@@ -253,7 +271,9 @@ class Hub:
         found = await self.store.account_settings(user_id)
         hidden = tuple(s.site_id for s in found.sites if s.hidden)
         titles = tuple(s.site_id for s in found.sites if s.share_title)
-        await self.fanout.publish([user_id], channels.settings_payload(found.status, found.sound, hidden, titles))
+        privacy = (found.findable, found.requests)
+        payload = channels.settings_payload(found.status, found.sound, hidden, titles, privacy)
+        await self.fanout.publish([user_id], payload)
 
     # -- orders from elsewhere in the app ------------------------------------------------------------
 
@@ -292,6 +312,11 @@ class Hub:
         member in every process (see ``group_fanout.publish_change``); ``skip`` is a connection not to tell
         (a leaver's own socket)."""
         await publish_change(self.fanout, change, skip)
+
+    async def friendship_changed(self, change: FriendChange) -> None:
+        """A relation between two people changed in the store (a ``friend`` or ``invite`` frame, the JSON API,
+        the account pages): tell both in every process; presence follows (see ``people_fanout``)."""
+        await publish_friendship(self.fanout, change)
 
     async def revoke(self, user_id: int, site_id: int | None = None) -> None:
         """The user's grant for a site was revoked: close those sockets in every process (4010)."""

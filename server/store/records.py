@@ -222,6 +222,8 @@ class AccessGrant:
     friends: tuple[int, ...] = ()
     status: str = "online"  # the account's chosen status (user_settings)
     sound: str = "site"  # the account's sound choice (user_settings)
+    findable: str = "everyone"  # the account's privacy choices (user_settings)
+    requests: str = "everyone"
     share_title: bool = False  # the user lets friends here see the page title on this token's site
 
 

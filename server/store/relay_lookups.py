@@ -79,7 +79,11 @@ class RelayLookups(StoreBase):
                     select(con.c.share_title).where(con.c.user_id == row.user_id, con.c.site_id == row.site_id)
                 )
             )
-            chosen = (await conn.execute(select(us.c.status, us.c.sound).where(us.c.user_id == row.user_id))).first()
+            chosen = (
+                await conn.execute(
+                    select(us.c.status, us.c.sound, us.c.findable, us.c.requests).where(us.c.user_id == row.user_id)
+                )
+            ).first()
             friends = (
                 await conn.scalars(select(fr.c.other_id).where(fr.c.user_id == row.user_id, fr.c.state == "accepted"))
             ).all()
@@ -89,6 +93,8 @@ class RelayLookups(StoreBase):
             friends=tuple(friends),
             status=chosen.status if chosen is not None else "online",
             sound=chosen.sound if chosen is not None else "site",
+            findable=chosen.findable if chosen is not None else "everyone",
+            requests=chosen.requests if chosen is not None else "everyone",
             share_title=share_title,
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..security import app_limiter
+from ..pacing import request_pacer
 from ..store import USERNAME_RE
 from ..store.errors import NotFound, StoreError
 from . import sessions
@@ -21,9 +21,6 @@ from .pages import render, see_other
 
 PAGE = "/account/friends"
 MAX_ID = 2**63 - 1
-
-# Friend requests a user may send: 30 per 10 minutes (also slows down probing which usernames exist).
-FRIEND_REQUESTS = (30, 600.0)
 
 # What each kind of success says; `{who}` is the other person's username.
 NOTICES = {
@@ -113,7 +110,7 @@ def friends_router() -> APIRouter:
         if signed_in is None:
             return see_other("/account")
         username = form_text(form, "username").strip().lstrip("@").strip().lower()[:64]
-        wait = app_limiter(request.app, "friend_requests", *FRIEND_REQUESTS).hit(str(signed_in.user.id))
+        wait = request_pacer(request.app).hit(str(signed_in.user.id))
         if wait is not None:
             return await friends_page(
                 request, status_code=429, typed=username, headers={"Retry-After": str(wait)},

@@ -1,0 +1,23 @@
+"""How often one user may search for people and send friend requests, shared by every door of one process
+(relay frames, the JSON API, the /account/friends page): paced so accounts cannot be enumerated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .security import SlidingWindow, app_limiter
+
+# Searches: a burst of 10, then one every 3 seconds on average (a sliding window of 10 per 30 s).
+FIND_PACE = (10, 30.0)
+# Friend requests: 30 per 10 minutes (also slows down probing which usernames exist).
+FRIEND_REQUESTS = (30, 600.0)
+
+
+def find_pacer(app: Any) -> SlidingWindow:
+    """The app's window of people searches per user."""
+    return app_limiter(app, "people_find", *FIND_PACE)
+
+
+def request_pacer(app: Any) -> SlidingWindow:
+    """The app's window of friend requests per user."""
+    return app_limiter(app, "friend_requests", *FRIEND_REQUESTS)
