@@ -14,6 +14,7 @@ runs under PyScript's MicroPython and Pyodide; importing this module needs no br
 when first used), so its pure parts run under CPython in the tests.
 """
 
+from parley import social as _social
 from parley.errors import ExtensionError, NotAFriend, NotSignedIn, ParleyError, ScopeNotGranted
 from parley.events import EVENTS
 from parley.registry import REGISTRY as _REGISTRY
@@ -48,8 +49,10 @@ __all__ = [
     "el",
     "friends",
     "friends_here",
+    "groups",
     "history",
     "init",
+    "invites",
     "load_extensions",
     "mount",
     "notice",
@@ -130,9 +133,17 @@ def signed_in() -> bool:
 # -- data --------------------------------------------------------------------------------------------------
 
 
-def friends() -> "list[dict[str, Any]]":
-    """Friends with presence [{id, username, name, status, here, title}] (scope friends)."""
-    return _current().friends()
+friends = _social.Friends(_current)
+"""``friends()``: friends with presence [{id, username, name, status, here, title}] (scope friends);
+``await friends.request(user)``, ``.accept``, ``.decline``, ``.cancel``, ``.remove``, ``.block``, ``.unblock``,
+``.find(q)``, and ``friends.requests()``, ``friends.blocked()``, ``friends.relation(user)`` (scope people)."""
+
+invites = _social.Invites(_current)
+"""``await invites.create(url=None)``, ``.list()``, ``.revoke(code)``, ``.accept(code)`` (scope people)."""
+
+groups = _social.Groups(_current)
+"""``await groups.create(users, title=None)``, ``.rename(conv, title)``, ``.add(conv, users)``,
+``.remove(conv, user)``, ``.leave(conv)``; ``groups.info(conv)`` (scope messages)."""
 
 
 def friends_here() -> "list[dict[str, Any]]":
@@ -156,10 +167,11 @@ async def send(text: str, to: "int | str | None" = None, conversation: "int | No
 
 
 async def share(url: str, title: str = "", description: str = "", card: "dict[str, Any] | None" = None,
-                to: "int | str | None" = None, conversation: "int | None" = None,
-                text: "str | None" = None) -> str:
-    """Share a link, optionally as a custom card {"type": ..., "fields": {...}} (scope share)."""
-    return await _current().share(url, title, description, card, to, conversation, text)
+                to: "int | str | list[Any] | None" = None, conversation: "int | None" = None,
+                text: "str | None" = None, conversations: "list[int] | None" = None) -> str:
+    """Share a link, optionally as a custom card {"type": ..., "fields": {...}} (scope share); with lists in
+    ``to`` and/or ``conversations``, with several at once (20 in all, one share)."""
+    return await _current().share(url, title, description, card, to, conversation, text, conversations)
 
 
 def set_status(status: str) -> None:
@@ -173,9 +185,9 @@ def settings() -> "dict[str, Any] | None":
 
 
 def set_settings(status: "str | None" = None, hidden: "bool | None" = None, share_title: "bool | None" = None,
-                 sound: "str | None" = None) -> None:
+                 sound: "str | None" = None, findable: "str | None" = None, requests: "str | None" = None) -> None:
     """Change some of the visitor's choices; the "settings" event tells when they change elsewhere."""
-    _current().set_settings(status, hidden, share_title, sound)
+    _current().set_settings(status, hidden, share_title, sound, findable, requests)
 
 
 def set_page(url: str, title: str = "") -> None:

@@ -21,7 +21,7 @@ from parley.listeners import listen, unlisten
 
 REFRESH_MARGIN_MS = 60000  # refresh an access token this long before it expires
 POPUP_FEATURES = "popup=yes,width=480,height=700"
-DEFAULT_SCOPE = "profile friends messages share"
+DEFAULT_SCOPE = "profile friends messages share people"
 LIST_SCOPES = (("friends", "friends"), ("conversations", "messages"))  # a list, the scope it needs
 LISTS = tuple(name for name, _ in LIST_SCOPES)
 LISTS_WANTED = " ".join(LISTS)  # /frame/session answers carry these when the scope allows

@@ -9,6 +9,7 @@ import asyncio
 
 from pyscript import window
 
+from parley import people as PP
 from parley import place, urls
 from parley import protocol as P
 from parley import state as S
@@ -18,6 +19,7 @@ from parley.connection import CONNECTING, OFFLINE, ONLINE, Connection
 from parley.errors import ParleyError
 from parley.events import Emitter
 from parley.http import request
+from parley.replies import Replies
 
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
@@ -42,6 +44,9 @@ class Client:
         self.me = None
         self.friends = {}
         self.conv_info = {}
+        self.people = PP.People()  # relations (friends, requests, blocks) and names of everyone met
+        self.replies = Replies()  # friend/find/invite/group operations waiting for their answer
+        self._welcomed = False  # a later welcome is a reconnect: the lists are reloaded then
         self.status = "online"
         self.settings = None  # the visitor's choices as the server keeps them (from welcome / settings frames)
         self._unsent_settings = {}  # choices made while the socket was down: sent after the next welcome
@@ -122,6 +127,8 @@ class Client:
         self.me = None
         self.friends = {}
         self.conv_info = {}
+        self.people = PP.People()
+        self._welcomed = False
         self.state = S.ChatState()
         self._kept_cids = ()
         self._notify([("signed_out", None)])
@@ -154,17 +161,53 @@ class Client:
             answers = await asyncio.gather(*[self.api("GET", "/" + name) for name in missing])
             for name, answer in zip(missing, answers):  # noqa: B905 (MicroPython's zip has no strict=)
                 known[name] = answer[name]
-        self.friends = {}
-        for friend in known["friends"]:
-            self.friends[friend["id"]] = {"id": friend["id"], "username": friend["username"],
-                                          "name": friend.get("display_name") or friend["username"]}
+        self.people.load({"friends": known["friends"]})
+        self._friends_from_people()
         events = []
         for conv in known["conversations"]:
-            self.conv_info[conv["id"]] = conv
-            events = events + self.state.add_conversation(
-                conv["id"], conv["last_position"], conv["read_position"],
-                {"kind": conv["kind"], "title": conv.get("title"), "members": conv["members"]})
+            events = events + self._adopt_conversation(conv)
         self._notify(events + [("friends", None)])
+        if self.has_scope(P.SCOPE_PEOPLE):
+            self._later(self.refresh_people())
+
+    async def refresh_people(self):
+        """Load the pending requests (and blocks, where the server lists them) into ``people``."""
+        lists = {}
+        try:
+            answer = await self.api("GET", "/friends/requests")
+            lists["incoming"], lists["outgoing"] = answer["incoming"], answer["outgoing"]
+        except ParleyError as error:
+            print("parley: friend requests not loaded:", error.message)
+        try:
+            lists["blocked"] = (await self.api("GET", "/blocks"))["blocked"]
+        except (ParleyError, KeyError, TypeError):
+            pass  # a server without the list: blocks made here still show
+        if self.people.load(lists):
+            self._notify([("people", None)])
+
+    def has_scope(self, scope):
+        """Whether this site's grant holds ``scope`` (an unknown grant: assume it does)."""
+        return not self.auth.granted or scope in self.auth.granted
+
+    def _friends_from_people(self):
+        self.friends = {}
+        for friend in self.people.with_rel(PP.FRIENDS):
+            self.friends[friend["id"]] = dict(friend)
+
+    def _adopt_conversation(self, conv):
+        """A conversation from the JSON API or a ``conversation`` frame (members as ids or as people)."""
+        members = [m["id"] if isinstance(m, dict) else m for m in conv.get("members") or []]
+        people = conv.get("people") or [m for m in conv.get("members") or [] if isinstance(m, dict)]
+        self.people.remember(people)
+        info = dict(self.conv_info.get(conv["id"]) or {})
+        info.update(conv)
+        info["members"] = members
+        if "kind" not in info or info["kind"] == "unknown":
+            info["kind"] = conv.get("kind") or "group"
+        self.conv_info[conv["id"]] = info
+        return self.state.add_conversation(
+            conv["id"], conv.get("last_position") or 0, conv.get("read_position") or 0,
+            {"kind": info["kind"], "title": info.get("title"), "members": members})
 
     # -- the outbox across pages ---------------------------------------------------------------------
 
@@ -231,8 +274,20 @@ class Client:
         return bool(self.settings and self.settings.get("share_title"))
 
     def _on_frame(self, frame):
+        if self.replies.take(frame):
+            return
+        kind = frame["t"]
+        if kind == P.FRIENDSHIP:
+            self._on_friendship(frame)
+            return
+        if kind == P.CONVERSATION:
+            self._on_conversation(frame)
+            return
         events = self.state.apply(frame, now_ms())
         if frame["t"] == P.WELCOME:
+            if self._welcomed:  # a reconnect: what changed meanwhile (friends, groups) is reloaded
+                self._later(self._reload_lists())
+            self._welcomed = True
             for outgoing in self.state.outbox_frames():
                 self.connection.send(outgoing)
             # The server's stored choices win on connect: nothing here re-sends a status of this tab.
@@ -244,6 +299,8 @@ class Client:
             self._settings_from_server(frame, True)
         elif frame["t"] == P.MSG:
             self._message_events(frame)
+            if frame["kind"] == P.KIND_SYSTEM:
+                self._later(self._learn_conversation(frame["conv"]))
         elif frame["t"] == P.ACK:
             self.events.emit("message_sent", {"message": dict(frame)})
         self._notify(events)
@@ -257,6 +314,44 @@ class Client:
                 self.load_history(event[1], after=after)
             elif event[0] == S.EV_RETRY:
                 self._later(self._resend(event[1]))
+            elif event[0] == S.EV_GONE:
+                info = self.conv_info.pop(event[1], None)
+                self.events.emit("conversation", {"conversation": event[1], "gone": True,
+                                                  "kind": (info or {}).get("kind")})
+
+    async def _reload_lists(self):
+        try:
+            await self.refresh_lists()
+        except ParleyError as error:
+            print("parley: lists not reloaded:", error.message)
+
+    def _on_friendship(self, frame):
+        """The relation with one person changed (here, another tab, another site, the account page)."""
+        user = frame["user"]
+        old = self.people.set(user, frame["rel"])
+        self._friends_from_people()
+        events = [("people", user["id"]), ("friends", None)]
+        if frame["rel"] != PP.FRIENDS:  # presence only goes to friends: forget theirs at once
+            events = events + self.state.apply(P.make_user_presence(user["id"], P.OFFLINE, False), now_ms())
+        self._notify(events)
+        detail = {"user": PP.person(user), "rel": frame["rel"], "was": old}
+        self.events.emit("friendship", detail)
+        if frame["rel"] == PP.INCOMING:
+            self.events.emit("friend_request", {"user": PP.person(user)})
+
+    def _on_conversation(self, frame):
+        """A group's name, owner or members changed (or the visitor was added to one)."""
+        known = frame["conv"] in self.conv_info
+        conv = {"id": frame["conv"], "kind": frame["kind"], "title": frame.get("title"),
+                "owner": frame.get("owner"), "members": frame["members"], "people": frame["members"]}
+        events = self._adopt_conversation(conv)
+        self._notify(events + [(S.EV_CONVERSATION, frame["conv"]), ("friends", None)])
+        if not known:
+            self.load_history(frame["conv"])
+        info = self.conv_info[frame["conv"]]
+        self.events.emit("conversation", {"conversation": frame["conv"], "kind": info["kind"],
+                                          "title": info.get("title"), "owner": info.get("owner"),
+                                          "members": [PP.person(m) for m in frame["members"]]})
 
     async def _learn_conversation(self, conv_id):
         """A message arrived in a conversation started elsewhere: fetch who is in it."""
@@ -265,20 +360,26 @@ class Client:
         except ParleyError:
             self.conv_info.pop(conv_id, None)
             return
-        self.conv_info[conv_id] = conv
-        self.state.conversation(conv_id, create=True).info = {
-            "kind": conv["kind"], "title": conv.get("title"), "members": conv["members"]}
+        if conv_id not in self.state.conversations:  # gone meanwhile
+            return
+        self._adopt_conversation(conv)
         self._notify([(S.EV_CONVERSATION, conv_id), ("friends", None)])
 
     def _message_events(self, frame):
+        detail = {"message": dict(frame), "conversation": frame["conv"]}
+        if frame["kind"] == P.KIND_SYSTEM:
+            detail["event"] = frame["data"]["event"]
+            self.events.emit("group", detail)
+            return
         if self.me is None or frame["from"] == self.me["id"]:
             return
-        detail = {"message": dict(frame), "conversation": frame["conv"]}
         self.events.emit("message", detail)
         if frame["kind"] == P.KIND_SHARE:
             self.events.emit("share", detail)
 
     def _on_status(self, status):
+        if status != ONLINE:
+            self.replies.fail_all("network", "the connection closed before the server answered")
         self._notify([("connection", status)])
         self.events.emit("connection", {"status": status})
 
@@ -325,7 +426,7 @@ class Client:
     def _settings_from_server(self, frame, changed):
         """The server's choices (welcome or a settings frame): adopt them, tell the UI and the developer."""
         new = {}
-        for name in ("status", "hidden", "share_title", "sound"):
+        for name in ("status", "hidden", "share_title", "sound", "findable", "requests"):
             if name in frame:
                 new[name] = frame[name]
         if not new:
@@ -367,11 +468,7 @@ class Client:
             if info["kind"] == "direct" and user_id in info["members"]:
                 return conv_id
         conv = await self.api("POST", "/conversations", {"members": [int(user_id)]})
-        self.conv_info[conv["id"]] = conv
-        events = self.state.add_conversation(conv["id"], conv["last_position"], conv["read_position"],
-                                             {"kind": conv["kind"], "title": conv.get("title"),
-                                              "members": conv["members"]})
-        self._notify(events)
+        self._notify(self._adopt_conversation(conv))
         return conv["id"]
 
     def send_text(self, conv_id, text):
@@ -405,6 +502,79 @@ class Client:
         else:
             self._keep_outbox()
         return cid
+
+    def share_many(self, data, to=None, convs=None, text=None):
+        """Share a link card with several friends (``to``: user ids) and conversations (``convs``) at once: one
+        share frame, at most 20 targets (ProtocolError otherwise). Returns the cid."""
+        cid = new_cid()
+        frame = self.state.queue_share(cid, data, to=to or None, text=text or None, convs=convs or None,
+                                       now=now_ms())
+        self.connection.send(frame)
+        self._keep_outbox()
+        return cid
+
+    # -- people and groups: operations answered by done / found / invites ----------------------------
+
+    async def ask(self, make, **fields):
+        """Send a rid-answered frame (``make(rid, **fields)``, a protocol.make_* function) and return the
+        server's answer; raises ParleyError with the server's code (or "network", "timeout")."""
+        rid = self.replies.new_rid()
+        try:
+            frame = make(rid, **fields)
+        except P.ProtocolError as error:
+            raise ParleyError(P.E_BAD_FIELD, error.message) from None
+        waiter = self.replies.expect(rid)
+        if not self.connection.send(frame):
+            self.replies.take(P.make_error("network", "not connected: try again when online", ref=rid))
+        return await self.replies.wait(rid, waiter)
+
+    async def friend(self, op, user=None, username=None):
+        """A friend operation (request, accept, decline, cancel, remove, block, unblock); returns the relation
+        now. The friendship frame that follows updates ``people`` (here it is applied at once)."""
+        done = await self.ask(P.make_friend, op=op, user=user, username=username)
+        rel = done.get("rel")
+        if rel is not None and user is not None:
+            known = self.people.get(user) or {"id": user}
+            if self.people.rel_of(user) != rel:
+                self.people.set(known, rel)
+                self._friends_from_people()
+                self._notify([("people", user), ("friends", None)])
+        return rel
+
+    async def find(self, q):
+        """People matching ``q`` (2..64 characters): [{id, username, name, rel}]."""
+        found = await self.ask(P.make_find, q=q)
+        for user in found["users"]:  # the server's view of each relation is the latest
+            self.people.set(user, user["rel"])
+        return [dict(PP.person(u), rel=u["rel"]) for u in found["users"]]
+
+    async def invite(self, op, url=None, code=None):
+        """An invite operation: create/list return the invites, revoke/accept the done frame."""
+        answer = await self.ask(P.make_invite, op=op, url=url, code=code)
+        if op == "accept" and answer.get("conv") is not None:
+            await self._ensure_conversation(answer["conv"])
+        return answer.get("invites") if answer["t"] == P.INVITES else answer
+
+    async def group(self, op, conv=None, users=None, user=None, title=None):
+        """A group operation (create, rename, add, remove, leave); returns the conversation id."""
+        done = await self.ask(P.make_group, op=op, conv=conv, users=users, user=user, title=title)
+        if op != "leave" and done.get("conv") is not None:
+            await self._ensure_conversation(done["conv"])
+        elif op == "leave":
+            self._notify(self.state.forget(conv))
+            self.conv_info.pop(conv, None)
+        return done.get("conv")
+
+    async def _ensure_conversation(self, conv_id):
+        """Know a conversation's members before the visitor lands in it (its conversation frame may come
+        later than the done)."""
+        if conv_id in self.conv_info and self.conv_info[conv_id].get("kind") != "unknown":
+            return
+        try:
+            conv = await self.api("GET", "/conversations/" + str(conv_id))
+        except ParleyError:
+            return
+        self._notify(self._adopt_conversation(conv) + [("friends", None)])
 
     def retry(self, cid):
         frame = self.state.retry(cid)

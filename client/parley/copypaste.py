@@ -106,6 +106,7 @@ async def main():
         on_sound=lambda sound: bridge.post("sound", value=sound),  # the chime plays in the host page
     )
     notice.widget = session.widget
+    session.widget.on_invite_taken = lambda: bridge.post("invite-taken")  # the host strips it from its address
     bridge.on_message(host_handler(session, notice))
     # an unsent message the frame could not keep (storage refused): the host page warns before it unloads
     session.client.unsent_hooks.append(lambda at_risk: bridge.post("unsent", pending=at_risk))

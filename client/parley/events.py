@@ -20,6 +20,11 @@ EVENTS = (
     "connection",  # {"status": "online" | "connecting" | "offline"}
     "settings",  # the visitor's choices changed elsewhere (another tab, device, the account page):
     # {"status", "hidden", "share_title", "sound"}
+    "friendship",  # the relation with someone changed: {"user": {id, username, name}, "rel": ..., "was": ...}
+    "friend_request",  # someone asked to be friends: {"user": {id, username, name}}
+    "conversation",  # a group's name, owner or members changed, or one was joined or left:
+    # {"conversation", "kind", "title", "owner", "members"} or {"conversation", "gone": True}
+    "group",  # a group event's system message: {"message", "conversation", "event"}
 )
 
 

@@ -80,10 +80,18 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     boot.warn_before_unload(session.client)
     if hidden:
         hide()
+    session.widget.on_invite_taken = _forget_invite  # the invite code leaves the address once used
     session.widget.set_page(str(window.location.href), str(document.title))
     await session.start()
     root.setAttribute("data-state", "ready")
     return session
+
+
+def _forget_invite():
+    """Take the invite code out of the page's address, so a reload does not offer it again."""
+    from parley.people import without_invite
+
+    window.history.replaceState(window.history.state, "", without_invite(str(window.location.href)))
 
 
 async def init(server=None, client_id=None, scope=None, persist="memory", keep="session"):

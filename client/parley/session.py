@@ -7,6 +7,7 @@ the one parley.mount() or parley.init() made in a developer's page (inline).
 from parley import errors as E
 from parley import protocol as P
 from parley.registry import REGISTRY
+from parley.social import Friends, Groups, Invites
 from parley.sorting import sorted_by
 
 _current = []  # the current session (a one-item list, so the module needs no global statement)
@@ -43,9 +44,13 @@ class Session:
         self._show = show
         self._hide = hide
         self._theme_root = theme_root
+        self.friends = Friends(lambda: self)  # session.friends() lists; session.friends.request(...) etc.
+        self.invites = Invites(lambda: self)
+        self.groups = Groups(lambda: self)
         REGISTRY.attach(client)
         if widget is not None:
             widget.panel.events.on("click", "ext-action", self._composer_action)
+            widget.social.library = self  # the widget's people screens call this library
 
     # -- session ------------------------------------------------------------------------------------
 
@@ -104,7 +109,7 @@ class Session:
 
     # -- data ---------------------------------------------------------------------------------------
 
-    def friends(self):
+    def friend_list(self):
         """Every friend with presence: [{id, username, name, status, here, title}], sorted by name."""
         self._need("friends")
         views = [friend_view(self.client, f) for f in self.client.friends.values()]
@@ -158,8 +163,10 @@ class Session:
             raise E.ParleyError("empty", "the message is empty")
         return self.client.send_text(conv, text)
 
-    async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None):
-        """Share a link (optionally a custom card {type, fields}) with a friend or a conversation."""
+    async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None,
+                    conversations=None):
+        """Share a link (optionally a custom card {type, fields}) with a friend or a conversation, or with
+        several at once: ``to`` a list of friends and/or ``conversations`` a list of ids (20 in all)."""
         self._need("share")
         data = {"url": url, "title": title or url}
         if description:
@@ -170,6 +177,13 @@ class Session:
             data = P.validate({"t": P.SHARE, "cid": "check", "conv": 1, "data": data}, P.CLIENT_FRAMES)["data"]
         except P.ProtocolError as error:
             raise E.ParleyError("invalid_share", error.message) from None
+        if isinstance(to, list) or conversations is not None:
+            users = [self.friend(user)["id"] for user in (to or [])]
+            try:
+                return self.client.share_many(data, to=users, convs=[int(c) for c in conversations or []],
+                                              text=text or None)
+            except P.ProtocolError as error:
+                raise E.ParleyError("invalid_share", error.message) from None
         conv = await self._target(to, conversation)
         return self.client.share(data, conv_id=conv, text=text or None)
 
@@ -192,13 +206,15 @@ class Session:
         self._need()
         return dict(self.client.settings) if self.client.settings is not None else None
 
-    def set_settings(self, status=None, hidden=None, share_title=None, sound=None):
+    def set_settings(self, status=None, hidden=None, share_title=None, sound=None, findable=None, requests=None):
         """Change some choices (kept by Parley, every tab and device follows): status ('online', 'away',
         'hidden'), hidden (hide me on this site), share_title (show friends here my page's title), sound
-        ('on', 'off', 'site')."""
+        ('on', 'off', 'site'), findable (who finds me by name: 'everyone', 'nobody'), requests (who may ask me
+        to be friends: 'everyone', 'friends_of_friends', 'nobody')."""
         self._need()
         try:
-            self.client.update_settings(status=status, hidden=hidden, share_title=share_title, sound=sound)
+            self.client.update_settings(status=status, hidden=hidden, share_title=share_title, sound=sound,
+                                        findable=findable, requests=requests)
         except P.ProtocolError as error:
             raise E.ParleyError("invalid_settings", error.message) from None
 

@@ -21,6 +21,7 @@ EV_PRESENCE = "presence"  # ("presence", user): a friend's aggregate presence ch
 EV_HERE = "here"  # ("here", count): the set of friends on this site changed
 EV_GAP = "gap"  # ("gap", conv): positions are missing after conv.head: fetch history(after=head)
 EV_RESYNC = "resync"  # ("resync", conv): history must be reloaded from the latest page
+EV_GONE = "gone"  # ("gone", conv): the conversation is gone or the visitor is no longer a member: removed
 EV_FAILED = "failed"  # ("failed", conv, cid): the server refused a pending message for good
 EV_RETRY = "retry"  # ("retry", cid): a pending message met a transient error: resend later
 EV_ERROR = "error"  # ("error", code, message): an error not tied to a pending frame
@@ -241,9 +242,10 @@ class ChatState:
         self.outbox.append({"frame": frame, "conv": conv_id, "cid": cid, "record": record})
         return frame
 
-    def queue_share(self, cid, data, to=None, conv_id=None, text=None, now=0):
-        """Queue a link share to friends (``to``) or a conversation: returns the share frame."""
-        frame = P.make_share(cid, data, to=to, conv=conv_id, text=text)
+    def queue_share(self, cid, data, to=None, conv_id=None, text=None, now=0, convs=None):
+        """Queue a link share to friends (``to``), a conversation or several (``convs``): returns the share
+        frame."""
+        frame = P.make_share(cid, data, to=to, conv=conv_id, text=text, convs=convs)
         record = self._pending_record(frame, conv_id, P.KIND_SHARE, now)
         if conv_id is not None:
             self.conversation(conv_id, create=True).pending.append(record)
@@ -271,6 +273,15 @@ class ChatState:
                 conv.pending = kept
                 events.append((EV_MESSAGES, conv.id))
         return events
+
+    def forget(self, conv_id):
+        """Remove a conversation the visitor is no longer in, with its unsent messages. Returns events."""
+        self.outbox = [entry for entry in self.outbox if entry["conv"] != conv_id]
+        for rid in [rid for rid, request in self.history_requests.items() if request[0] == conv_id]:
+            del self.history_requests[rid]
+        if self.conversations.pop(conv_id, None) is None:
+            return [(EV_GONE, conv_id)]
+        return _join([(EV_GONE, conv_id)], self._unread_event())
 
     def mark_read(self, conv_id, pos=None):
         """Mark read up to ``pos`` (default: the last position). Returns the read frame, or None."""
@@ -380,6 +391,8 @@ class ChatState:
         return events + self._store_message(message, own=own)
 
     def _on_resync(self, frame, now):
+        if frame.get("reason") == P.RESYNC_GONE:
+            return self.forget(frame["conv"])
         conv = self.conversation(frame["conv"], create=True)
         conv.messages = []
         conv.by_id = {}

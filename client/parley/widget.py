@@ -7,12 +7,14 @@ import asyncio
 
 from pyscript import window
 
+from parley import people as PP
 from parley import place
 from parley import state as S
 from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
+from parley.widget_social import SocialController
 
 TYPING_SWEEP_S = 1
 PREVIEW_CHARS = 80  # the notice's preview of the newest unread message (shown in the Parley-origin frame only)
@@ -20,7 +22,8 @@ NOTICE_NAMES = 3  # at most this many writers are named in the notice
 
 
 class Widget:
-    """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page), 'settings'."""
+    """Screens: 'signed_out', 'home', 'chat' (current_conv), 'share' (picker for the current page), 'settings',
+    'people' (find, requests, friends, blocked), 'invite', 'group_new', 'group_info' (current_conv)."""
 
     def __init__(self, client, root, site_name, lang="en", on_counts=None, on_close=None, on_notice=None,
                  on_sound=None, storage=None):
@@ -48,6 +51,9 @@ class Widget:
         self._last_notice = None
         self._asked_before = None
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
+        self.social = SocialController(self)  # people, invites, groups, sharing with several
+        self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
+        self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.panel = Panel(root, self)
         self._bind()
         client.listeners.append(self._on_changes)
@@ -82,8 +88,19 @@ class Widget:
     def user_name(self, user_id):
         if self.me and user_id == self.me["id"]:
             return self.t("you")
+        if user_id is None:
+            return self.t("deleted_user")
         friend = self.friends.get(user_id)
-        return friend["name"] if friend else self.t("deleted_user") if user_id is None else "#" + str(user_id)
+        if friend:
+            return friend["name"]
+        return self.client.people.name_of(user_id) or "#" + str(user_id)
+
+    def system_line(self, message):
+        """A group event's message as its one line of text ("Alice added Carol")."""
+        return PP.system_line(message.get("from"), message.get("data") or {}, self.user_name, self.t)
+
+    def is_group(self, conv_id):
+        return (self.client.conv_info.get(conv_id) or {}).get("kind") == "group"
 
     def direct_peer(self, conv_id):
         info = self.client.conv_info.get(conv_id) or {}
@@ -224,8 +241,14 @@ class Widget:
             self.go("home")
 
     def set_page(self, url, title):
+        """The host page (its address may carry an invite code: taken, and never passed on with the URL)."""
+        code = PP.invite_code(url)
+        url = PP.without_invite(url)
         self.page = {"url": url, "title": title}
         self.client.set_page(url, title)
+        if code is not None:
+            task = asyncio.create_task(self.social.take_invite(code, self.client.server))
+            self.social.pending_task = task
 
     def go(self, screen, conv_id=None):
         if screen != self.screen or conv_id != self.current_conv:
@@ -268,11 +291,17 @@ class Widget:
                 self.panel.render_typing()
             if kinds & {"connection", S.EV_PRESENCE, "my_status"}:
                 self.panel.render_header()
-        elif self.screen in ("home", "share"):
-            if kinds & {S.EV_PRESENCE, S.EV_HERE, S.EV_CONVERSATION, S.EV_UNREAD, "friends"}:
+        elif self.screen in ("home", "share", "group_new"):
+            if kinds & {S.EV_PRESENCE, S.EV_HERE, S.EV_CONVERSATION, S.EV_UNREAD, "friends", "people"}:
                 self.panel.render()
             elif kinds & {"connection", "my_status"}:
                 self.panel.render_header()
+        elif self.screen == "people" and kinds & {"people", "friends", S.EV_PRESENCE}:
+            self.social.refresh()
+        elif self.screen == "group_info":
+            if any(len(e) > 1 and e[1] == self.current_conv and e[0] == S.EV_CONVERSATION for e in events) or \
+                    kinds & {"people", "friends"}:
+                self.panel.render()
         elif self.screen == "settings" and kinds & {"settings", "connection"}:
             self.panel.render()
         if "settings" in kinds:
@@ -284,6 +313,13 @@ class Widget:
         for event in events:
             if event[0] == S.EV_FAILED:
                 self.panel.show_notice(self.t("failed"))
+            elif event[0] == S.EV_GONE and event[1] == self.current_conv and \
+                    self.screen in ("chat", "group_info"):  # removed from the group shown: leave it gracefully
+                title = self.conversation_title(event[1])  # its info is still known here
+                self.go("home")
+                self.panel.show_notice(self.t("left_group", title=title))
+            elif event[0] == S.EV_CONVERSATION and event[1] == self.current_conv and self.screen == "chat":
+                self.panel.render_header()
         self._counts()
 
     def _counts(self):
@@ -313,11 +349,11 @@ class Widget:
         on("click", "sign-in", self._sign_in)
         on("click", "sign-out", lambda arg, event, node: self.client.sign_out())
         on("click", "close", lambda arg, event, node: self.on_close and self.on_close())
-        on("click", "back", lambda arg, event, node: self.go("home"))
+        on("click", "back", lambda arg, event, node: self._back())
         on("click", "open-user", self._open_user)
         on("click", "open-conv", lambda arg, event, node: self.go("chat", int(arg)))
         on("click", "send", lambda arg, event, node: self._send())
-        on("click", "share-start", lambda arg, event, node: self.go("share"))
+        on("click", "share-start", lambda arg, event, node: self.social.open_share())
         on("click", "share-here", self._share_here)
         on("click", "share-to", self._share_to)
         on("click", "share-conv", self._share_conv)
@@ -331,8 +367,20 @@ class Widget:
         on("change", "set-title",
            lambda arg, event, node: self.client.update_settings(share_title=bool(node.checked)))
         on("change", "set-sound", lambda arg, event, node: self.client.update_settings(sound=str(node.value)))
+        on("change", "set-findable",
+           lambda arg, event, node: self.client.update_settings(findable=str(node.value)))
+        on("change", "set-requests",
+           lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
+        self.social.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
+
+    def _back(self):
+        """Back: from a group's info to its conversation, from the invite screen to People, else home."""
+        if self.screen == "group_info" and self.current_conv in self.client.conv_info:
+            self.go("chat", self.current_conv)
+        else:
+            self.go("home")
 
     def _sign_in(self, arg, event, node):
         attempt = self.client.begin_sign_in()  # synchronously, inside the click: popup blockers allow it

@@ -228,6 +228,13 @@
       case "event":
         emit(String(m.name), m.detail || {});
         break;
+      case "invite-taken": // the invite in this page's address was used: a reload must not offer it again
+        if (/[#&]parley-invite=/.test(location.hash)) {
+          var rest = location.hash.slice(1).split("&").filter(function (p) { return p && p.indexOf("parley-invite=") !== 0; });
+          history.replaceState(history.state, "", location.pathname + location.search + (rest.length ? "#" + rest.join("&") : ""));
+          lastUrl = location.href;
+        }
+        break;
       case "unsent": // a message not yet sent that the frame could not keep for the next page
         state.unsent = m.pending === true;
         break;

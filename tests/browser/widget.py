@@ -10,7 +10,7 @@ from playwright.async_api import BrowserContext, FrameLocator, Page
 from tests.servers import DemoServer
 
 FRAME = "iframe[title='Parley chat']"
-PASSWORDS = {"alice": "alice-demo-pw", "bob": "bob-demo-pw"}
+PASSWORDS = {"alice": "alice-demo-pw", "bob": "bob-demo-pw", "carol": "carol-demo-pw"}
 
 
 @dataclass

@@ -122,4 +122,20 @@ again = S.ChatState(me=1)
 assert place.requeue(again, place.read_outbox(place.save_outbox(1, kept.outbox), 1)) == [7]
 assert again.outbox_frames() == kept.outbox_frames(), again.outbox_frames()
 assert place.read_outbox('{"v":1,"user":1,"entries":[{"frame":{"t":"send"}}]}', 1) == []
+# people: relations, system lines, picker limits, invite links (parley.people)
+from parley import people as PP  # noqa: E402
+
+folks = PP.People()
+folks.load({"friends": [{"id": 2, "username": "bob", "display_name": "Bob"}]})
+assert folks.set({"id": 3, "username": "carol", "name": "Carol"}, "incoming") == "none"
+assert [p["id"] for p in folks.with_rel("friends")] == [2] and folks.rel_of(3) == "incoming"
+names = {1: "Alice", 2: "Bob", 3: "Carol"}.get
+assert PP.system_line(1, {"event": "added", "users": [2, 3]}, names,
+                      lambda key, **p: {"sys_added": "{who} added {names}", "and_names": "{names} and {last}"}[key]
+                      .replace("{who}", str(p.get("who"))).replace("{names}", str(p.get("names")))
+                      .replace("{last}", str(p.get("last")))) == "Alice added Bob and Carol"
+picked = PP.Selection(2)
+assert picked.toggle(("user", 2)) and picked.toggle(("conv", 5)) and not picked.toggle(("user", 3))
+assert PP.invite_code(PP.invite_link("https://a.example/p#x", "c0de")) == "c0de"
+assert PP.without_invite("https://a.example/p#parley-invite=c0de") == "https://a.example/p"
 print("MP-SMOKE-OK", sys.implementation.name)

@@ -176,6 +176,8 @@ class ChatScreen:
     def _message_signature(self, conv, message, offset):
         """Everything ``_message_item`` draws from: equal signatures draw the same item."""
         m = self.panel.model
+        if message.get("kind") == "system":
+            return ("system", m.system_line(message))
         mine = self._is_mine(message)
         data = message.get("data")
         who = None
@@ -187,6 +189,11 @@ class ChatScreen:
 
     def _message_item(self, conv, message, offset):
         m, t = self.panel.model, self.panel.t
+        if message.get("kind") == "system":  # a group event: one centered line, no bubble
+            attrs = {"class_": "p-msg p-system"}
+            if message.get("pos") is not None:
+                attrs["data-pos"] = str(message["pos"])
+            return el("li", attrs, el("p", {"class_": "p-system-text"}, m.system_line(message)))
         mine = self._is_mine(message)
         sender = message.get("from")
         body = []

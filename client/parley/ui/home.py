@@ -5,6 +5,7 @@ from parley.sorting import sorted_by
 from parley.ui.avatar import avatar
 from parley.ui.dom import el, icon
 from parley.ui.keyed import KeyedChildren
+from parley.ui.people import invited_card, no_friends
 
 
 def _friend_builder(user, name, status, unread, detail, label):
@@ -40,7 +41,8 @@ def welcome(m, t):
     return el(
         "section",
         {"class_": "p-welcome"},
-        el("div", {"class_": "p-hero", "aria-hidden": "true"}, icon("chat", 48)),
+        invited_card(m, t),
+        el("div", {"class_": "p-hero", "aria-hidden": "true"}, icon("chat", 48)) if m.social.invited is None else None,
         el("p", {"class_": "p-lead"}, t("welcome", site=m.site_name)),
         el("p", {"class_": "p-muted"}, t("welcome_more")),
         el("button", {"type": "button", "class_": "p-primary", "data-action": "sign-in",
@@ -65,16 +67,28 @@ class HomeScreen:
                                                            str(f.get("name") or f["username"]).lower()))
         friend_rows = [self._friend_row(f["id"]) for f in friends]
         groups = [self._group_row(conv) for conv in m.group_conversations()]
+        incoming = m.client.people.counts().get("incoming", 0)
+        people_label = t("people") + ((", " + t("requests_count", count=incoming)) if incoming else "")
         return [
+            invited_card(m, t),
             el("button", {"type": "button", "class_": "p-primary p-share", "data-action": "share-start"},
                icon("share", 18), t("share_page")),
+            el("div", {"class_": "p-home-tools"},
+               el("button", {"type": "button", "class_": "p-secondary", "data-action": "people-open",
+                             "aria-label": people_label},
+                  t("people"), el("span", {"class_": "p-badge-inline", "aria-hidden": "true"}, str(incoming))
+                  if incoming else None),
+               el("button", {"type": "button", "class_": "p-secondary", "data-action": "invite-open"},
+                  t("invite_open")),
+               el("button", {"type": "button", "class_": "p-secondary", "data-action": "group-new"},
+                  t("group_new")) if m.friends else None),
             el("section", {"class_": "p-section", "role": "region", "aria-label": t("here_now")},
                el("h2", {}, t("here_now"),
                   el("span", {"class_": "p-count"}, str(len(here))) if here else None), here_list),
             el("section", {"class_": "p-section"},
                el("h2", {"id": "p-friends-h"}, t("friends")),
                self._list("friends", t("friends"), friend_rows)
-               if friend_rows else el("p", {"class_": "p-empty"}, t("no_friends"))),
+               if friend_rows else no_friends(t)),
             el("section", {"class_": "p-section"},
                el("h2", {}, t("groups")), self._list("groups", t("groups"), groups))
             if groups else None,
@@ -114,35 +128,3 @@ class HomeScreen:
         label = title + ((", " + t("unread", count=unread)) if unread else "")
         subtitle = m.conversation_subtitle(conv.id)
         return conv.id, (title, unread, label, subtitle), _group_builder(conv.id, title, unread, label, subtitle)
-
-
-def share_picker(m, t):
-    """The share picker's children: the page's card, then friends (here now first) and groups to share with."""
-    page = m.page or {}
-    card = el("div", {"class_": "p-card p-card-preview"},
-              el("span", {"class_": "p-card-title"}, page.get("title") or page.get("url") or ""),
-              el("span", {"class_": "p-card-host"}, m.page_host()))
-    here = set(m.state.friends_here())
-    friends = sorted_by(m.friends.values(), lambda f: (0 if f["id"] in here else 1,
-                                                       str(f.get("name") or f["username"]).lower()))
-    rows = []
-    for friend in friends:
-        name = friend.get("name") or friend["username"]
-        rows.append(el("li", {}, el(
-            "button", {"type": "button", "class_": "p-row", "data-action": "share-to", "data-arg": friend["id"],
-                       "aria-label": t("share_with", name=name)},
-            avatar(friend["id"], name, m.state.status_of(friend["id"])),
-            el("span", {"class_": "p-row-text"}, el("span", {"class_": "p-name"}, name),
-               el("span", {"class_": "p-detail"}, t("here_now") if friend["id"] in here else "")),
-            el("span", {"class_": "p-go", "aria-hidden": "true"}, icon("share")))))
-    groups = [
-        el("li", {}, el("button", {"type": "button", "class_": "p-row", "data-action": "share-conv",
-                                   "data-arg": conv.id,
-                                   "aria-label": t("share_with", name=m.conversation_title(conv.id))},
-                        el("span", {"class_": "p-avatar p-group", "aria-hidden": "true"}, "#"),
-                        el("span", {"class_": "p-row-text"},
-                           el("span", {"class_": "p-name"}, m.conversation_title(conv.id)))))
-        for conv in m.group_conversations()
-    ]
-    return [card, el("ul", {"class_": "p-list", "aria-label": t("share_pick")}, rows, groups),
-            el("button", {"type": "button", "class_": "p-secondary", "data-action": "back"}, t("cancel"))]

@@ -10,8 +10,15 @@ from pyscript import document
 from parley.ui.avatar import avatar
 from parley.ui.chat import ChatScreen
 from parley.ui.dom import Delegator, el, icon, replace
-from parley.ui.home import HomeScreen, share_picker, welcome
+from parley.ui.groups import group_info_screen, group_new_screen, share_picker
+from parley.ui.home import HomeScreen, welcome
+from parley.ui.people import PeopleScreen, invite_screen
 from parley.ui.settings import STATUS_LABELS, settings_screen
+
+SCREENS = {"invite": invite_screen, "group_new": group_new_screen, "group_info": group_info_screen,
+           "share": share_picker}  # screen name -> builder(model, t) of the body's children
+TITLES = {"share": "share_pick", "settings": "settings", "people": "people", "invite": "invite_open",
+          "group_new": "group_new", "group_info": "group_info"}  # screens with a back button and their title
 
 
 class Panel:
@@ -30,6 +37,7 @@ class Panel:
         replace(root, self.header, self.notice, self.body)
         self.home = HomeScreen(self)
         self.chat = ChatScreen(self)
+        self.people = PeopleScreen(self)
 
     @property
     def composer(self):
@@ -48,10 +56,12 @@ class Panel:
             self.chat.leave()
             if screen == "signed_out":
                 replace(self.body, welcome(self.model, self.t))
-            elif screen == "share":
-                self._keep_focus(self.body, lambda: share_picker(self.model, self.t))
             elif screen == "settings":
                 self._keep_focus(self.body, lambda: settings_screen(self.model, self.t))
+            elif screen == "people":
+                self._keep_focus(self.body, self.people.build)
+            elif screen in SCREENS:
+                self._keep_focus(self.body, lambda: SCREENS[screen](self.model, self.t))
             else:
                 self._keep_focus(self.body, self.home.build)
         self.root.setAttribute("data-screen", screen)
@@ -60,14 +70,16 @@ class Panel:
         m, t = self.model, self.t
         title = m.site_name
         left = []
-        if m.screen in ("chat", "share", "settings"):
+        if m.screen in TITLES or m.screen == "chat":
             left.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "back",
                                       "aria-label": t("back")}, icon("back")))
-            title = m.conversation_title(m.current_conv) if m.screen == "chat" else \
-                t("settings") if m.screen == "settings" else t("share_pick")
+            title = m.conversation_title(m.current_conv) if m.screen == "chat" else t(TITLES[m.screen])
         elif m.me:
             left.append(avatar(m.me["id"], m.me.get("name") or m.me.get("username"), m.my_status))
         right = []
+        if m.screen == "chat" and m.is_group(m.current_conv):
+            right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "group-info",
+                                       "aria-label": t("group_info")}, icon("info", 18)))
         if m.me and m.screen == "home":
             right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "settings-open",
                                        "aria-label": t("settings")}, icon("tune", 18)))

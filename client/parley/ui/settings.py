@@ -5,6 +5,9 @@ from parley.ui.dom import el
 
 STATUS_LABELS = (("online", "online"), ("away", "away"), ("hidden", "appear_offline"))
 SOUND_LABELS = (("site", "sound_site"), ("on", "sound_on"), ("off", "sound_off"))
+FINDABLE_LABELS = (("everyone", "findable_everyone"), ("nobody", "findable_nobody"))
+REQUESTS_LABELS = (("everyone", "requests_everyone"), ("friends_of_friends", "requests_fof"),
+                   ("nobody", "requests_nobody"))
 
 
 def _select(action, label, choices, current, t):
@@ -28,5 +31,8 @@ def settings_screen(m, t):
                _check("set-hidden", t("hide_here"), s.get("hidden")),
                _check("set-title", t("share_title"), s.get("share_title")),
                _select("set-sound", t("sound"), SOUND_LABELS, s.get("sound") or "site", t),
+               el("h2", {"class_": "p-settings-h"}, t("privacy")),
+               _select("set-findable", t("findable"), FINDABLE_LABELS, s.get("findable") or "everyone", t),
+               _select("set-requests", t("requests_setting"), REQUESTS_LABELS, s.get("requests") or "everyone", t),
                el("p", {"class_": "p-note"}, t("settings_note"))),
             el("button", {"type": "button", "class_": "p-secondary", "data-action": "back"}, t("back"))]
