@@ -21,6 +21,7 @@ from .deps import FriendsUser, StoreDep, require_scope
 from .errors import ApiError
 from .schemas import (
     MAX_ID,
+    BlockedOut,
     FoundOut,
     FriendRequestIn,
     FriendRequestOut,
@@ -106,6 +107,13 @@ async def remove_friend(user_id: UserId, request: Request, principal: PeopleUser
         raise ApiError(404, "not_found", "no such friend or request")
     await change(request, principal, op, user_id)
     return Response(status_code=204)
+
+
+@router.get("/blocks", response_model=BlockedOut)
+async def list_blocked(principal: PeopleUser, store: StoreDep) -> BlockedOut:
+    """The people you blocked (scope `people`: blocks are managed with it; the blocked never learn of it)."""
+    blocked = await store.list_blocked(principal.user_id)
+    return BlockedOut(blocked=[UserOut.of(user) for user in blocked])
 
 
 @router.post("/blocks/{user_id:int}", status_code=204, response_class=Response)

@@ -140,6 +140,10 @@ class FriendsOut(BaseModel):
     friends: list[UserOut]
 
 
+class BlockedOut(BaseModel):
+    blocked: list[UserOut]
+
+
 class FriendRequestsOut(BaseModel):
     incoming: list[UserOut]
     outgoing: list[UserOut]

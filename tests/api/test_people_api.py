@@ -133,3 +133,15 @@ async def test_invites(client, world):
         assert (await client.post("/invites", json={"url": f"https://site.example/{i}"}, headers=alice)).is_success
     over = await client.post("/invites", json={"url": "https://site.example/more"}, headers=alice)
     assert error_code(over, 422) == "limit"
+
+
+async def test_blocks_are_listed_to_the_blocker_only(client, world):
+    carol, bob = auth("carol"), auth("bob")
+    assert (await client.get("/blocks", headers=carol)).json() == {"blocked": []}
+    assert (await client.post(f"/blocks/{world['bob'].id}", headers=carol)).status_code == 204
+    blocked = (await client.get("/blocks", headers=carol)).json()["blocked"]
+    assert [user["username"] for user in blocked] == ["bob"]
+    assert (await client.get("/blocks", headers=bob)).json() == {"blocked": []}  # bob is never told
+    assert error_code(await client.get("/blocks", headers=auth("carol", "old")), 403) == "insufficient_scope"
+    assert (await client.delete(f"/blocks/{world['bob'].id}", headers=carol)).status_code == 204
+    assert (await client.get("/blocks", headers=carol)).json() == {"blocked": []}

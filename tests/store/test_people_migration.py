@@ -1,5 +1,5 @@
-"""Migration 0006 (people) on a database that was at 0005 (the last landed schema) with users in it: they are indexed for find, their
-choices get the privacy defaults, and the chain goes on to head."""
+"""Migration 0006 (people) on a database that was at 0005 (the last landed schema) with users in it: they are
+indexed for find, their choices get the privacy defaults, and the chain goes on to head."""
 
 from __future__ import annotations
 
