@@ -13,6 +13,7 @@ from .api import api_router, install_error_handlers
 from .broker import Broker
 from .health import health_router
 from .oauth import oauth_router
+from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
 from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
@@ -75,7 +76,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
+def relay_hub(store: Store, broker: Broker, settings: Settings, dpop: DpopChecker | None = None) -> Hub:
     """The relay's hub with the settings' limits: presence TTL, frame size, Parley's own origin, frames per
     second per socket (burst: two seconds' worth), output waiting per socket, and the benchmarks' fan-out log."""
     own = origin_of(settings.public_url)
@@ -94,6 +95,7 @@ def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
         origins=[own] if own else [],
         limits=limits,
         fanout_probe=FanoutLog(settings.bench_fanout_log) if settings.bench_fanout_log else None,
+        dpop=dpop,
     )
 
 
@@ -112,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
-            app.state.hub = relay_hub(app.state.store, app.state.broker, settings)
+            app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, app.state.broker)
+            app.state.hub = relay_hub(app.state.store, app.state.broker, settings, app.state.dpop)
             await app.state.hub.start()
             stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)

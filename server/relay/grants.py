@@ -41,6 +41,7 @@ class Grant:
     status: str = P.ONLINE  # the account's chosen status, read with the token (no flash of "online")
     share_title: bool = False  # the user shares page titles with friends on this site
     sound: str = "site"  # the account's sound choice (told to the widget in the welcome)
+    jkt: str | None = None  # the DPoP key a bound token is bound to (hello proves possession)
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,6 +72,7 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         status=found.status,
         share_title=found.share_title,
         sound=found.sound,
+        jkt=found.jkt,
     )
 
 

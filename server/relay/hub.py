@@ -17,6 +17,7 @@ from typing import Any
 from parley import protocol as P
 
 from ..broker import Broker
+from ..oauth.dpop_check import DpopChecker
 from ..store import GroupChange, Store
 from . import channels, grants
 from .commit import GroupCommitter
@@ -47,8 +48,10 @@ class Hub:
         recheck_s: float = RECHECK_S,
         limits: ConnectionLimits | None = None,
         fanout_probe: FanoutProbe | None = None,
+        dpop: DpopChecker | None = None,
     ) -> None:
         self.store = store
+        self.dpop = dpop  # checks hello's DPoP proof for tokens bound to a key (none: such tokens are refused)
         self.broker = broker
         self.heartbeat = heartbeat
         self.max_frame = max_frame
