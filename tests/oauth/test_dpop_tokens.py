@@ -159,3 +159,42 @@ def test_frame_session_binds_access_tokens_not_the_cookie(server: LiveServer, br
     me = server.url + "/api/v1/me"
     assert api_get(server, access, None, proof=key.proof("GET", me, nonce=nonce, token=access)).status_code == 401
     assert api_get(server, access, None, proof=page_two.proof("GET", me, nonce=nonce, token=access)).status_code == 200
+
+
+def test_browsers_may_send_proofs_and_read_nonces_cross_origin(server: LiveServer, browser: Browser,
+                                                              site: str) -> None:
+    url = server.url + "/oauth/token"
+    preflight = httpx.options(url, headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                                            "Access-Control-Request-Headers": "content-type, dpop"})
+    assert "DPoP" in preflight.headers["Access-Control-Allow-Headers"]
+    answer = httpx.post(url, data=code_data(browser, site), headers={"Origin": ORIGIN,
+                                                                     "DPoP": ProofKey().proof("POST", url)})
+    assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert answer.headers["Access-Control-Expose-Headers"] == "DPoP-Nonce" and answer.headers["DPoP-Nonce"]
+
+
+def test_a_sibling_tabs_grace_token_is_bound_to_its_own_key(server: LiveServer, browser: Browser,
+                                                           site: str) -> None:
+    """Two frame pages refreshing with one cookie at once: the second gets a grace token, bound to its key."""
+    from tests.oauth.test_frame_session import kept_cookie
+
+    callback = server.url + "/oauth/callback"
+    code, verifier = get_code(browser, site, callback)
+    url = server.url + "/frame/session"
+    nonce = httpx.post(url + "/refresh", json={"client_id": site}, headers={  # 204 (no cookie), with a nonce
+        "X-Parley-Frame": "1", "Origin": server.url}).headers["DPoP-Nonce"]
+    first = httpx.post(url, json={"client_id": site, "code": code, "code_verifier": verifier, "redirect_uri": callback},
+                       headers={"X-Parley-Frame": "1", "Origin": server.url,
+                                "DPoP": ProofKey().proof("POST", url, nonce=nonce)})
+    cookie = kept_cookie(first)
+    tab_one, tab_two = ProofKey(), ProofKey()
+    answers = [httpx.post(url + "/refresh", json={"client_id": site}, headers={
+        "X-Parley-Frame": "1", "Origin": server.url, "Cookie": cookie,
+        "DPoP": key.proof("POST", url + "/refresh", nonce=nonce)}) for key in (tab_one, tab_two)]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    me = server.url + "/api/v1/me"
+    for answer, key, other in ((answers[0], tab_one, tab_two), (answers[1], tab_two, tab_one)):
+        access = answer.json()["access_token"]
+        assert answer.json()["token_type"] == "DPoP"
+        assert api_get(server, access, None, proof=key.proof("GET", me, nonce=nonce, token=access)).status_code == 200
+        assert api_get(server, access, None, proof=other.proof("GET", me, nonce=nonce, token=access)).status_code == 401
