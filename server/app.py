@@ -14,6 +14,7 @@ from .broker import Broker
 from .health import health_router
 from .invite_codes import InviteCodes
 from .oauth import oauth_router
+from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
 from .pacing import find_pacer, request_pacer
 from .relay import Hub, relay_router
@@ -77,7 +78,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
+def relay_hub(store: Store, broker: Broker, settings: Settings, dpop: DpopChecker | None = None) -> Hub:
     """The relay's hub with the settings' limits: presence TTL, frame size, Parley's own origin, frames per
     second per socket (burst: two seconds' worth), output waiting per socket, and the benchmarks' fan-out log."""
     own = origin_of(settings.public_url)
@@ -97,6 +98,7 @@ def relay_hub(store: Store, broker: Broker, settings: Settings) -> Hub:
         limits=limits,
         fanout_probe=FanoutLog(settings.bench_fanout_log) if settings.bench_fanout_log else None,
         invite_codes=InviteCodes(settings.secret_key),
+        dpop=dpop,
     )
 
 
@@ -115,7 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
-            app.state.hub = relay_hub(app.state.store, app.state.broker, settings)
+            app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, app.state.broker)
+            app.state.hub = relay_hub(app.state.store, app.state.broker, settings, app.state.dpop)
             await app.state.hub.start()
             stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)

@@ -3,7 +3,8 @@
 In the copy-paste frame the refresh token never reaches Python or JavaScript: /frame/session keeps it in an
 HttpOnly, Partitioned (CHIPS) cookie on the Parley origin, so a returning visitor of the same site stays signed
 in even where third-party cookies and storage are blocked, and signing in on one site signs in nowhere else.
-The access token lives in memory only.
+The access token lives in memory only, bound (DPoP, RFC 9449) to the frame page's non-extractable key:
+parley.dpop.Dpop makes every proof (the sign-in requests, API calls, the socket's hello).
 """
 
 import asyncio
@@ -51,8 +52,10 @@ def query(params):
 class FrameAuth:
     """Tokens for the copy-paste frame: popup sign-in, silent refresh through the partitioned cookie."""
 
-    def __init__(self, public_url, client_id, scope=None):
+    def __init__(self, public_url, client_id, scope=None, dpop=None):
         self.public_url = public_url.rstrip("/")
+        self.dpop = dpop  # parley.dpop.Dpop: the page's key for DPoP proofs (None: bearer tokens)
+        self.bound = False  # the current access token is DPoP-bound
         self.client_id = client_id
         self.scope = scope or DEFAULT_SCOPE
         self.redirect_uri = self.public_url + "/oauth/callback"
@@ -70,6 +73,7 @@ class FrameAuth:
 
     def _accept(self, data):
         self.access_token = data["access_token"]
+        self.bound = str(data.get("token_type") or "").lower() == "dpop"
         self.expires_at = now_ms() + int(data.get("expires_in", 600)) * 1000
         self.user = data.get("user")
         self.granted = tuple(str(data.get("scope") or "").split())
@@ -81,14 +85,19 @@ class FrameAuth:
             self.kept = data["kept"]
         return self.user
 
+    def token_dpop(self):
+        """The Dpop to prove possession with when using the access token (None for a bearer token)."""
+        return self.dpop if self.bound else None
+
     def take_lists(self):
         """The friends / conversations lists that came with the sign-in (each once), keyed by name."""
         lists, self.lists = self.lists, {}
         return lists
 
     async def _session(self, path, body):
+        dpop = self.dpop if path != "/end" else None  # tokens are issued: bind them to this page's key
         return await request("POST", self.public_url + "/frame/session" + path, body,
-                             credentials="include", headers={"X-Parley-Frame": "1"})
+                             credentials="include", headers={"X-Parley-Frame": "1"}, dpop=dpop)
 
     async def restore(self, with_lists=False):
         """Sign in silently from the cookie of an earlier visit; the user, or None when there is no valid
@@ -119,6 +128,8 @@ class FrameAuth:
         window.parleyRestore = None
         answer = await started
         status, text = int(answer.status), str(answer.text)
+        if self.dpop is not None and getattr(answer, "nonce", None):
+            self.dpop.saw(answer.nonce)
         if status == 0:
             raise ParleyError("network", "network error: the sign-in could not be restored")
         if status == 204:
@@ -223,6 +234,7 @@ class FrameAuth:
     async def sign_out(self):
         """Revoke this site's tokens for this browser and forget them."""
         self.access_token = None
+        self.bound = False
         self.user = None
         self.kept = {}
         try:

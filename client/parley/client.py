@@ -148,7 +148,7 @@ class Client:
         token = await self.auth.token()
         if token is None:
             raise ParleyError("not_signed_in", "sign in first")
-        return await request(method, self.server + "/api/v1" + path, body, token=token)
+        return await request(method, self.server + "/api/v1" + path, body, token=token, dpop=self.auth.token_dpop())
 
     async def refresh_lists(self, known=None):
         """Load friends and conversations (REST; `known` holds lists that came with the sign-in)."""
@@ -268,7 +268,9 @@ class Client:
             if self.page.get("title") and self._shares_title():  # the title only when the visitor shares it
                 page["title"] = self.page["title"]
                 self._title_sent = True
-        return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device)
+        dpop = self.auth.token_dpop()
+        proof = await dpop.proof("GET", self.ws_url, token) if dpop is not None else None
+        return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device, dpop=proof)
 
     def _shares_title(self):
         return bool(self.settings and self.settings.get("share_title"))

@@ -12,6 +12,7 @@ from pyscript.ffi import create_proxy
 
 from parley import boot, bridge, extensions, runtime
 from parley.auth import FrameAuth
+from parley.dpop import Dpop
 from parley.i18n import Translator, is_rtl
 from parley.listeners import listen
 from parley.registry import REGISTRY
@@ -86,6 +87,11 @@ def on_key(event):
         bridge.post("close", focus=True)
 
 
+def frame_dpop(config):
+    """The frame page's DPoP key (made by frame-boot.js) and the nonce its config brings."""
+    return Dpop(config.get("dpop") or "", config.get("dpop_nonce") or "") if config.get("dpop") else None
+
+
 async def main():
     """Boot the widget in the frame, restore the visitor's sign-in, and tell the host page it is ready."""
     config = read_config()
@@ -99,7 +105,8 @@ async def main():
     REGISTRY.report = lambda text: window.console.error(text)  # extensions' failures go to the console
     notice = Notice(Translator(lang))
     session = boot.new_session(
-        FrameAuth(config["public_url"], site["client_id"], site.get("scopes") or None), root, mode="frame",
+        FrameAuth(config["public_url"], site["client_id"], site.get("scopes") or None, dpop=frame_dpop(config)),
+        root, mode="frame",
         site_name=site.get("name") or "", lang=lang, ws_url=config.get("ws_url"),
         show=lambda: bridge.post("open"), hide=lambda: bridge.post("close"), theme_root=document.documentElement,
         on_notice=notice.update, on_close=lambda: bridge.post("close", focus=True),

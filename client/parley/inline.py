@@ -8,6 +8,7 @@ from pyscript import document, window
 
 from parley import boot
 from parley import errors as E
+from parley.dpop import Dpop
 from parley.inline_auth import InlineAuth
 
 
@@ -33,8 +34,14 @@ def _settings(server, client_id):
 
 
 def _auth(server, client_id, scope, persist, config):
-    """The page's own sign-in (PKCE), for mount() and init()."""
-    return InlineAuth(server, client_id, scope or config.get("scopes") or None, persist)
+    """The page's own sign-in (PKCE), for mount() and init(); its tokens are DPoP-bound to a key kept in this
+    origin's IndexedDB (persist="session", beside the refresh token it protects) or in this page only, when the
+    config names Parley's dpop.js (/inline/config.json does)."""
+    dpop = None
+    if config.get("dpop"):
+        kept_as = "parley.dpop." + client_id if persist == "session" else None
+        dpop = Dpop(str(config["dpop"]), str(config.get("dpop_nonce") or ""), kept_as)
+    return InlineAuth(server, client_id, scope or config.get("scopes") or None, persist, dpop)
 
 
 def _target(target):

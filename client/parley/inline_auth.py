@@ -7,6 +7,8 @@ no script of the page can read a stored token later), or in sessionStorage (pers
 in this tab; readable by any script on the page). With "session", the page also keeps its current access
 token (which the refresh token can mint anyway) and its expiry, so the next page of the visit signs in with one
 round trip (the user and the lists, fetched together) instead of two, while that token has a minute left.
+Both tokens are DPoP-bound (RFC 9449) to the page's non-extractable key (parley.dpop): with "session" the key
+waits in this origin's IndexedDB, so the tokens kept in sessionStorage are useless to anyone without it.
 """
 
 import asyncio
@@ -18,7 +20,7 @@ from parley import urls
 from parley.auth import LIST_SCOPES, REFRESH_MARGIN_MS, FrameAuth, query
 from parley.clock import now_ms
 from parley.errors import ParleyError
-from parley.http import fetch_text, request, transient
+from parley.http import dpop_fetch, fetch_text, request, transient
 
 STORAGE_KEY = "parley.refresh."
 ACCESS_KEY = "parley.access."  # {"token", "expires_at" (epoch ms), "scope"}: the current access token
@@ -27,8 +29,8 @@ ACCESS_KEY = "parley.access."  # {"token", "expires_at" (epoch ms), "scope"}: th
 class InlineAuth(FrameAuth):
     """OAuth as a public client in the page itself: code + PKCE popup, tokens from /oauth/token."""
 
-    def __init__(self, public_url, client_id, scope, persist="memory"):
-        super().__init__(public_url, client_id, scope)
+    def __init__(self, public_url, client_id, scope, persist="memory", dpop=None):
+        super().__init__(public_url, client_id, scope, dpop)
         self.message_origin = urls.origin(public_url)  # the callback page is on Parley's origin
         self.persist = persist
         self.refresh_token = None
@@ -64,8 +66,13 @@ class InlineAuth(FrameAuth):
         return access
 
     async def _post(self, path, params):
-        status, text = await fetch_text(self.public_url + path, method="POST", body=query(params),
-                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        url = self.public_url + path
+        options = {"method": "POST", "body": query(params),
+                   "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+        if path == "/oauth/token" and self.dpop is not None:  # tokens bound to this page's key
+            status, text = await dpop_fetch(self.dpop, "POST", url, options)
+        else:
+            status, text = await fetch_text(url, **options)
         try:
             data = json.loads(text) if text else {}
         except ValueError:  # not JSON (a proxy's error page)
@@ -84,6 +91,7 @@ class InlineAuth(FrameAuth):
         allows, fetched together (what /frame/session answers in one go for the copy-paste frame)."""
         data = await self._post("/oauth/token", params)
         self._keep(data.get("refresh_token"), {"token": data["access_token"], "scope": data.get("scope") or "",
+                                               "type": data.get("token_type") or "Bearer",
                                                "expires_at": now_ms() + int(data.get("expires_in", 600)) * 1000})
         return await self._with_lists(data, include)
 
@@ -91,7 +99,8 @@ class InlineAuth(FrameAuth):
         """`data` (a token answer) with the user and the lists asked for in `include`, fetched together."""
         granted = str(data.get("scope") or "").split()
         wanted = [name for name, scope in LIST_SCOPES if name in include.split() and scope in granted]
-        answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path,
+        dpop = self.dpop if str(data.get("token_type") or "").lower() == "dpop" else None
+        answers = await asyncio.gather(*[request("GET", self.public_url + "/api/v1/" + path, dpop=dpop,
                                                  token=data["access_token"]) for path in ["me"] + wanted])
         me = answers[0]
         data["user"] = {"id": me["id"], "username": me["username"], "name": me.get("display_name") or me["username"]}
@@ -111,6 +120,7 @@ class InlineAuth(FrameAuth):
             access = self._kept_access() if body.get("include") else None
             if access is not None:  # the next page of a visit: one round trip with the token still valid
                 data = {"access_token": access["token"], "scope": access.get("scope") or "",
+                        "token_type": access.get("type") or "Bearer",
                         "expires_in": max(0, (access["expires_at"] - now_ms()) // 1000)}
                 try:
                     return await self._with_lists(data, body.get("include", ""))

@@ -566,6 +566,7 @@ CLIENT_FRAMES = {
             ("resume", _positions, False),
             ("page", _object(PAGE_FIELDS), False),
             ("device", _token(64), False),
+            ("dpop", _token(4096), False),
         ),
         None,
     ),
@@ -830,9 +831,12 @@ def _wire_positions(positions):
     return {str(conv): pos for conv, pos in positions.items()}
 
 
-def make_hello(token, resume=None, page=None, device=None):
-    """The first frame: ``resume`` maps conversation id -> last contiguous position the client holds."""
+def make_hello(token, resume=None, page=None, device=None, dpop=None):
+    """The first frame: ``resume`` maps conversation id -> last contiguous position the client holds; ``dpop``
+    a DPoP proof (GET on the WebSocket URL, with ``ath``) for a token bound to a key."""
     frame = {"t": HELLO, "v": VERSION, "token": token}
+    if dpop:
+        frame["dpop"] = dpop
     if resume:
         frame["resume"] = _wire_positions(resume)
     if page:

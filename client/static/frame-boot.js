@@ -6,21 +6,34 @@
  * timeout). performance marks parley:boot, parley:storage and parley:core time the steps (docs/performance.md).
  * It also starts a returning visitor's silent sign-in at once (POST /frame/session/refresh with the lists and
  * what the frame kept), beside the interpreter's start instead of after it: parley.auth.FrameAuth.restore
- * takes that answer (globalThis.parleyRestore) instead of asking again. */
+ * takes that answer (globalThis.parleyRestore) instead of asking again.
+ * The frame page's DPoP key (dpop.js, non-extractable, one per frame page) is made here too, so that request
+ * already carries a proof (with the nonce the page's config brings) and its access token is bound to the key;
+ * Python takes the same key (globalThis.parleyDpop) for every later proof. */
 const me = document.currentScript || document.querySelector("script[data-core]");
-const { core, idb } = me.dataset;
+const { core, idb, dpop } = me.dataset;
 performance.mark("parley:boot");
 try {
   const config = JSON.parse(document.getElementById("parley-config").textContent);
-  globalThis.parleyRestore = fetch(config.public_url + "/frame/session/refresh", {
-    method: "POST",
-    credentials: "include",
-    headers: { "Accept": "application/json", "Content-Type": "application/json", "X-Parley-Frame": "1" },
-    body: JSON.stringify({ client_id: config.site.client_id, include: "friends conversations kept" }),
-  }).then(
-    async (response) => ({ status: response.status, text: response.status === 204 ? "" : await response.text() }),
-    () => ({ status: 0, text: "" }),  // no network: FrameAuth treats it as any failed fetch (retried later)
-  );
+  const url = config.public_url + "/frame/session/refresh";
+  const key = globalThis.parleyDpop = import(dpop).then((module) => module.pageKey());
+  const ask = async (nonce) => {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "include",
+      headers: { "Accept": "application/json", "Content-Type": "application/json", "X-Parley-Frame": "1",
+                 "DPoP": await (await key).proof("POST", url, nonce, "") },
+      body: JSON.stringify({ client_id: config.site.client_id, include: "friends conversations kept" }),
+    });
+    const answer = { status: response.status, text: response.status === 204 ? "" : await response.text(),
+                     nonce: response.headers.get("DPoP-Nonce") || "" };
+    return answer;
+  };
+  globalThis.parleyRestore = ask(config.dpop_nonce).then(async (answer) => {
+    // The config's nonce went stale (a page kept open for long): once more with the fresh one.
+    const stale = answer.status === 400 && answer.nonce && answer.text.includes('"use_dpop_nonce"');
+    return stale ? ask(answer.nonce) : answer;
+  }).catch(() => ({ status: 0, text: "", nonce: "" }));  // no network: FrameAuth retries it later
 } catch (e) { /* no config: Python asks itself */ }
 const fake = await import(idb);
 const define = (name, value) => Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });

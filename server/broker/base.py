@@ -85,6 +85,11 @@ class Broker(ABC):
         """Live entries per user: {user_id: {device_id: entry}}; users with none are left out."""
 
     @abstractmethod
+    async def claim_once(self, key: str, ttl_s: float) -> bool:
+        """True the first time ``key`` is claimed within ``ttl_s`` seconds, in every process sharing this
+        broker; False while an earlier claim holds (single-use values: DPoP proof ``jti``s)."""
+
+    @abstractmethod
     async def _subscribe(self, channel: str) -> None: ...
 
     @abstractmethod

@@ -9,6 +9,8 @@ from typing import Any
 
 from server.broker.base import Broker, PresenceEntry, check_ttl, logger
 
+CLAIMS_SWEEP = 4096  # claims held before expired ones are swept
+
 
 class MemoryBroker(Broker):
     """Fan-out during ``publish`` itself (the dispatchers only queue on sockets, so nothing waits; the
@@ -20,6 +22,7 @@ class MemoryBroker(Broker):
     def __init__(self, url: str = "memory://") -> None:
         super().__init__(url)
         self._presence: dict[int, dict[str, tuple[float, str]]] = {}
+        self._claims: dict[str, float] = {}  # key -> expiry (monotonic seconds)
         self._closed = False
 
     async def connect(self) -> None:
@@ -47,6 +50,18 @@ class MemoryBroker(Broker):
                 dispatch(payload)
             except Exception:
                 logger.exception("dispatcher for channel %r failed", channel)
+
+    async def claim_once(self, key: str, ttl_s: float) -> bool:
+        now = time.monotonic()
+        claims = self._claims
+        if len(claims) >= CLAIMS_SWEEP:  # forget expired claims now and then: memory stays bounded by the TTL
+            for old in [k for k, expires in claims.items() if expires <= now]:
+                del claims[old]
+        expires = claims.get(key)
+        if expires is not None and expires > now:
+            return False
+        claims[key] = now + check_ttl(ttl_s) / 1000
+        return True
 
     async def _subscribe(self, channel: str) -> None:
         return None

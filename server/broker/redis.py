@@ -2,6 +2,7 @@
 
 Keys and channels start with a prefix (URL query ``?prefix=``, default ``parley``):
 - channel ``{prefix}:ch:{channel}`` for each logical channel;
+- string ``{prefix}:once:{key}`` for a single-use claim (``claim_once``), expiring with its TTL;
 - hash ``{prefix}:pres:{user_id}`` with one field per device: ``"{expiry_ms}|{entry json}"``. Expiry is
   computed from Redis' own clock (TIME) so process clocks do not matter. Writes drop expired fields and
   set the key to expire with its last live device; reads skip expired fields. A crashed process's
@@ -173,6 +174,11 @@ class RedisBroker(Broker):
                 continue
             if channel.startswith(self._channel_prefix):
                 self._deliver(channel[cut:], message["data"])
+
+    async def claim_once(self, key: str, ttl_s: float) -> bool:
+        """SET NX PX: one atomic command, so two processes claiming at once cannot both win."""
+        claimed = await self.redis.set(f"{self.prefix}:once:{key}", "1", nx=True, px=check_ttl(ttl_s))
+        return bool(claimed)
 
     def _presence_key(self, user_id: int) -> str:
         return f"{self.prefix}:pres:{user_id}"

@@ -12,7 +12,8 @@ from starlette.responses import JSONResponse, Response
 from ..store.records import SiteRecord
 from .origins import origin_of
 
-ALLOWED_HEADERS = "Content-Type, Authorization"
+ALLOWED_HEADERS = "Content-Type, Authorization, DPoP"
+EXPOSED_HEADERS = "DPoP-Nonce"  # the widget reads the server's fresh nonce from every answer
 
 
 def origin_allowed(origin: str | None, site: SiteRecord | None, public_url: str) -> bool:
@@ -29,6 +30,7 @@ def add_cors(response: Response, origin: str | None) -> Response:
     response.headers["Vary"] = "Origin"
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     return response
 
 

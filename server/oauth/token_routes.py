@@ -10,11 +10,13 @@ from ..settings import Settings
 from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
 from .cors import add_cors, origin_allowed, preflight, refused
+from .dpop import DpopError
+from .dpop_check import NONCE_HEADER
 from .families import end_family
 from .params import repeated_parameter_response
 from .records import SiteClient
 from .server import ParleyAuthorizationServer, Prefetched, request_data
-from .tokens import issue_tokens
+from .tokens import dpop_refusal, issue_tokens, token_proof
 
 
 def token_router() -> APIRouter:
@@ -32,8 +34,14 @@ def token_router() -> APIRouter:
         if isinstance(checked, Response):
             return checked
         params, site, origin = checked
-        answer = await issue_tokens(request, params, site)
-        return add_cors(JSONResponse(answer.body, status_code=answer.status, headers=answer.headers), origin)
+        try:
+            proof = await token_proof(request)
+        except DpopError as error:
+            answer = dpop_refusal(request, error)
+        else:
+            answer = await issue_tokens(request, params, site, proof)
+        headers = {NONCE_HEADER: request.app.state.dpop.nonce(), **answer.headers}  # keep the client's nonce fresh
+        return add_cors(JSONResponse(answer.body, status_code=answer.status, headers=headers), origin)
 
     @router.post("/oauth/revoke")
     async def revoke(request: Request) -> Response:

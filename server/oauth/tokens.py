@@ -15,6 +15,8 @@ from ..security import app_limiter, client_ip
 from ..settings import Settings
 from ..store.records import SiteRecord
 from ..store.secrets import hash_secret
+from .dpop import INVALID_PROOF, DpopError, DpopProof
+from .dpop_check import NONCE_HEADER, DpopChecker
 from .families import end_family
 from .records import SiteClient
 from .server import Effects, ParleyAuthorizationServer, Prefetched, request_data
@@ -37,8 +39,37 @@ class TokenAnswer:
         return self.status == 200
 
 
-async def issue_tokens(request: Request, params: list[tuple[str, str]], site: SiteRecord | None) -> TokenAnswer:
-    """Run the token endpoint's grant (rate-limited) for already-authorized params and store its writes."""
+async def token_proof(request: Request) -> DpopProof | None:
+    """The request's verified DPoP proof for POST on its own path, or None when it sends none; raises DpopError
+    (a repeated header, a bad, replayed or nonce-less proof)."""
+    proofs = request.headers.getlist("dpop")
+    if not proofs:
+        return None
+    if len(proofs) > 1:
+        raise DpopError(INVALID_PROOF, "send one DPoP header")
+    checker: DpopChecker = request.app.state.dpop
+    return await checker.check(proofs[0], "POST", request.url.path)
+
+
+def dpop_refusal(request: Request, error: DpopError) -> TokenAnswer:
+    """The token endpoint's 400 for a refused proof, with a fresh nonce (RFC 9449 §8)."""
+    checker: DpopChecker = request.app.state.dpop
+    return TokenAnswer(400, {"error": error.code, "error_description": error.description},
+                       {NONCE_HEADER: checker.nonce(), **NO_STORE})
+
+
+async def issue_tokens(
+    request: Request,
+    params: list[tuple[str, str]],
+    site: SiteRecord | None,
+    proof: DpopProof | None = None,
+    *,
+    bind_refresh: bool = True,
+) -> TokenAnswer:
+    """Run the token endpoint's grant (rate-limited) for already-authorized params and store its writes.
+
+    With a DPoP ``proof``, the new access token (and, when ``bind_refresh``, the refresh token) is bound to its
+    key (``token_type: DPoP``); a refresh token bound to a key is refused without a proof of that key."""
     settings: Settings = request.app.state.settings
     data = dict(params)
     client_id = data.get("client_id", "")
@@ -50,7 +81,7 @@ async def issue_tokens(request: Request, params: list[tuple[str, str]], site: Si
             {"Retry-After": str(wait), "Cache-Control": "no-store"},
         )
     prefetched = Prefetched(SiteClient(site, settings.public_url) if site else None)
-    replay = await _prefetch_grant(request.app, data, prefetched)
+    replay = await _prefetch_grant(request, data, prefetched, proof)
     if replay is not None:
         return replay
     server = ParleyAuthorizationServer(settings, prefetched)
@@ -58,6 +89,10 @@ async def issue_tokens(request: Request, params: list[tuple[str, str]], site: Si
     headers = {name: value for name, value in core_headers if name.lower() != "content-type"}
     answer = TokenAnswer(status, body, headers | NO_STORE)
     effects = server.effects
+    if answer.ok and effects.token_row is not None and proof is not None:
+        effects.token_row["jkt"] = proof.jkt
+        effects.token_row["refresh_jkt"] = proof.jkt if bind_refresh else None
+        answer.body["token_type"] = "DPoP"
     if answer.ok and effects.token_row is not None:
         stored = await _store_token(request.app, effects.token_row, effects)
         if not stored:
@@ -69,9 +104,14 @@ def _invalid_grant(description: str) -> TokenAnswer:
     return TokenAnswer(400, {"error": "invalid_grant", "error_description": description}, dict(NO_STORE))
 
 
-async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched) -> TokenAnswer | None:
+async def _prefetch_grant(
+    request: Request, data: dict[str, str], prefetched: Prefetched, proof: DpopProof | None
+) -> TokenAnswer | None:
     """Load the code or refresh token the request names; a replayed one revokes its family at once (and its
-    live sockets close: a replay means the token may be in someone else's hands)."""
+    live sockets close: a replay means the token may be in someone else's hands). A refresh token bound to a
+    DPoP key is refused first, with no effect at all, without a proof of that key: whoever holds only the
+    token can neither use it nor end the holder's sign-in by replaying it."""
+    app = request.app
     store = app.state.store
     grant_type = data.get("grant_type")
     if grant_type == "authorization_code" and data.get("code"):
@@ -83,6 +123,9 @@ async def _prefetch_grant(app: Any, data: dict[str, str], prefetched: Prefetched
         prefetched.code = code
     elif grant_type == "refresh_token" and data.get("refresh_token"):
         token = await store.token_by_refresh_hash(hash_secret(data["refresh_token"]))
+        if token is not None and token.refresh_jkt is not None and (proof is None or proof.jkt != token.refresh_jkt):
+            return dpop_refusal(request, DpopError(
+                INVALID_PROOF, "this refresh token is bound to a DPoP key: send a proof made with that key"))
         if token is not None and token.refresh_used_at is not None:
             await end_family(app, token.family_id)
             return _invalid_grant("This refresh token was already used; its whole family is revoked")

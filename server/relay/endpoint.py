@@ -22,6 +22,7 @@ from parley import protocol as P
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from ..oauth.dpop import DpopError
 from ..oauth.origins import origin_of
 from . import grants
 from .connection import Connection, encode
@@ -156,6 +157,9 @@ class Lifecycle:
         if isinstance(grant, int):
             await self._close(grant)
             return None
+        if grant.jkt is not None and not await self._proof_holds(frame, grant.jkt):
+            await self._close(P.CLOSE_AUTH_FAILED)
+            return None
         if not origin_allowed(self.origin, grant, self.hub.origins):
             await self._close(P.CLOSE_FORBIDDEN)
             return None
@@ -168,6 +172,20 @@ class Lifecycle:
         connection = Connection(self.send, grant, frame.get("device"), title, hub.send_queue, hub.limits)
         connection.resume = frame.get("resume") or {}
         return connection
+
+    async def _proof_holds(self, frame: dict[str, Any], jkt: str) -> bool:
+        """Whether hello's `dpop` proves possession of the key a bound token is bound to (GET on the ws URL,
+        `ath` of the token, never seen before). No nonce: hello cannot be answered with a nonce challenge, so a
+        proof lives only its iat window (and once, by its jti)."""
+        checker = self.hub.dpop
+        if checker is None or not frame.get("dpop"):
+            return False
+        try:
+            proof = await checker.check(frame["dpop"], "GET", PATH, access_token=frame["token"], need_nonce=False,
+                                        websocket=True)
+        except DpopError:
+            return False
+        return proof.jkt == jkt
 
     async def _start(self, connection: Connection) -> None:
         """Welcome, replay what was missed, release held live frames, then announce this device."""

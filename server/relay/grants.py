@@ -43,6 +43,7 @@ class Grant:
     sound: str = "site"  # the account's sound choice (told to the widget in the welcome)
     findable: str = P.FINDABLE_EVERYONE  # the account's privacy choices (told in the welcome too)
     requests: str = P.REQUESTS_EVERYONE
+    jkt: str | None = None  # the DPoP key a bound token is bound to (hello proves possession)
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,6 +76,7 @@ async def authenticate(store: Store, token: str) -> Grant | int:
         sound=found.sound,
         findable=found.findable,
         requests=found.requests,
+        jkt=found.jkt,
     )
 
 

@@ -19,6 +19,7 @@ from parley import protocol as P
 
 from ..broker import Broker
 from ..invite_codes import InviteCodes
+from ..oauth.dpop_check import DpopChecker
 from ..pacing import FIND_PACE, FRIEND_REQUESTS
 from ..security import SlidingWindow
 from ..store import FriendChange, GroupChange, Store
@@ -53,8 +54,10 @@ class Hub:
         limits: ConnectionLimits | None = None,
         fanout_probe: FanoutProbe | None = None,
         invite_codes: InviteCodes | None = None,
+        dpop: DpopChecker | None = None,
     ) -> None:
         self.store = store
+        self.dpop = dpop  # checks hello's DPoP proof for tokens bound to a key (none: such tokens are refused)
         self.broker = broker
         self.heartbeat = heartbeat
         self.max_frame = max_frame

@@ -162,15 +162,16 @@ class Grants(StoreBase):
         return newest is not None and newest.revoked_at is None
 
     async def add_access_token(
-        self, token: records.TokenRecord, access_hash: str, issued_at: int, expires_at: int
+        self, token: records.TokenRecord, access_hash: str, issued_at: int, expires_at: int, jkt: str | None = None
     ) -> None:
-        """One more access token (no refresh token) of ``token``'s family, site, user and scope."""
+        """One more access token (no refresh token) of ``token``'s family, site, user and scope, bound to the
+        DPoP key ``jkt`` when given."""
         async with self._write() as conn:
             await conn.execute(
                 insert(tok).values(
                     family_id=token.family_id, site_id=token.site_id, user_id=token.user_id, scope=token.scope,
                     access_token_hash=access_hash, refresh_token_hash=None, issued_at=issued_at,
-                    access_expires_at=expires_at, refresh_expires_at=None,
+                    access_expires_at=expires_at, refresh_expires_at=None, jkt=jkt,
                 )
             )
 

@@ -236,6 +236,8 @@ class Token(Base):
     refresh_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
     refresh_used_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # rotated
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    jkt: Mapped[str | None] = mapped_column(String(64), default=None)  # DPoP key of the access token
+    refresh_jkt: Mapped[str | None] = mapped_column(String(64), default=None)  # DPoP key of the refresh token
 
     __table_args__ = (Index("ix_tokens_user_site", "user_id", "site_id"),)
 

@@ -25,14 +25,16 @@ class Principals(StoreBase):
         async with self._read() as conn:
             row = (
                 await conn.execute(
-                    select(t.c.user_id, t.c.site_id, t.c.scope, t.c.revoked_at, t.c.access_expires_at, u.c.deleted_at)
+                    select(t.c.user_id, t.c.site_id, t.c.scope, t.c.revoked_at, t.c.access_expires_at, u.c.deleted_at,
+                           t.c.jkt)
                     .join(u, u.c.id == t.c.user_id)
                     .where(t.c.access_token_hash == hash_secret(token))
                 )
             ).first()
         if row is None or token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms()) != "live":
             return None
-        return records.Principal(user_id=row.user_id, site_id=row.site_id, scopes=frozenset(row.scope.split()))
+        return records.Principal(user_id=row.user_id, site_id=row.site_id, scopes=frozenset(row.scope.split()),
+                                 jkt=row.jkt)
 
     async def principal_for_session(self, session_id: str) -> records.Principal | None:
         """The principal of a live web session (all scopes, with its CSRF token), else None."""

@@ -122,6 +122,7 @@ class Principal:
     scopes: frozenset[str]
     csrf_token: str | None = None
     session: bool = False
+    jkt: str | None = None  # a DPoP-bound access token's key thumbprint
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
@@ -189,6 +190,8 @@ class TokenRecord:
     refresh_expires_at: int | None
     refresh_used_at: int | None
     revoked_at: int | None
+    jkt: str | None = None  # the DPoP key (JWK SHA-256 thumbprint) the access token is bound to
+    refresh_jkt: str | None = None  # the DPoP key the refresh token is bound to
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,7 @@ class AccessGrant:
     findable: str = "everyone"  # the account's privacy choices (user_settings)
     requests: str = "everyone"
     share_title: bool = False  # the user lets friends here see the page title on this token's site
+    jkt: str | None = None  # a DPoP-bound token's key thumbprint: hello must carry a proof of that key
 
 
 @dataclass(frozen=True, slots=True)

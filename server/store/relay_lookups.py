@@ -52,6 +52,7 @@ class RelayLookups(StoreBase):
                         usr.c.display_name,
                         usr.c.deleted_at,
                         sit.c.origins,
+                        tok.c.jkt,
                     )
                     .join(usr, usr.c.id == tok.c.user_id)
                     .join(sit, sit.c.id == tok.c.site_id)
@@ -68,6 +69,7 @@ class RelayLookups(StoreBase):
                 site_id=row.site_id,
                 scope=row.scope,
                 origins=tuple(row.origins or ()),
+                jkt=row.jkt,
             )
             if grant.state != "live":
                 return grant

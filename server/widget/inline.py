@@ -24,11 +24,15 @@ from .page import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
 PUBLIC = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
 API_PREFIX = "/api/v1/"
 API_METHODS = "GET, POST, PUT, DELETE"
-API_HEADERS = "Authorization, Content-Type"
+API_HEADERS = "Authorization, Content-Type, DPoP"
+EXPOSED = b"DPoP-Nonce"  # the widget keeps the server's fresh DPoP nonce from every answer
 
 
-def inline_config(bundle: Bundle, public_url: str, runtime: str, site: dict[str, Any]) -> dict[str, Any]:
-    """The PyScript config of an inline page, with the `parley` section parley.mount() reads."""
+def inline_config(
+    bundle: Bundle, public_url: str, runtime: str, site: dict[str, Any], dpop_nonce: str = ""
+) -> dict[str, Any]:
+    """The PyScript config of an inline page, with the `parley` section parley.mount() reads (and a fresh DPoP
+    nonce, so the page's first proof needs no nonce round trip)."""
     config = pyscript_config(bundle, public_url, runtime)
     config["parley"] = {
         "server": public_url,
@@ -38,6 +42,8 @@ def inline_config(bundle: Bundle, public_url: str, runtime: str, site: dict[str,
         "css": public_url + bundle.url("static/widget.css"),
         "ws_url": public_url.replace("http", "ws", 1) + "/v1/ws",
         "runtime": runtime,
+        "dpop": public_url + bundle.url("static/dpop.js"),
+        "dpop_nonce": dpop_nonce,
     }
     return config
 
@@ -54,7 +60,8 @@ def inline_router(bundle: Bundle) -> APIRouter:
         runtime = runtime if runtime in RUNTIMES else DEFAULT_RUNTIME
         public_url: str = request.app.state.settings.public_url
         body = inline_config(bundle, public_url, runtime,
-                             {"client_id": info.client_id, "name": info.name, "scopes": info.scopes})
+                             {"client_id": info.client_id, "name": info.name, "scopes": info.scopes},
+                             request.app.state.dpop.nonce())
         return JSONResponse(body, headers={**PUBLIC, "Cache-Control": "no-cache"})
 
     @router.get("/inline/core.js", include_in_schema=False)
@@ -99,8 +106,9 @@ class ApiCors:
             await response(scope, receive, send)
             return
         authorization = headers.get("authorization", "")
-        bearer = authorization.lower().startswith("bearer ")
-        if bearer and not await _token_origin_allowed(scope, origin, authorization[7:].strip()):
+        scheme, _, token = authorization.partition(" ")
+        bearer = scheme.lower() in ("bearer", "dpop")  # a token, sent as Bearer or DPoP-bound
+        if bearer and not await _token_origin_allowed(scope, origin, token.strip()):
             refused = JSONResponse(
                 {"error": {"code": "origin_not_allowed",
                            "message": f"Origin {origin} is not registered for this token's site"}},
@@ -111,7 +119,7 @@ class ApiCors:
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start" and bearer:
                 message["headers"] = [*message.get("headers", []), (b"access-control-allow-origin", origin.encode()),
-                                      (b"vary", b"Origin")]
+                                      (b"access-control-expose-headers", EXPOSED), (b"vary", b"Origin")]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

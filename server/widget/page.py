@@ -135,6 +135,8 @@ def frame_router(bundle: Bundle) -> APIRouter:
             "theme": theme,
             "lang": lang,
             "extensions": site_extensions(info),
+            "dpop": public_url + bundle.url("static/dpop.js"),
+            "dpop_nonce": request.app.state.dpop.nonce(),  # the first DPoP proof needs no nonce round trip
         }
         script_type, _interpreter, wasm = RUNTIMES[runtime]
         html = _templates.get_template("frame.html").render(
@@ -145,6 +147,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
             interpreter_wasm=bundle.url(wasm),
             module_urls=[bundle.url(n) for n in package_files(bundle, runtime)] if runtime == "micropython" else [],
             boot_js=bundle.url("static/frame-boot.js"),
+            dpop_js=bundle.url("static/dpop.js"),
             boot_modules=boot_modules(bundle, runtime),
             idb_js=bundle.url("fake-indexeddb/fake-indexeddb.js"),
             runtime=runtime,

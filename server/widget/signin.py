@@ -21,15 +21,19 @@ counting as reuse (reuse after the grace window still revokes the whole family).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from ..api.schemas import ConversationOut, UserOut
+from ..oauth.dpop import DpopError, DpopProof
+from ..oauth.dpop_check import NONCE_HEADER
 from ..oauth.families import end_family
 from ..oauth.origins import origin_of
-from ..oauth.tokens import issue_tokens
+from ..oauth.tokens import issue_tokens, token_proof
 from ..store.clock import now_ms
 from ..store.secrets import hash_secret
 
@@ -106,12 +110,13 @@ async def _list(store: Any, name: str, user_id: int) -> list[dict[str, Any]]:
     return [ConversationOut.of(conv).model_dump(mode="json") for conv in found]
 
 
-async def _exchange(request: Request, params: list[tuple[str, str]], client_id: str,
+async def _exchange(request: Request, params: list[tuple[str, str]], client_id: str, proof: DpopProof | None,
                     include: str = "", family_id: str | None = None) -> Response:
     site = await request.app.state.store.site_by_client_id(client_id)
     if site is None:
         return error_answer(404, "unknown_site", "This site is not registered")
-    answer = await issue_tokens(request, params, site)
+    # The refresh token stays unbound: it lives in an HttpOnly cookie, while the frame's key lives in its page.
+    answer = await issue_tokens(request, params, site, proof, bind_refresh=False)
     if not answer.ok:
         response = error_answer(answer.status, str(answer.body.get("error", "invalid_grant")),
                           str(answer.body.get("error_description", "")))
@@ -134,7 +139,7 @@ async def _family_of(request: Request, refresh_token: str) -> str | None:
     return token.family_id if token is not None else None
 
 
-async def _grace_token(request: Request, refresh_token: str) -> dict[str, Any] | None:
+async def _grace_token(request: Request, refresh_token: str, proof: DpopProof | None) -> dict[str, Any] | None:
     """An access token for a refresh token rotated moments ago by a sibling tab, or None."""
     store = request.app.state.store
     token = await store.token_by_refresh_hash(hash_secret(refresh_token))
@@ -147,13 +152,38 @@ async def _grace_token(request: Request, refresh_token: str) -> dict[str, Any] |
         return None
     ttl = request.app.state.settings.access_token_ttl
     access = secrets.token_urlsafe(32)
-    await store.add_access_token(token, hash_secret(access), now, now + ttl * 1000)
-    return {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": token.scope}
+    jkt = proof.jkt if proof is not None else None
+    await store.add_access_token(token, hash_secret(access), now, now + ttl * 1000, jkt)
+    return {"access_token": access, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl, "scope": token.scope}
+
+
+async def _proof(request: Request) -> DpopProof | Response | None:
+    """The request's DPoP proof (None without one), or the 400 refusing it (`use_dpop_nonce`: retry with the
+    DPoP-Nonce of this answer)."""
+    try:
+        return await token_proof(request)
+    except DpopError as error:
+        return error_answer(400, error.code, error.description)
+
+
+class _NonceRoute(APIRoute):
+    """Every answer of the frame's sign-in endpoints carries a fresh `DPoP-Nonce`, so the frame's next proof
+    needs no extra round trip."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_nonce(request: Request) -> Response:
+            response = await handler(request)
+            response.headers[NONCE_HEADER] = request.app.state.dpop.nonce()
+            return response
+
+        return with_nonce
 
 
 def frame_session_router() -> APIRouter:
     """POST /frame/session (code exchange), /frame/session/refresh, /frame/session/end."""
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, route_class=_NonceRoute)
 
     async def read(request: Request) -> dict[str, str] | JSONResponse:
         if not from_frame(request):
@@ -171,10 +201,13 @@ def frame_session_router() -> APIRouter:
         data = await read(request)
         if isinstance(data, JSONResponse):
             return data
+        proof = await _proof(request)
+        if isinstance(proof, Response):
+            return proof
         params = [("grant_type", "authorization_code"), ("client_id", data["client_id"])]
         for name in ("code", "code_verifier", "redirect_uri"):
             params.append((name, data.get(name, "")))
-        return await _exchange(request, params, data["client_id"], data.get("include", ""))
+        return await _exchange(request, params, data["client_id"], proof, data.get("include", ""))
 
     @router.post(COOKIE_PATH + "/refresh")
     async def refresh(request: Request) -> Response:
@@ -185,14 +218,17 @@ def frame_session_router() -> APIRouter:
         refresh_token = request.cookies.get(cookie_name(client_id))
         if not refresh_token:  # nothing kept for this site in this browser: not an error
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        proof = await _proof(request)
+        if isinstance(proof, Response):
+            return proof
         include = data.get("include", "")
         family_id = await _family_of(request, refresh_token) if "kept" in include.split() else None
-        grace = await _grace_token(request, refresh_token)
+        grace = await _grace_token(request, refresh_token, proof)
         if grace is not None:
             return JSONResponse(await _with_user(request, grace, include, family_id),
                                 headers={"Cache-Control": "no-store"})
         params = [("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", refresh_token)]
-        return await _exchange(request, params, client_id, include, family_id)
+        return await _exchange(request, params, client_id, proof, include, family_id)
 
     @router.post(COOKIE_PATH + "/end")
     async def end(request: Request) -> Response:

@@ -10,6 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from server.api import api_router, install_error_handlers
+from server.broker.memory import MemoryBroker
+from server.oauth.dpop_check import DpopChecker
 from server.settings import Settings
 from server.widget.inline import install_api_cors
 from tests.support.store_data import add_access_token, make_user
@@ -27,6 +29,7 @@ async def client(store) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     app.state.store = store
     app.state.settings = Settings(public_url=PARLEY, secret_key="k")
+    app.state.dpop = DpopChecker(PARLEY, "k", MemoryBroker())
     app.include_router(api_router())
     install_error_handlers(app)
     install_api_cors(app)
@@ -50,6 +53,18 @@ async def test_the_same_token_from_another_origin_is_refused(client, origin):
         assert response.json()["error"]["code"] == "origin_not_allowed"
         assert set(response.json()["error"]) == {"code", "message"}
         assert "access-control-allow-origin" not in response.headers
+
+
+async def test_dpop_requests_keep_to_the_sites_origins_and_may_read_the_nonce(client):
+    dpop = {"Authorization": "DPoP tok-cors"}
+    refused = await client.get("/me", headers={**dpop, "Origin": "https://evil.example"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "origin_not_allowed"
+    answered = await client.get("/me", headers={**dpop, "Origin": SITE})  # no proof: 401, readable by the site
+    assert answered.status_code == 401 and answered.headers["access-control-allow-origin"] == SITE
+    assert answered.headers["access-control-expose-headers"] == "DPoP-Nonce" and answered.headers["dpop-nonce"]
+    preflight = await client.options("/me", headers={"Origin": SITE, "Access-Control-Request-Method": "GET",
+                                                     "Access-Control-Request-Headers": "authorization, dpop"})
+    assert "DPoP" in preflight.headers["access-control-allow-headers"]
 
 
 async def test_requests_without_an_origin_keep_working(client):

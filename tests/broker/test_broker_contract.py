@@ -115,3 +115,16 @@ async def test_publish_many_reaches_every_channel_in_order(broker: Broker) -> No
     for index, inbox in enumerate(inboxes):
         extra = ["only three"] if index == 3 else []
         assert await drain(broker, f"user:{index}", inbox) == [f"frame {n}" for n in range(20)] + extra
+
+
+async def test_claim_once_wins_once_until_it_expires(broker: Broker) -> None:
+    assert await broker.claim_once("jti:a", ttl_s=0.3) is True
+    assert await broker.claim_once("jti:a", ttl_s=0.3) is False
+    assert await broker.claim_once("jti:b", ttl_s=0.3) is True  # another key is its own claim
+    await anyio.sleep(0.45)
+    assert await broker.claim_once("jti:a", ttl_s=0.3) is True  # the earlier claim expired
+
+
+async def test_claim_once_refuses_a_bad_ttl(broker: Broker) -> None:
+    with pytest.raises(ValueError):
+        await broker.claim_once("jti:c", ttl_s=0)

@@ -126,3 +126,26 @@ async def test_backends_are_imported_only_when_chosen() -> None:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert result.stdout.strip() == "False"
+
+
+async def test_claim_once_holds_across_processes(redis_broker_url: str) -> None:
+    """Two brokers on one Redis (two server processes): a key claimed by one is refused to the other, even
+    when both claim at the same moment."""
+    one = await open_broker(redis_broker_url)
+    two = await open_broker(redis_broker_url)
+    try:
+        assert await one.claim_once("dpop:k1", ttl_s=30) is True
+        assert await two.claim_once("dpop:k1", ttl_s=30) is False
+        results = []
+
+        async def claim(broker: RedisBroker) -> None:
+            results.append(await broker.claim_once("dpop:k2", ttl_s=30))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(claim, one)
+                group.start_soon(claim, two)
+        assert sorted(results) == [False] * 9 + [True]
+    finally:
+        await one.close()
+        await two.close()

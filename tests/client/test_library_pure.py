@@ -75,6 +75,7 @@ def test_except_parley_error_catches_http_failures(monkeypatch: pytest.MonkeyPat
     class Response:
         def __init__(self, status: int, body: str) -> None:
             self.status, self.body = status, body
+            self.headers: dict[str, str] = {}  # as a fetch Response's Headers: .get() of a missing one is null
 
         async def text(self) -> str:
             return self.body

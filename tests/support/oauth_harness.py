@@ -27,7 +27,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from server.api import api_router, install_error_handlers
+from server.broker.memory import MemoryBroker
 from server.oauth import oauth_router
+from server.oauth.dpop_check import DpopChecker
 from server.passwords import Passwords
 from server.security import SlidingWindow
 from server.settings import Settings
@@ -45,6 +47,7 @@ def build_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = await open_store(settings.database_url, passwords=Passwords.fast())
+        app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, MemoryBroker())
         try:
             yield
         finally:
