@@ -315,6 +315,27 @@ class ExportInvite(BaseModel):
     revoked_at: int | None
 
 
+class ExportSite(BaseModel):
+    """A site you authorized: what it may do and your choices there."""
+
+    site_id: int
+    name: str
+    scope: str
+    created_at: int
+    hidden: bool
+    share_title: bool
+
+
+class ExportKept(BaseModel):
+    """What a copy-paste widget kept on the server for the next page of a visit (place, drafts, unsent
+    messages), per live sign-in, as the widget wrote it."""
+
+    site_id: int
+    place: str
+    outbox: str
+    updated_at: int
+
+
 class ExportConversation(BaseModel):
     id: int
     kind: str
@@ -344,5 +365,7 @@ class ExportOut(BaseModel):
     blocked: list[ExportEdge]
     settings: ExportSettings
     invites: list[ExportInvite]
+    sites: list[ExportSite]
+    kept: list[ExportKept]
     conversations: list[ExportConversation]
     messages: list[ExportMessage]

@@ -231,6 +231,22 @@ class Users(StoreBase):
                     .order_by(inv.c.id)
                 )
             ).mappings().all()
+            con, site, kept = tables.consents, tables.sites, tables.frame_kept
+            authorized = (
+                await conn.execute(
+                    select(con.c.site_id, site.c.name, con.c.scope, con.c.created_at, con.c.hidden, con.c.share_title)
+                    .join(site, site.c.id == con.c.site_id)
+                    .where(con.c.user_id == user_id)
+                    .order_by(con.c.site_id)
+                )
+            ).mappings().all()
+            visits = (
+                await conn.execute(
+                    select(kept.c.site_id, kept.c.place, kept.c.outbox, kept.c.updated_at)
+                    .where(kept.c.user_id == user_id)
+                    .order_by(kept.c.updated_at)
+                )
+            ).mappings().all()
         by_state: dict[str, list[dict[str, Any]]] = {"accepted": [], "pending": [], "blocked": []}
         for edge in edges:
             by_state[edge["state"]].append({"username": edge["username"], "since": edge["created_at"]})
@@ -249,6 +265,8 @@ class Users(StoreBase):
             "blocked": by_state["blocked"],
             "settings": dict(chosen) if chosen is not None else dict(ACCOUNT_DEFAULTS),
             "invites": [dict(row) for row in invites],
+            "sites": [dict(row) for row in authorized],
+            "kept": [dict(row) for row in visits],
             "conversations": [dict(row) for row in convs],
             "messages": [
                 {

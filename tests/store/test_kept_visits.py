@@ -47,3 +47,16 @@ async def test_revoking_the_site_or_deleting_the_account_forgets_it(store):
     async with store.transaction() as conn:  # the texts themselves are gone, not only unreadable
         left = await conn.scalar(select(func.count()).select_from(tables.frame_kept))
     assert left == 0
+
+
+async def test_the_export_holds_what_frames_keep_and_the_choices_per_site(store):
+    dana = await make_user(store, "dana")
+    site = await add_access_token(store, dana.id, "tok-d")
+    token = await store.token_by_access_hash(hash_secret("tok-d"))
+    await store.remember_consent(dana.id, site, "profile messages", merge=lambda old, new: old)
+    await store.keep_for_frame(token, {"place": "P-draft", "outbox": "O-unsent"})
+    data = await store.export_user(dana.id)
+    assert [(k["site_id"], k["place"], k["outbox"]) for k in data["kept"]] == [(site, "P-draft", "O-unsent")]
+    assert [(s["site_id"], s["scope"], s["hidden"], s["share_title"]) for s in data["sites"]] == [
+        (site, "profile messages", False, False)
+    ]
