@@ -21,6 +21,8 @@ from parley.events import Emitter
 from parley.http import request
 from parley.replies import Replies
 
+CONNECT_WAIT_S = 10.0  # an operation asked while the socket connects waits this long for it
+
 RESTORE_BACKOFF_S = (1, 2, 4, 8, 15, 30, 30, 30, 60, 60, 120, 300)  # silent sign-in retries when unreachable
 
 
@@ -517,6 +519,14 @@ class Client:
 
     # -- people and groups: operations answered by done / found / invites ----------------------------
 
+    async def _until_connected(self, timeout_s):
+        """Wait (at most `timeout_s`) for the socket's welcome: an operation asked right after the sign-in or a
+        page load, while the socket is still connecting, goes out then instead of failing at once."""
+        waited = 0.0
+        while not self.connection.welcomed and self.connection.running and waited < timeout_s:
+            await asyncio.sleep(0.05)
+            waited += 0.05
+
     async def ask(self, make, **fields):
         """Send a rid-answered frame (``make(rid, **fields)``, a protocol.make_* function) and return the
         server's answer; raises ParleyError with the server's code (or "network", "timeout")."""
@@ -525,6 +535,7 @@ class Client:
             frame = make(rid, **fields)
         except P.ProtocolError as error:
             raise ParleyError(P.E_BAD_FIELD, error.message) from None
+        await self._until_connected(CONNECT_WAIT_S)
         waiter = self.replies.expect(rid)
         if not self.connection.send(frame):
             self.replies.take(P.make_error("network", "not connected: try again when online", ref=rid))

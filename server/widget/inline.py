@@ -26,6 +26,14 @@ API_PREFIX = "/api/v1/"
 API_METHODS = "GET, POST, PUT, DELETE"
 API_HEADERS = "Authorization, Content-Type, DPoP"
 EXPOSED = b"DPoP-Nonce"  # the widget keeps the server's fresh DPoP nonce from every answer
+PUBLIC_GETS = ("/api/v1/invites/",)  # read without any credential by any page (an invite's preview)
+
+
+def public_get(method: str, path: str, bearer: bool) -> bool:
+    """A credential-less GET of a public answer (an invite's preview: the inviter's name and the page, for
+    whoever holds the code): readable from any origin, as the preview is meant for pages not signed in yet."""
+    return method == "GET" and not bearer and any(
+        path.startswith(prefix) and "/" not in path[len(prefix):] for prefix in PUBLIC_GETS)
 
 
 def inline_config(
@@ -116,10 +124,14 @@ class ApiCors:
             await refused(scope, receive, send)
             return
 
+        public = public_get(str(scope["method"]), str(scope["path"]), bearer)
+
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start" and bearer:
                 message["headers"] = [*message.get("headers", []), (b"access-control-allow-origin", origin.encode()),
                                       (b"access-control-expose-headers", EXPOSED), (b"vary", b"Origin")]
+            elif message["type"] == "http.response.start" and public:
+                message["headers"] = [*message.get("headers", []), (b"access-control-allow-origin", b"*")]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

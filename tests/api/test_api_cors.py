@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from server.api import api_router, install_error_handlers
 from server.broker.memory import MemoryBroker
+from server.invite_codes import InviteCodes
 from server.oauth.dpop_check import DpopChecker
 from server.settings import Settings
 from server.widget.inline import install_api_cors
@@ -30,6 +31,7 @@ async def client(store) -> AsyncIterator[httpx.AsyncClient]:
     app.state.store = store
     app.state.settings = Settings(public_url=PARLEY, secret_key="k")
     app.state.dpop = DpopChecker(PARLEY, "k", MemoryBroker())
+    app.state.invite_codes = InviteCodes("k")
     app.include_router(api_router())
     install_error_handlers(app)
     install_api_cors(app)
@@ -85,3 +87,13 @@ async def test_preflights_state_methods_for_well_formed_origins_only(client):
     assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == SITE
     bad = await client.options("/me", headers={**asked, "Origin": "null"})
     assert "access-control-allow-origin" not in bad.headers
+
+
+async def test_only_an_invites_signed_out_preview_is_readable_from_any_origin(client):
+    preview = await client.get("/invites/1.forged", headers={"Origin": "https://anywhere.example"})
+    assert preview.status_code == 404 and preview.headers["access-control-allow-origin"] == "*"
+    for path in ("/me", "/friends", "/invites"):  # no credential: nothing else is shared with another origin
+        answer = await client.get(path, headers={"Origin": "https://anywhere.example"})
+        assert "access-control-allow-origin" not in answer.headers, path
+    accept = await client.post("/invites/1.forged/accept", headers={"Origin": "https://anywhere.example"})
+    assert "access-control-allow-origin" not in accept.headers
