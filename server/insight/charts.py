@@ -14,13 +14,13 @@ from markupsafe import Markup, escape
 
 from .privacy import SUPPRESSED, Shown, magnitude
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 34
+WIDTH, HEIGHT = 400, 200
+LEFT, RIGHT, TOP, BOTTOM = 34, 6, 18, 26
 
 
 def nice_top(value: float) -> int:
-    """A round axis maximum at or above ``value`` (at least 5)."""
-    value = max(value, 5.0)
+    """A round axis maximum at or above ``value`` (at least 10, so that its half is whole too)."""
+    value = max(value, 10.0)
     power = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if step * power >= value:
@@ -62,7 +62,7 @@ def bar_chart(chart_id: str, title: str, dates: Sequence[dt.date], values: Seque
         last = index == len(values) - 1
         if index % label_every == 0 or (last and label_every == 1):
             text = f"{date:%a %d}" if len(values) <= 10 else f"{date:%d %b}"
-            parts.append(f'<text class="axis" x="{x + bar_w / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+            parts.append(f'<text class="axis" x="{x + bar_w / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
                          f"{text}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))

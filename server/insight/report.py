@@ -15,9 +15,15 @@ from .privacy import STEP, SUPPRESSED, THRESHOLD, Shown, page_shown, shown
 METRICS = ("visitors", "rendezvous", "messages", "shares")
 LABELS = {
     "visitors": "Signed-in visitors",
-    "rendezvous": "Rendezvous (two friends here at once)",
+    "rendezvous": "Rendezvous",
     "messages": "Messages sent",
     "shares": "Pages shared",
+}
+EXPLAINED = {
+    "visitors": "People signed in to the chat on your site (each counted once a day)",
+    "rendezvous": "Two friends on your site at the same time (each pair once a day)",
+    "messages": "Messages written in the chat on your site",
+    "shares": "Times a page of your site was shared with friends",
 }
 WINDOWS = (7, 30)
 TOP_PAGES = 10

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from ..insight.charts import bar_chart
-from ..insight.report import LABELS, METRICS, WINDOWS, InsightReport, as_csv, as_json, build_report
+from ..insight.report import EXPLAINED, LABELS, METRICS, WINDOWS, InsightReport, as_csv, as_json, build_report
 from ..store.records import SiteRecord
 from . import sessions
 from .console import owned_site
@@ -51,7 +51,7 @@ def insight_router() -> APIRouter:
         report = await _report(request, site)
         dates = [row.date for row in report.rows]
         charts = [
-            (name, LABELS[name], bar_chart(f"chart-{name}", f"{LABELS[name]} per day", dates, report.series(name)))
+            (name, LABELS[name], EXPLAINED[name], bar_chart(f"chart-{name}", f"{LABELS[name]} per day", dates, report.series(name)))
             for name in METRICS
         ]
         return await render(
