@@ -51,7 +51,8 @@ def insight_router() -> APIRouter:
         report = await _report(request, site)
         dates = [row.date for row in report.rows]
         charts = [
-            (name, LABELS[name], EXPLAINED[name], bar_chart(f"chart-{name}", f"{LABELS[name]} per day", dates, report.series(name)))
+            (name, LABELS[name], EXPLAINED[name],
+             bar_chart(f"chart-{name}", f"{LABELS[name]} per day", dates, report.series(name)))
             for name in METRICS
         ]
         return await render(
