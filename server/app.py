@@ -122,7 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, app.state.broker)
             app.state.hub = relay_hub(app.state.store, app.state.broker, settings, app.state.dpop)
             await app.state.hub.start()
-            stack.push_async_callback(app.state.hub.stop)
             hub = app.state.hub
             app.state.insight = InsightFlusher(
                 app.state.store, hub.site_counts, settings.secret_key,
@@ -130,7 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 every=settings.insight_flush_s, keep_days=settings.insight_retention_days,
             )
             await app.state.insight.start()
-            stack.push_async_callback(app.state.insight.stop)  # stopped before the hub: the last counts are kept
+            stack.push_async_callback(app.state.insight.stop)  # the last flush, after the hub drained its commits
+            stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             app.state.on_tokens_revoked = app.state.hub.tokens_revoked  # one sign-in ended: re-check now
             app.state.on_settings_changed = app.state.hub.settings_changed  # the visitor's choices: apply now
