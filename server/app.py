@@ -12,7 +12,9 @@ from starlette.types import Receive, Scope, Send
 from .api import api_router, install_error_handlers
 from .broker import Broker
 from .health import health_router
+from .insight.flush import InsightFlusher
 from .invite_codes import InviteCodes
+from .metrics import metrics_router
 from .oauth import oauth_router
 from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
@@ -120,6 +122,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, app.state.broker)
             app.state.hub = relay_hub(app.state.store, app.state.broker, settings, app.state.dpop)
             await app.state.hub.start()
+            hub = app.state.hub
+            app.state.insight = InsightFlusher(
+                app.state.store, hub.site_counts, settings.secret_key,
+                lambda: [(c.site_id, c.user_id) for c in hub.connections()],
+                every=settings.insight_flush_s, keep_days=settings.insight_retention_days,
+            )
+            await app.state.insight.start()
+            stack.push_async_callback(app.state.insight.stop)  # the last flush, after the hub drained its commits
             stack.push_async_callback(app.state.hub.stop)
             app.state.on_revoke = app.state.hub.revoke  # revoking a grant closes its sockets (4010)
             app.state.on_tokens_revoked = app.state.hub.tokens_revoked  # one sign-in ended: re-check now
@@ -144,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router())
     app.include_router(relay_router())
     app.include_router(health_router())
+    if settings.metrics_enabled:
+        app.include_router(metrics_router(settings.metrics_token))
     install_error_handlers(app)
     install_api_cors(app)  # inline pages call /api/v1 with their bearer token from the site's origin
     return app

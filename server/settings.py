@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_queue_frames: int = Field(256, gt=0)  # output frames waiting for one socket before it is closed (4009)
     max_queue_bytes: int = Field(1 << 20, gt=0)  # output characters waiting for one socket, likewise
     bench_fanout_log: str = ""  # benchmarks only: a file the relay appends fan-out timings to
+    insight_flush_s: float = Field(5.0, gt=0)  # how often each process adds its insight counts to the store
+    insight_retention_days: int = Field(400, ge=1)  # insight aggregates older than this are deleted
+    metrics_enabled: bool = False  # serve /metrics (Prometheus text format) for operators
+    metrics_token: str = ""  # if set, /metrics wants "Authorization: Bearer <token>"
     secure_cookies: bool | None = None  # None (unset): Secure exactly when public_url is https; true/false forces it
 
     @field_validator("public_url")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -26,15 +27,17 @@ MAX_BATCH = 256
 
 class Pending:
     """One message waiting to be stored, and who to answer: ``connection`` gets the ack, ``cid`` is the
-    client id the ack carries (a share's own cid), ``group`` counts a share's acks still to come."""
+    client id the ack carries (a share's own cid), ``group`` counts a share's acks still to come, ``at`` is
+    when it arrived (``time.perf_counter``: the ack latency metric)."""
 
-    __slots__ = ("cid", "connection", "group", "new")
+    __slots__ = ("at", "cid", "connection", "group", "new")
 
     def __init__(self, new: NewMessage, connection: Any, cid: str, group: list[int] | None = None) -> None:
         self.new = new
         self.connection = connection
         self.cid = cid
         self.group = group
+        self.at = time.perf_counter()
 
 
 OnDone = Callable[[Sequence[Pending], Sequence[AppendResult]], Awaitable[None]]

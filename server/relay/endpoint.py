@@ -113,6 +113,7 @@ class Lifecycle:
             finally:
                 self.state = CLOSED
                 connection.stop()
+                self.hub.stats.closed(connection.close_code or P.CLOSE_NORMAL)
                 await self.hub.detach(connection)
         except Exception:
             logger.exception("relay connection failed")
@@ -192,6 +193,10 @@ class Lifecycle:
         hub = self.hub
         me = {"id": connection.user_id, "username": connection.grant.username, "name": connection.grant.name}
         presence = await hub.presence.friends_presence(connection)
+        hub.stats.opened += 1
+        visible = connection.status != P.HIDDEN and connection.site_id not in hub.presence.hidden.get(
+            connection.user_id, ())
+        hub.site_counts.arrived(connection.site_id, connection.user_id, visible, presence)
         grant = connection.grant
         settings = {
             "status": connection.status,
@@ -216,6 +221,7 @@ class Lifecycle:
         max_frame = hub.max_frame
         parse = P.parse_client_frame
         scopes = connection.grant.scopes
+        stats = hub.stats
         while True:
             message = await receive()
             if message["type"] != "websocket.receive":
@@ -224,6 +230,7 @@ class Lifecycle:
             if connection.closing:
                 continue
             if not limit.allow():
+                stats.error(P.E_RATE_LIMITED)
                 if limit.exhausted:
                     connection.close(P.CLOSE_POLICY, last=P.make_error(P.E_RATE_LIMITED, "flood: closing"))
                 else:
@@ -235,6 +242,7 @@ class Lifecycle:
             try:
                 frame = parse(raw, max_frame)
             except P.ProtocolError as exc:
+                stats.error(exc.code)
                 if exc.code == P.E_TOO_BIG:
                     connection.close(P.CLOSE_TOO_BIG, last=P.error_frame(exc))
                     continue
@@ -245,12 +253,16 @@ class Lifecycle:
                     connection.send(P.error_frame(exc))
                 continue
             kind = frame["t"]
+            stats.received(kind)
             scope = P.FRAME_SCOPES.get(kind)
             ref = frame.get("cid") or frame.get("rid")
             if scope is not None and scope not in scopes:
+                stats.error(P.E_FORBIDDEN)
                 connection.send(P.make_error(P.E_FORBIDDEN, f"the token lacks the {scope} scope", ref))
                 continue
             try:
                 await HANDLERS[kind](hub, connection, frame)
             except Exception as exc:
-                connection.send(error_frame(exc, ref))
+                error = error_frame(exc, ref)
+                stats.error(error["code"])
+                connection.send(error)

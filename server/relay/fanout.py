@@ -23,6 +23,8 @@ from .commit import Pending
 from .connection import Connection, encode
 from .errors import error_frame
 from .frames import message_fields
+from .site_counts import SiteCounts
+from .stats import RelayStats
 
 logger = logging.getLogger("parley.relay")
 
@@ -42,10 +44,15 @@ class FanoutProbe(Protocol):
 class Fanout:
     """Publishing to users' channels and delivering what arrives to local sockets."""
 
-    def __init__(self, store: Store, broker: Broker, probe: FanoutProbe | None = None) -> None:
+    def __init__(
+        self, store: Store, broker: Broker, probe: FanoutProbe | None = None, stats: RelayStats | None = None,
+        site_counts: SiteCounts | None = None,
+    ) -> None:
         self.store = store
         self.broker = broker
         self.probe = probe
+        self.stats = stats or RelayStats()  # operators' counts (/metrics)
+        self.site_counts = site_counts or SiteCounts()  # the sites' insight
         self._members: dict[int, tuple[float, tuple[int, ...]]] = {}
         self._cached_for: dict[int, set[int]] = {}  # user -> conversations whose cached list names them
         self._split_payload = ""  # the last message payload delivered, and its parts
@@ -98,15 +105,20 @@ class Fanout:
             self._split = split_message(payload)
             self._split_payload = payload
         skip, text = self._split
+        pushed = 0
         for connection in connections:
             if connection.can_messages and connection.id != skip:
                 connection.push(text)
+                pushed += 1
+        self.stats.sent("fanout", pushed)
         if self.probe is not None:
             self.probe.pushed(len(connections))
 
     async def committed(self, batch: Sequence[Pending], results: Sequence[AppendResult]) -> None:
         """Acknowledge each stored message to its sender, then deliver the new ones to every member."""
         started = time.perf_counter()
+        stats = self.stats
+        counts = self.site_counts
         for item, result in zip(batch, results, strict=True):
             connection = item.connection
             rest = 0
@@ -115,12 +127,17 @@ class Fanout:
                 rest = item.group[0]
             message = result.message
             if result.error is not None or message is None:
-                connection.send(error_frame(result.error or RuntimeError("no result"), item.cid))
+                error = error_frame(result.error or RuntimeError("no result"), item.cid)
+                stats.error(error["code"])
+                connection.send(error)
                 continue
             connection.send(
                 P.make_ack(item.cid, message.id, message.conversation_id, message.position, message.created_at, rest)
             )
+            stats.sent("ack")
+            stats.ack_latency.observe(time.perf_counter() - item.at)
             if result.created:
+                counts.stored(connection.site_id, message.kind, message.data, connection.grant.origins, rest == 0)
                 frame = message_fields(message)
                 frame["t"] = P.MSG
                 await self.to_members(message.conversation_id, frame, skip=connection.id)

@@ -31,6 +31,8 @@ from .group_fanout import publish_change
 from .limits import ConnectionLimits
 from .people_fanout import follow_friendship, publish_friendship
 from .presence_tracking import PresenceTracker
+from .site_counts import SiteCounts
+from .stats import RelayStats
 
 logger = logging.getLogger("parley.relay")
 
@@ -66,7 +68,9 @@ class Hub:
         self.limits = limits or ConnectionLimits()
         self.hello_timeout: float = P.HELLO_TIMEOUT_S
         self.users: dict[int, list[Connection]] = {}
-        self.fanout = Fanout(store, broker, fanout_probe)
+        self.stats = RelayStats()  # operators' counts, read by /metrics
+        self.site_counts = SiteCounts()  # the sites' insight, flushed to the store by server/insight
+        self.fanout = Fanout(store, broker, fanout_probe, self.stats, self.site_counts)
         self.presence = PresenceTracker(broker, self.fanout, self.users, float(presence_ttl))
         self.committer = GroupCommitter(store, self.fanout.committed)
         self.send_queue = SendQueue()  # connections with output to write, flushed by one loop callback
@@ -103,6 +107,7 @@ class Hub:
 
     def _broker_reset(self) -> None:
         """The broker may have dropped payloads: make every client reconnect and resume."""
+        self.stats.broker_resets += 1
         logger.warning("broker reset: closing %d sockets with 1012", sum(map(len, self.users.values())))
         for connection in self.connections():
             connection.close(P.CLOSE_RESTART)

@@ -252,3 +252,39 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteDaily(Base):
+    """Insight counters of one site for one UTC day (``day``: days since the epoch). Aggregates only."""
+
+    __tablename__ = "site_daily"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visitors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rendezvous: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shares: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SiteDailyPage(Base):
+    """Shares of one page (URL without query or fragment) of a site on one UTC day."""
+
+    __tablename__ = "site_daily_pages"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(512), primary_key=True)
+    shares: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SiteDailySeen(Base):
+    """Who was already counted today (kind ``v``: a visitor, ``r``: a rendezvous pair), as a keyed hash, so
+    distinct counts hold across processes; kept for the current and the previous day only."""
+
+    __tablename__ = "site_daily_seen"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -321,3 +322,31 @@ class InviteRecord:
     created_at: int
     expires_at: int
     revoked_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InsightBatch:
+    """Insight counted by one process since its last flush, to add to the per-day aggregates.
+
+    ``seen``: (site, day, kind, key) of visitors (kind ``v``) and rendezvous pairs (``r``) as keyed hashes, each
+    counted once per day across processes; ``messages``, ``shares``: (site, day) -> how many; ``pages``:
+    (site, day, url) -> shares of that page."""
+
+    seen: tuple[tuple[int, int, str, str], ...] = ()
+    messages: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    shares: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    pages: Mapping[tuple[int, int, str], int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.seen or self.messages or self.shares or self.pages)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDay:
+    """A site's insight counters for one UTC day (``day``: days since the epoch), before any suppression."""
+
+    day: int
+    visitors: int = 0
+    rendezvous: int = 0
+    messages: int = 0
+    shares: int = 0

@@ -10,6 +10,7 @@ from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
 from .groups import Groups
+from .insight import InsightStore
 from .invites import Invites
 from .messages import Messages
 from .people_search import PeopleSearch
@@ -37,10 +38,11 @@ class Store(
     WebSessions,
     RelayLookups,
     FrameKeptStore,
+    InsightStore,
 ):
     """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
-    principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, over
-    one async engine."""
+    principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, and
+    the sites' insight aggregates, over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

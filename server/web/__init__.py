@@ -10,6 +10,7 @@ from .account import account_router
 from .authorize import authorize_router
 from .console import console_router
 from .friends import friends_router
+from .insight import insight_router
 from .pages import STYLESHEET
 
 
@@ -20,6 +21,7 @@ def web_router() -> APIRouter:
     router.include_router(authorize_router())
     router.include_router(friends_router())
     router.include_router(console_router())
+    router.include_router(insight_router())
     stylesheet = STYLESHEET.read_bytes()
 
     @router.get("/web/pages.css")

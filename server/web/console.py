@@ -59,7 +59,8 @@ def _choices() -> dict[str, Any]:
     return {"scope_choices": list(SCOPE_DESCRIPTIONS.items()), "themes": THEMES, "runtimes": RUNTIMES}
 
 
-async def _owned_site(request: Request, client_id: str, user_id: int) -> SiteRecord | None:
+async def owned_site(request: Request, client_id: str, user_id: int) -> SiteRecord | None:
+    """The site with this client id if ``user_id`` owns it (None for anyone else, as for no such site)."""
     site = await request.app.state.store.site_by_client_id(client_id)
     return site if site is not None and site.owner_id == user_id else None
 
@@ -118,7 +119,7 @@ def console_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other(f"/account?next=/sites/{client_id}")
-        site = await _owned_site(request, client_id, signed_in.user.id)
+        site = await owned_site(request, client_id, signed_in.user.id)
         if site is None:
             return await render(request, "error.html", {"heading": "No such site",
                                 "message": "You have no site with this client id."}, status_code=404)
@@ -133,7 +134,7 @@ def console_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
             return await csrf_failure(request)
-        site = await _owned_site(request, client_id, signed_in.user.id)
+        site = await owned_site(request, client_id, signed_in.user.id)
         if site is None:
             return see_other("/sites")
         values = _form_values(form)
@@ -154,7 +155,7 @@ def console_router() -> APIRouter:
         signed_in = await sessions.current(request)
         if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
             return await csrf_failure(request)
-        site = await _owned_site(request, client_id, signed_in.user.id)
+        site = await owned_site(request, client_id, signed_in.user.id)
         if site is not None:
             users = await request.app.state.store.consenting_users(site.id)
             await request.app.state.store.delete_site(site.id)

@@ -1,0 +1,1 @@
+"""Insight for site owners: counts flushed from the relay to the store, privacy rules, reports and charts."""
