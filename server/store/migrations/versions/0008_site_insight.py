@@ -6,7 +6,7 @@ current and the previous day only, keyed hashes (HMAC with the server's secret k
 visitor or which friend pair as a rendezvous, so that a count stays distinct across processes; it is pruned
 once the day is over. Rows older than the retention are deleted.
 
-Revision ID: 0011
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-10 09:00:00
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
