@@ -7,6 +7,7 @@ from pyscript import window
 
 from parley.cards import composer_buttons
 from parley.clock import now_ms
+from parley.links import runs as link_runs
 from parley.ui import format as fmt
 from parley.ui.dom import el, icon, replace
 from parley.ui.keyed import KeyedChildren
@@ -201,9 +202,9 @@ class ChatScreen:
             data = message["data"]
             body.append(share_card(data))
             if message.get("text"):
-                body.append(el("p", {"class_": "p-text"}, message["text"]))
+                body.append(el("p", {"class_": "p-text"}, linked_text(message["text"])))
         else:
-            body.append(el("p", {"class_": "p-text"}, message.get("text") or ""))
+            body.append(el("p", {"class_": "p-text"}, linked_text(message.get("text") or "")))
         meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]
         if mine:
             meta.append(el("span", {"class_": "p-state"}, self._delivery(conv, message)))
@@ -269,6 +270,14 @@ class ChatScreen:
             self.typing.textContent = t("typing_one", name=names[0])
         else:
             self.typing.textContent = t("typing_many", names=", ".join(names))
+
+
+def linked_text(text):
+    """A message's text as text nodes and safe anchors for its links (parley.links): nothing else becomes
+    markup; each link opens in a new tab without a handle on the widget."""
+    return [part if href is None else el("a", {"class_": "p-link-text", "href": href, "target": "_blank",
+                                               "rel": "noopener noreferrer"}, part)
+            for part, href in link_runs(text)]
 
 
 def share_card(data):
