@@ -161,6 +161,13 @@ async def history(conversation: int, before: "int | None" = None, limit: int = 5
     return await _current().history(conversation, before, limit)
 
 
+async def search(q: str, before: "int | None" = None) -> "dict[str, Any]":
+    """Search the visitor's own conversations (words, "quoted phrases", the last word as a prefix):
+    {"hits": [{id, conv, pos, ts, from, kind, snippet, marks}], "next": id or None}, newest first; ``marks``
+    are [start, end) ranges of ``snippet`` that matched (scope messages)."""
+    return await _current().search(q, before)
+
+
 async def send(text: str, to: "int | str | None" = None, conversation: "int | None" = None) -> str:
     """Send text to a friend (`to`: id or username) or a conversation; returns the client message id."""
     return await _current().send(text, to=to, conversation=conversation)

@@ -4,6 +4,7 @@ the composer. It reads the widget controller (`panel.model`) and owns no chat st
 import json
 
 from pyscript import window
+from pyscript.ffi import create_proxy
 
 from parley.cards import composer_buttons
 from parley.clock import now_ms
@@ -11,6 +12,8 @@ from parley.links import runs as link_runs
 from parley.ui import format as fmt
 from parley.ui.dom import el, icon, replace
 from parley.ui.keyed import KeyedChildren
+
+FLASH_MS = 2500  # how long a message opened from search stays highlighted
 
 
 def _day_separator(label):
@@ -169,6 +172,14 @@ class ChatScreen:
             return True
         m.scroll_restored()  # that message is gone: the conversation opens at its end
         return False
+
+    def flash(self, pos):
+        """Highlight the message at ``pos`` for a moment (a search hit just opened)."""
+        item = self.log.querySelector('li[data-pos="' + str(pos) + '"]') if self.log is not None else None
+        if not item:
+            return
+        item.classList.add("p-found")
+        window.setTimeout(create_proxy(lambda *_: item.classList.remove("p-found")), FLASH_MS)
 
     def _is_mine(self, message):
         """Sent by the visitor: from them, or still in their outbox (sending or failed)."""
