@@ -1,4 +1,4 @@
-"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,cpu,curve,storm] [--runs N]`.
+"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,...] [--runs N]`.
 
 Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
 same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
@@ -14,6 +14,7 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
           bare relay, on SQLite (1 process) and PostgreSQL + Redis (2 processes)
   curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
+  search  message search latency over 100,000 messages on SQLite and PostgreSQL (query shapes vs a history page)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "search")
 
 
 def log(line: str) -> None:
@@ -47,6 +48,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_server import run_curve as run
     elif name == "storm":
         from .bench_server import run_storm as run
+    elif name == "search":
+        from .bench_search import run
     else:
         from .bench_store import run
     return run
