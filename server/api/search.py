@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..pacing import search_pacer
 from .deps import MessagesUser, StoreDep
-from .errors import ApiError
+from .errors import ApiError, ErrorBody
 from .friends import paced
 from .schemas import MAX_ID
 
@@ -36,7 +36,11 @@ class SearchOut(BaseModel):
     next_before: int | None = Field(description="pass as `before` for older hits; null at the end")
 
 
-@router.get("/search", response_model=SearchOut)
+@router.get(
+    "/search",
+    response_model=SearchOut,
+    responses={429: {"model": ErrorBody, "description": "Too many searches: retry after `Retry-After` seconds"}},
+)
 async def search_messages(
     request: Request,
     principal: MessagesUser,
