@@ -62,6 +62,7 @@ __all__ = [
     "open_conversation",
     "outgoing_filter",
     "safe_url",
+    "search",
     "send",
     "set_language",
     "set_page",
