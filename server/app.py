@@ -18,7 +18,7 @@ from .metrics import metrics_router
 from .oauth import oauth_router
 from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
-from .pacing import find_pacer, request_pacer
+from .pacing import find_pacer, request_pacer, search_pacer
 from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.on_friendship_changed = app.state.hub.friendship_changed  # a relation changed: both, live
             app.state.hub.find_pacer = find_pacer(app)  # one window per door kind: relay, API and pages share it
             app.state.hub.request_pacer = request_pacer(app)
+            app.state.hub.search_pacer = search_pacer(app)
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)

@@ -44,7 +44,9 @@ nav a{{color:#cfe0ff;margin-left:18px;font-weight:400;font-size:16px}} nav a[ari
 {body}
 <p>This is the demo host site: it is served from a different origin than Parley and each of its pages contains
 nothing but the one-line snippet below. Open the chat in the corner, sign in as <b>alice</b> here and as
-<b>bob</b> in another browser, and you will see each other on this site. Move between its pages with the menu:
+<b>bob</b> in another browser, and you will see each other on this site. Chat a while, then find any message
+again with the magnifier in the chat's header: search covers your own conversations only, and a result opens
+the conversation right at that message (links in messages open in a new tab). Move between its pages with the menu:
 the chat stays open and signed in; where the browser lets the chat frame keep data (Firefox, Safari, Chrome with
 third-party cookies allowed) it also reopens on the same conversation, with what you were typing. Chromium's
 default refuses the frame that storage: then a message not yet sent makes the browser ask before you leave.

@@ -62,6 +62,7 @@ __all__ = [
     "open_conversation",
     "outgoing_filter",
     "safe_url",
+    "search",
     "send",
     "set_language",
     "set_page",
@@ -159,6 +160,13 @@ def conversations() -> "list[dict[str, Any]]":
 async def history(conversation: int, before: "int | None" = None, limit: int = 50) -> "dict[str, Any]":
     """Stored messages, newest first: {"messages": [...], "next_before": position or None}."""
     return await _current().history(conversation, before, limit)
+
+
+async def search(q: str, before: "int | None" = None) -> "dict[str, Any]":
+    """Search the visitor's own conversations (words, "quoted phrases", the last word as a prefix):
+    {"hits": [{id, conv, pos, ts, from, kind, snippet, marks}], "next": id or None}, newest first; ``marks``
+    are [start, end) ranges of ``snippet`` that matched (scope messages)."""
+    return await _current().search(q, before)
 
 
 async def send(text: str, to: "int | str | None" = None, conversation: "int | None" = None) -> str:

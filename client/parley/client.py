@@ -561,6 +561,11 @@ class Client:
             self.people.set(user, user["rel"])
         return [dict(PP.person(u), rel=u["rel"]) for u in found["users"]]
 
+    async def search(self, q, before=None):
+        """Messages of the visitor's conversations matching ``q``: {"hits": [...], "next": id or None}."""
+        found = await self.ask(P.make_search, q=q, before=before)
+        return {"hits": found["hits"], "next": found.get("next")}
+
     async def invite(self, op, url=None, code=None):
         """An invite operation: create/list return the invites, revoke/accept the done frame."""
         answer = await self.ask(P.make_invite, op=op, url=url, code=code)

@@ -29,6 +29,9 @@ MAX_GROUP_ADD = 49  # users one group frame may name (a group holds at most 50 m
 MAX_FIND_RESULTS = 10  # people a "find" answers with, at most
 MIN_FIND_CHARS = 2  # a "find" query has at least this many characters (after trimming)
 MAX_FIND_CHARS = 64
+MAX_SEARCH_CHARS = 200  # a "search" query, after trimming
+SEARCH_PAGE = 20  # hits a "search_results" frame carries, at most
+MAX_SNIPPET_CHARS = 300
 MAX_INT = 9007199254740991  # 2**53 - 1: every id and position stays exact in JavaScript too
 TYPING_INTERVAL_MS = 3000  # a client sends "typing" at most this often while the user types
 TYPING_TTL_MS = 6000  # a "typing" notice shows until this long after it arrived
@@ -48,6 +51,7 @@ FRIEND = "friend"  # request, accept, decline, cancel, remove, block, unblock (s
 FIND = "find"  # search people by username or display name (scope people)
 INVITE = "invite"  # invite links to a page: create, list, revoke, accept (scope people)
 GROUP = "group"  # create, rename, add, remove, leave (scope messages)
+SEARCH = "search"  # full-text search of the user's own conversations (scope messages)
 # -- frame types, server -> client --------------------------------------------------------------
 WELCOME = "welcome"
 ACK = "ack"
@@ -60,6 +64,7 @@ DONE = "done"  # a friend/invite/group operation succeeded (its rid)
 FRIENDSHIP = "friendship"  # the relation with one person changed (to every socket of the user)
 FOUND = "found"  # the answer to find
 INVITES = "invites"  # the answer to invite create/list
+SEARCH_RESULTS = "search_results"  # the answer to search
 CONVERSATION = "conversation"  # a group's name, owner or members changed (to every socket of every member)
 
 # -- message kinds, presence statuses, resync reasons -------------------------------------------
@@ -172,6 +177,7 @@ FRAME_SCOPES = {
     "friend": SCOPE_PEOPLE,
     "find": SCOPE_PEOPLE,
     "invite": SCOPE_PEOPLE,
+    "search": SCOPE_MESSAGES,
 }
 
 RECONNECT = "reconnect"  # reconnect with backoff and resume
@@ -513,6 +519,27 @@ def _check_find(frame):
         _fail("q must have at least " + str(MIN_FIND_CHARS) + " characters")
 
 
+def _check_search(frame):
+    frame["q"] = frame["q"].strip()
+    if not frame["q"]:
+        _fail("q must not be blank")
+
+
+def _ranges(value, name):
+    """[[start, end], ...]: ranges of a snippet (0 <= start < end)."""
+    if type(value) is not list or len(value) > 100:
+        _fail(name + " must be a list of at most 100 ranges")
+    out = []
+    for item in value:
+        if type(item) is not list or len(item) != 2:
+            _fail(name + " holds [start, end] pairs")
+        start, end = POS(item[0], name), POS(item[1], name)
+        if start >= end:
+            _fail(name + " ranges end after they start")
+        out.append([start, end])
+    return out
+
+
 def _check_invite(frame):
     op = frame["op"]
     if op == "create" and "url" not in frame:
@@ -626,6 +653,8 @@ CLIENT_FRAMES = {
         ),
         _check_invite,
     ),
+    SEARCH: ((("rid", _token(64), True), ("q", _str(1, MAX_SEARCH_CHARS), True), ("before", ID, False)),
+             _check_search),
     GROUP: (
         (
             ("rid", _token(64), True),
@@ -665,6 +694,17 @@ CONVERSATION_FIELDS = (
     ("title", GROUP_TITLE, False),
     ("owner", ID, False),
     ("members", _list(_object(PERSON_FIELDS), 0, 1000), True),
+)
+
+SEARCH_HIT_FIELDS = (
+    ("id", ID, True),
+    ("conv", ID, True),
+    ("pos", ID, True),
+    ("ts", TS, True),
+    ("from", ID, False),
+    ("kind", _choice(MESSAGE_KINDS), True),
+    ("snippet", _str(0, MAX_SNIPPET_CHARS), True),
+    ("marks", _ranges, True),
 )
 
 SERVER_FRAMES = {
@@ -720,6 +760,14 @@ SERVER_FRAMES = {
     FOUND: ((("rid", _token(64), True), ("users", _list(_object(FOUND_FIELDS), 0, MAX_FIND_RESULTS), True)), None),
     INVITES: ((("rid", _token(64), True), ("invites", _list(_object(INVITE_FIELDS), 0, 1000), True)), None),
     CONVERSATION: (CONVERSATION_FIELDS, None),
+    SEARCH_RESULTS: (
+        (
+            ("rid", _token(64), True),
+            ("hits", _list(_object(SEARCH_HIT_FIELDS), 0, SEARCH_PAGE), True),
+            ("next", ID, False),
+        ),
+        None,
+    ),
 }
 
 
@@ -922,6 +970,15 @@ def make_find(rid, q):
     return _client({"t": FIND, "rid": rid, "q": q})
 
 
+def make_search(rid, q, before=None):
+    """Search the user's own conversations (answered by "search_results"); ``before``: the ``next`` of the
+    previous page."""
+    frame = {"t": SEARCH, "rid": rid, "q": q}
+    if before is not None:
+        frame["before"] = before
+    return _client(frame)
+
+
 def make_invite(rid, op, url=None, code=None):
     """Invite links: create (for the page ``url``), list, revoke or accept (by ``code``)."""
     frame = {"t": INVITE, "rid": rid, "op": op}
@@ -1060,6 +1117,18 @@ def make_friendship(user, rel):
 def make_found(rid, users):
     """The answer to find: people (person fields and "rel"), at most MAX_FIND_RESULTS."""
     return {"t": FOUND, "rid": rid, "users": users}
+
+
+def search_hit(id, conv, pos, ts, sender, kind, snippet, marks):
+    """One hit of "search_results": the message's place, sender and time, and a snippet of its text with the
+    matches as [start, end] ranges of the snippet (code points)."""
+    return {"id": id, "conv": conv, "pos": pos, "ts": ts, "from": sender, "kind": kind, "snippet": snippet,
+            "marks": [[a, b] for a, b in marks]}
+
+
+def make_search_results(rid, hits, next_before=None):
+    """The answer to search: at most SEARCH_PAGE hits, newest first; ``next``: the ``before`` of older ones."""
+    return {"t": SEARCH_RESULTS, "rid": rid, "hits": hits, "next": next_before}
 
 
 def invite_fields(code, url, expires, inviter=None):

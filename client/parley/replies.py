@@ -1,6 +1,7 @@
-"""Operations answered by the server by request id (``rid``): ``friend``, ``find``, ``invite`` and ``group``
-frames wait here for their ``done``, ``found`` or ``invites`` frame, or their ``error`` (raised as a
-ParleyError with the server's code). Only asyncio: runs on CPython (unit tests) and MicroPython alike.
+"""Operations answered by the server by request id (``rid``): ``friend``, ``find``, ``invite``, ``group`` and
+``search`` frames wait here for their ``done``, ``found``, ``invites`` or ``search_results`` frame, or their
+``error`` (raised as a ParleyError with the server's code). Only asyncio: runs on CPython (unit tests) and
+MicroPython alike.
 """
 
 import asyncio
@@ -8,7 +9,7 @@ import asyncio
 from parley import protocol as P
 from parley.errors import ParleyError
 
-ANSWERS = (P.DONE, P.FOUND, P.INVITES)
+ANSWERS = (P.DONE, P.FOUND, P.INVITES, P.SEARCH_RESULTS)
 REPLY_TIMEOUT_S = 20
 
 

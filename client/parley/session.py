@@ -51,6 +51,7 @@ class Session:
         if widget is not None:
             widget.panel.events.on("click", "ext-action", self._composer_action)
             widget.social.library = self  # the widget's people screens call this library
+            widget.search.library = self  # and its search screen
 
     # -- session ------------------------------------------------------------------------------------
 
@@ -145,6 +146,15 @@ class Session:
         if before is not None:
             path += "&before=" + str(int(before))
         return await self._api("GET", path)
+
+    async def search(self, q, before=None):
+        """Search the visitor's own conversations: {"hits": [{id, conv, pos, ts, from, kind, snippet, marks}],
+        "next": the ``before`` of older hits or None} (docs/protocol.md, "Search")."""
+        self._need("messages")
+        try:
+            return await self.client.search(str(q).strip(), before)
+        except Exception as error:
+            raise E.translate(error) from None
 
     async def conversation_with(self, user):
         """The direct conversation's id with a friend (by id or username), created on first use."""

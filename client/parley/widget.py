@@ -14,6 +14,7 @@ from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
+from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
 TYPING_SWEEP_S = 1
@@ -54,6 +55,7 @@ class Widget:
         self.social = SocialController(self)  # people, invites, groups, sharing with several
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
+        self.search = SearchController(self)  # the search screen: queries, hits, opening one
         self.panel = Panel(root, self)
         self._bind()
         client.listeners.append(self._on_changes)
@@ -214,6 +216,7 @@ class Widget:
 
     def scroll_restored(self):
         self.pending_scroll = None
+        self.search.drawn()
 
     def load_older_for_anchor(self):
         """The restored anchor is older than the page of history loaded: ask for the page before."""
@@ -372,6 +375,7 @@ class Widget:
         on("change", "set-requests",
            lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
         self.social.bind(on)
+        self.search.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
 

@@ -17,6 +17,7 @@ from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
 from .people_handlers import PEOPLE_HANDLERS
+from .search_handlers import SEARCH_HANDLERS
 
 Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
 
@@ -160,4 +161,5 @@ HANDLERS: dict[str, Handler] = {
     P.HELLO: on_hello,
     **GROUP_HANDLERS,
     **PEOPLE_HANDLERS,
+    **SEARCH_HANDLERS,
 }

@@ -20,7 +20,7 @@ from parley import protocol as P
 from ..broker import Broker
 from ..invite_codes import InviteCodes
 from ..oauth.dpop_check import DpopChecker
-from ..pacing import FIND_PACE, FRIEND_REQUESTS
+from ..pacing import FIND_PACE, FRIEND_REQUESTS, SEARCH_PACE
 from ..security import SlidingWindow
 from ..store import FriendChange, GroupChange, Store
 from . import channels, grants
@@ -83,6 +83,7 @@ class Hub:
         # people searches and friend requests per user (the app shares its windows with the JSON API and pages)
         self.find_pacer = SlidingWindow(*FIND_PACE)
         self.request_pacer = SlidingWindow(*FRIEND_REQUESTS)
+        self.search_pacer = SlidingWindow(*SEARCH_PACE)  # message searches per user
 
     # -- life cycle ----------------------------------------------------------------------------------
 

@@ -103,6 +103,29 @@ class HistoryPage:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message found by search: where it is and a snippet of its text with the matches as (start, end)
+    ranges of ``snippet`` (code points)."""
+
+    message_id: int
+    conversation_id: int
+    position: int
+    sender_id: int | None
+    created_at: int
+    kind: str
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """Search hits, newest first; next_before is the cursor (a message id) for older ones, None at the end."""
+
+    hits: tuple[SearchHit, ...]
+    next_before: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     """One message to append (the batched append takes a list of these)."""
 

@@ -12,6 +12,7 @@ from .grants import Grants
 from .groups import Groups
 from .insight import InsightStore
 from .invites import Invites
+from .message_search import MessageSearch
 from .messages import Messages
 from .people_search import PeopleSearch
 from .principals import Principals
@@ -32,6 +33,7 @@ class Store(
     Groups,
     Invites,
     Messages,
+    MessageSearch,
     Principals,
     Sites,
     Grants,

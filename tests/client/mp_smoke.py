@@ -2,7 +2,7 @@
 # micropython_runner.mjs) and under CPython (tests/client/test_client_micropython.py runs both).
 import sys
 
-from parley import place, urls
+from parley import links, place, urls
 from parley import protocol as P
 from parley import state as S
 from parley.sorting import sorted_by
@@ -35,6 +35,9 @@ assert urls.origin("https://user@shop.example/") is None and urls.origin("javasc
 assert urls.safe_link("https://x.example/a.png") == "https://x.example/a.png"
 assert urls.safe_link("https://x.example/a b") is None and urls.safe_link("data:text/html,x") is None
 assert urls.websocket_url("https://p.example") == "wss://p.example"
+assert links.runs("see https://x.example/a_(b)). ok") == [
+    ("see ", None), ("https://x.example/a_(b)", "https://x.example/a_(b)"), ("). ok", None)]
+assert links.runs("javascript:alert(1) xhttps://x.example") == [("javascript:alert(1) xhttps://x.example", None)]
 
 refused("{", P.E_BAD_JSON)
 refused("[" * 5000, P.E_BAD_JSON)

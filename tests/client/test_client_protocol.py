@@ -52,6 +52,7 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         P.make_group("g1", "create", users=[2, 3], title="Book club"),
         P.make_group("g2", "remove", conv=7, user=3),
         P.make_group("g3", "leave", conv=7),
+        P.make_search("s1", "picnic", before=40),
     ]
     assert {frame["t"] for frame in frames} == set(P.CLIENT_FRAMES)
     for frame in frames:
@@ -267,6 +268,7 @@ def test_every_server_frame_type_validates_on_the_client() -> None:
         P.make_found("q1", [dict(P.person(4, "dan", "Dan"), rel=P.REL_NONE)]),
         P.make_invites("i1", [P.invite_fields("Zx9", "https://a.example/p", 1700000000000, P.person(1, "ann", "Ann"))]),
         P.make_conversation(7, "group", [P.person(1, "ann", "Ann"), P.person(4, "dan", "Dan")], "Club", owner=1),
+        P.make_search_results("s1", [P.search_hit(9, 7, 3, 1700000000000, 4, "text", "a picnic", [(2, 8)])], 9),
     ]
     assert {frame["t"] for frame in frames} == set(P.SERVER_FRAMES)
     for frame in frames:

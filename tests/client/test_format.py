@@ -50,3 +50,13 @@ def test_preview_is_one_line_and_cut_at_a_word() -> None:
     cut = fmt.preview("word " * 40, 30)
     assert len(cut) <= 30 and cut.endswith("…") and cut == "word word word word word…"
     assert fmt.preview("x" * 100, 10) == "x" * 9 + "…"  # no space to cut at: cut inside
+
+
+def test_marked_runs_cover_the_text_and_mark_the_ranges():
+    from parley.ui.format import marked_runs
+
+    assert marked_runs("the blue car", [[4, 8]]) == [("the ", False), ("blue", True), (" car", False)]
+    assert marked_runs("abc", []) == [("abc", False)]
+    assert marked_runs("abcdef", [[3, 9], [0, 2], [1, 3]]) == [("abcdef", True)]
+    assert marked_runs("abc", [[5, 7], [2, 1]]) == [("abc", False)]
+    assert marked_runs("<b>x</b>", [[3, 4]]) == [("<b>", False), ("x", True), ("</b>", False)]

@@ -1,4 +1,4 @@
-"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,cpu,curve,storm] [--runs N]`.
+"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,...] [--runs N]`.
 
 Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
 same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
@@ -15,6 +15,7 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
   curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
   insight send -> ack with the insight and metrics counting as shipped vs those hooks off, side by side
+  search  message search latency over 100,000 messages on SQLite and PostgreSQL (query shapes vs a history page)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "insight")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "insight", "search")
 
 
 def log(line: str) -> None:
@@ -50,6 +51,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_server import run_storm as run
     elif name == "insight":
         from .bench_insight import run
+    elif name == "search":
+        from .bench_search import run
     else:
         from .bench_store import run
     return run

@@ -52,9 +52,10 @@ async def test_a_file_store_appends_without_scanning_messages(sqlite_file_store)
     finally:
         await store._appender.writer.call(lambda conn: conn.set_trace_callback(None))
     assert [r.created for r in results] == [False] + [True] * 20
+    own = [s for s in statements if "'main'." not in s]  # FTS5 reads its shadow tables as 'main'.'...'
     with sqlite3.connect(path) as database:
-        plans = _plans(database, statements)
-    assert len(plans) == 3, statements  # members, blocks, stored duplicates
+        plans = _plans(database, own)
+    assert len(plans) == 3, own  # members, blocks, stored duplicates
     for statement, plan in plans.items():
         assert not any(SCAN_OF_MESSAGES.search(line) for line in plan), (statement, plan)
     duplicate_lookup = next(plan for statement, plan in plans.items() if "wanted" in statement)

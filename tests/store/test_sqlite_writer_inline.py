@@ -29,6 +29,8 @@ async def _traced(store):
     seen: list[tuple[str, int]] = []
 
     def trace(statement: str) -> None:
+        if "'main'." in statement:  # the search index's trigger: FTS5's statements on its shadow tables
+            return
         seen.append((statement.split()[0].upper(), threading.get_ident()))
 
     await store._appender.writer.call(lambda conn: conn.set_trace_callback(trace))

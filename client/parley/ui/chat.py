@@ -4,12 +4,16 @@ the composer. It reads the widget controller (`panel.model`) and owns no chat st
 import json
 
 from pyscript import window
+from pyscript.ffi import create_proxy
 
 from parley.cards import composer_buttons
 from parley.clock import now_ms
+from parley.links import runs as link_runs
 from parley.ui import format as fmt
 from parley.ui.dom import el, icon, replace
 from parley.ui.keyed import KeyedChildren
+
+FLASH_MS = 2500  # how long a message opened from search stays highlighted
 
 
 def _day_separator(label):
@@ -169,6 +173,14 @@ class ChatScreen:
         m.scroll_restored()  # that message is gone: the conversation opens at its end
         return False
 
+    def flash(self, pos):
+        """Highlight the message at ``pos`` for a moment (a search hit just opened)."""
+        item = self.log.querySelector('li[data-pos="' + str(pos) + '"]') if self.log is not None else None
+        if not item:
+            return
+        item.classList.add("p-found")
+        window.setTimeout(create_proxy(lambda *_: item.classList.remove("p-found")), FLASH_MS)
+
     def _is_mine(self, message):
         """Sent by the visitor: from them, or still in their outbox (sending or failed)."""
         return message.get("from") == self.panel.model.me["id"] or message.get("status") is not None
@@ -201,9 +213,9 @@ class ChatScreen:
             data = message["data"]
             body.append(share_card(data))
             if message.get("text"):
-                body.append(el("p", {"class_": "p-text"}, message["text"]))
+                body.append(el("p", {"class_": "p-text"}, linked_text(message["text"])))
         else:
-            body.append(el("p", {"class_": "p-text"}, message.get("text") or ""))
+            body.append(el("p", {"class_": "p-text"}, linked_text(message.get("text") or "")))
         meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]
         if mine:
             meta.append(el("span", {"class_": "p-state"}, self._delivery(conv, message)))
@@ -269,6 +281,14 @@ class ChatScreen:
             self.typing.textContent = t("typing_one", name=names[0])
         else:
             self.typing.textContent = t("typing_many", names=", ".join(names))
+
+
+def linked_text(text):
+    """A message's text as text nodes and safe anchors for its links (parley.links): nothing else becomes
+    markup; each link opens in a new tab without a handle on the widget."""
+    return [part if href is None else el("a", {"class_": "p-link-text", "href": href, "target": "_blank",
+                                               "rel": "noopener noreferrer"}, part)
+            for part, href in link_runs(text)]
 
 
 def share_card(data):

@@ -61,3 +61,27 @@ def preview(text, limit):
     if space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip() + "…"
+
+
+def marked_runs(text, marks):
+    """``[(part, marked), ...]`` covering ``text``: the ``[start, end)`` ranges of ``marks`` (a search hit's
+    matches, clipped to the text, overlapping or out-of-order ones merged) marked, the rest not."""
+    spans = []
+    for start, end in sorted((int(a), int(b)) for a, b in marks or ()):
+        start, end = max(0, start), min(len(text), end)
+        if start >= end:
+            continue
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    out = []
+    at = 0
+    for start, end in spans:
+        if start > at:
+            out.append((text[at:start], False))
+        out.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        out.append((text[at:], False))
+    return out

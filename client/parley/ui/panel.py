@@ -13,12 +13,14 @@ from parley.ui.dom import Delegator, el, icon, replace
 from parley.ui.groups import group_info_screen, group_new_screen, share_picker
 from parley.ui.home import HomeScreen, welcome
 from parley.ui.people import PeopleScreen, invite_screen
+from parley.ui.search import SearchScreen
 from parley.ui.settings import STATUS_LABELS, settings_screen
 
 SCREENS = {"invite": invite_screen, "group_new": group_new_screen, "group_info": group_info_screen,
            "share": share_picker}  # screen name -> builder(model, t) of the body's children
 TITLES = {"share": "share_pick", "settings": "settings", "people": "people", "invite": "invite_open",
-          "group_new": "group_new", "group_info": "group_info"}  # screens with a back button and their title
+          "group_new": "group_new", "group_info": "group_info",
+          "search": "search"}  # screens with a back button and their title
 
 
 class Panel:
@@ -38,6 +40,7 @@ class Panel:
         self.home = HomeScreen(self)
         self.chat = ChatScreen(self)
         self.people = PeopleScreen(self)
+        self.search = SearchScreen(self)
 
     @property
     def composer(self):
@@ -60,6 +63,8 @@ class Panel:
                 self._keep_focus(self.body, lambda: settings_screen(self.model, self.t))
             elif screen == "people":
                 self._keep_focus(self.body, self.people.build)
+            elif screen == "search":
+                self._keep_focus(self.body, self.search.build)
             elif screen in SCREENS:
                 self._keep_focus(self.body, lambda: SCREENS[screen](self.model, self.t))
             else:
@@ -80,6 +85,9 @@ class Panel:
         if m.screen == "chat" and m.is_group(m.current_conv):
             right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "group-info",
                                        "aria-label": t("group_info")}, icon("info", 18)))
+        if m.me and m.screen in ("home", "chat"):
+            right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "search-open-screen",
+                                       "aria-label": t("search")}, icon("search", 18)))
         if m.me and m.screen == "home":
             right.append(el("button", {"type": "button", "class_": "p-icon", "data-action": "settings-open",
                                        "aria-label": t("settings")}, icon("tune", 18)))
