@@ -17,6 +17,7 @@ from .principals import Principals
 from .relations import Relations
 from .relay_lookups import RelayLookups
 from .schema import current_revision, upgrade
+from .site_owners import SiteOwners
 from .sites import Sites
 from .users import Users
 from .web_sessions import WebSessions
@@ -33,6 +34,7 @@ class Store(
     Messages,
     Principals,
     Sites,
+    SiteOwners,
     Grants,
     WebSessions,
     RelayLookups,
