@@ -118,7 +118,10 @@ async def main():
     # an unsent message the frame could not keep (storage refused): the host page warns before it unloads
     session.client.unsent_hooks.append(lambda at_risk: bridge.post("unsent", pending=at_risk))
     listen(document, "keydown", create_proxy(on_key))
-    await extensions.load(config.get("extensions") or [], session)  # parley.current() is this session
+    loaded = await extensions.load(config.get("extensions") or [], session)  # parley.current() is this session
+    # which extensions run and why the others were disabled (the site's own module URLs, no visitor data):
+    # the console's preview shows it; a host page may listen with Parley.on("extensions", fn)
+    bridge.post("event", name="extensions", detail={"loaded": loaded, "failed": dict(REGISTRY.failures)})
     await session.start()
     root.setAttribute("data-state", "ready")
     root.removeAttribute("aria-busy")

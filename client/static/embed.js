@@ -2,8 +2,11 @@
  * carries a small postMessage bridge with exact origins both ways.
  * Snippet: <script src="https://PARLEY/embed.js" data-site="CLIENT_ID" async></script>
  * Optional attributes: data-runtime="micropython|pyodide", data-theme="light|dark|auto", data-lang="en|fr",
- * data-sound="on" (a soft chime when a message arrives while the chat is closed or the tab hidden); the
- * visitor's own choice in the widget's settings ("on"/"off"), when made, wins over the site's.
+ * data-sound="on|off" (a soft chime when a message arrives while the chat is closed or the tab hidden); the
+ * visitor's own choice in the widget's settings ("on"/"off"), when made, wins over the site's;
+ * data-side="right|left", data-offset="0..200" (px from the page's edges), data-accent="#rrggbb".
+ * Every one of them is a setting of the site in the Parley console: the frame tells the loader the site's
+ * choice ("look", as soon as its page loads) and an attribute given here overrides it for this page only.
  */
 (function () {
   "use strict";
@@ -30,15 +33,24 @@
     ar: { open: "فتح الدردشة", close: "إغلاق الدردشة", unread: " غير مقروءة", here: " أصدقاء على هذا الموقع",
       from: " من ", more: " و{n} آخرين" },
   };
-  var words = WORDS[(ds.lang || navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en;
+  function wordsFor(lang) { return WORDS[(lang || navigator.language || "en").slice(0, 2).toLowerCase()] || WORDS.en; }
+  var words = wordsFor(ds.lang);
+  // The launcher's look: this page's data-* attributes, else the site's settings (the frame's "look").
+  var look = { side: ds.side === "left" ? "left" : "right", offset: offsetOf(ds.offset, 20), accent: accentOf(ds.accent),
+    sound: ds.sound || "" };
+  function offsetOf(value, fallback) {
+    var n = parseInt(value, 10);
+    return /^\d+$/.test(String(value)) && n >= 0 && n <= 200 ? n : fallback;
+  }
+  function accentOf(value) { return /^#[0-9a-fA-F]{6}$/.test(String(value || "")) ? String(value).toLowerCase() : ""; }
 
   // Launcher: a shadow root so host CSS cannot reach it; it never waits for Python.
   var host = document.createElement("parley-launcher");
   host.setAttribute("data-state", "loading");
   var shadow = host.attachShadow({ mode: "open" });
   shadow.innerHTML =
-    "<style>:host{all:initial;position:fixed;z-index:2147483000;inset:auto 20px 20px auto}" +
-    ":host([data-side=left]){inset:auto auto 20px 20px}" +
+    "<style>:host{all:initial;position:fixed;z-index:2147483000;inset:auto var(--parley-offset,20px) var(--parley-offset,20px) auto}" +
+    ":host([data-side=left]){inset:auto auto var(--parley-offset,20px) var(--parley-offset,20px)}" +
     "button{all:unset;box-sizing:border-box;width:56px;height:56px;border-radius:50%;cursor:pointer;" +
     "background:var(--parley-accent,#3056d3);color:#fff;display:grid;place-items:center;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}" +
@@ -56,13 +68,34 @@
   var badge = shadow.querySelector(".b");
   var hereBadge = shadow.querySelector(".h");
   (document.body || document.documentElement).appendChild(host);
+  applyLook();
   renderCounts(); // the launcher's accessible name, in the page's language
+
+  function applyLook() {
+    host.setAttribute("data-side", look.side);
+    host.style.setProperty("--parley-offset", look.offset + "px");
+    if (look.accent) host.style.setProperty("--parley-accent", look.accent);
+    else host.style.removeProperty("--parley-accent");
+    layout();
+  }
+
+  // The site's settings, as the frame page tells them: what this page's snippet does not set itself.
+  function siteLook(m) {
+    if (!ds.side && (m.side === "left" || m.side === "right")) look.side = m.side;
+    if (!ds.offset) look.offset = offsetOf(m.offset, look.offset);
+    if (!ds.accent) look.accent = accentOf(m.accent);
+    if (!ds.sound && (m.sound === "on" || m.sound === "off")) look.sound = m.sound;
+    if (!ds.lang && typeof m.lang === "string" && m.lang) { words = wordsFor(m.lang); renderCounts(); }
+    applyLook();
+  }
 
   function frameURL() {
     var q = "site=" + encodeURIComponent(site) + "&host=" + encodeURIComponent(location.origin);
     if (ds.runtime) q += "&runtime=" + encodeURIComponent(ds.runtime);
     if (ds.theme) q += "&theme=" + encodeURIComponent(ds.theme);
     if (ds.lang) q += "&lang=" + encodeURIComponent(ds.lang);
+    if (look.accent) q += "&accent=" + encodeURIComponent(look.accent);
+    if (ds.preview) q += "&preview=" + encodeURIComponent(ds.preview); // honoured only on Parley's own preview page
     return origin + "/frame?" + q;
   }
 
@@ -83,12 +116,20 @@
     return f;
   }
 
+  // Horizontal placement on the launcher's side: `gap` px from that edge (the other edge is left free).
+  function place(f, gap) {
+    var left = look.side === "left";
+    f.style.left = left ? gap : "auto";
+    f.style.right = left ? "auto" : gap;
+  }
+
   function layout() {
     var f = state.frame;
     if (!f) return;
+    var edge = look.offset;
     if (state.peek && !state.open) { // the frame's peek: a small card beside the launcher (who wrote, a preview)
-      f.style.right = "84px";
-      f.style.bottom = "16px";
+      place(f, edge + 64 + "px");
+      f.style.bottom = Math.max(0, edge - 4) + "px";
       f.style.width = "min(300px,calc(100vw - 100px))";
       f.style.height = "64px";
       f.style.borderRadius = "14px";
@@ -97,15 +138,15 @@
     }
     f.style.boxShadow = "0 8px 32px rgba(0,0,0,.3)";
     if (window.innerWidth <= 480) {
-      f.style.right = f.style.bottom = "0";
+      f.style.left = f.style.right = f.style.bottom = "0";
       f.style.width = "100vw";
       f.style.height = "100vh";
       f.style.borderRadius = "0";
     } else {
-      f.style.right = "20px";
-      f.style.bottom = "88px";
-      f.style.width = "min(380px,calc(100vw - 40px))";
-      f.style.height = "min(600px,calc(100vh - 120px))";
+      place(f, edge + "px");
+      f.style.bottom = edge + 68 + "px";
+      f.style.width = "min(380px,calc(100vw - " + 2 * edge + "px))";
+      f.style.height = "min(600px,calc(100vh - " + (edge + 100) + "px))";
       f.style.borderRadius = "14px";
     }
   }
@@ -163,7 +204,7 @@
 
   var audio = null;
   function chime() {
-    var sound = state.sound === "on" || state.sound === "off" ? state.sound : ds.sound;
+    var sound = state.sound === "on" || state.sound === "off" ? state.sound : look.sound;
     if (sound !== "on") return;
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
@@ -202,6 +243,7 @@
         if (!state.open && (typeof m.open === "boolean" ? m.open : keptOpen() === "1")) setOpen(true);
         emit("ready", { runtime: m.runtime });
         break;
+      case "look": siteLook(m); break;
       case "open": setOpen(true); break;
       case "close":
         setOpen(false);

@@ -6,7 +6,8 @@
  * timeout). performance marks parley:boot, parley:storage and parley:core time the steps (docs/performance.md).
  * It also starts a returning visitor's silent sign-in at once (POST /frame/session/refresh with the lists and
  * what the frame kept), beside the interpreter's start instead of after it: parley.auth.FrameAuth.restore
- * takes that answer (globalThis.parleyRestore) instead of asking again.
+ * takes that answer (globalThis.parleyRestore) instead of asking again. The site's launcher settings
+ * ("look") are posted to the host page first thing.
  * The frame page's DPoP key (dpop.js, non-extractable, one per frame page) is made here too, so that request
  * already carries a proof (with the nonce the page's config brings) and its access token is bound to the key;
  * Python takes the same key (globalThis.parleyDpop) for every later proof. */
@@ -15,6 +16,11 @@ const { core, idb, dpop } = me.dataset;
 performance.mark("parley:boot");
 try {
   const config = JSON.parse(document.getElementById("parley-config").textContent);
+  // The site's launcher settings (side, offset, accent, sound, language) go to the loader at once, before
+  // Python starts, so the launcher moves to its place without waiting for the widget.
+  if (config.look && window.parent !== window) {
+    window.parent.postMessage(Object.assign({}, config.look, { parley: 1, type: "look" }), config.host_origin);
+  }
   const url = config.public_url + "/frame/session/refresh";
   const key = globalThis.parleyDpop = import(dpop).then((module) => module.pageKey());
   const ask = async (nonce) => {

@@ -126,6 +126,21 @@ class Site(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class SiteOwner(Base):
+    """Who owns a site in the console: every owner may change everything about it. A row with no
+    `accepted_at` is an invitation by username, waiting on the invited user's /sites page."""
+
+    __tablename__ = "site_owners"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    accepted_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_site_owners_user", "user_id"),)
+
+
 class Consent(Base):
     """What a user allowed a site to do; revoked_at ends it (and its tokens)."""
 

@@ -185,6 +185,16 @@ class SiteRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteOwnerRecord:
+    """An owner of a site, or a user invited to own it (``accepted`` False)."""
+
+    user_id: int
+    username: str
+    display_name: str
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CodeRecord:
     """A stored authorization code (looked up by its hash)."""
 

@@ -67,6 +67,10 @@ class Sites(StoreBase):
         }
         async with self._write() as conn:
             row = (await conn.execute(insert(s).values(**values).returning(s))).mappings().one()
+            if owner_id is not None:
+                await conn.execute(insert(tables.site_owners).values(
+                    site_id=row["id"], user_id=owner_id, accepted_at=values["created_at"],
+                    created_at=values["created_at"]))
         return site_record(row)
 
     async def update_site(self, site_id: int, **values: Any) -> None:
@@ -77,6 +81,6 @@ class Sites(StoreBase):
     async def delete_site(self, site_id: int) -> None:
         """Delete a site; its consents, codes and tokens go with it."""
         async with self._write() as conn:
-            for table in (tables.oauth_tokens, tables.oauth_codes, tables.consents):
+            for table in (tables.oauth_tokens, tables.oauth_codes, tables.consents, tables.site_owners):
                 await conn.execute(delete(table).where(table.c.site_id == site_id))
             await conn.execute(delete(s).where(s.c.id == site_id))

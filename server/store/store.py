@@ -19,6 +19,7 @@ from .principals import Principals
 from .relations import Relations
 from .relay_lookups import RelayLookups
 from .schema import current_revision, upgrade
+from .site_owners import SiteOwners
 from .sites import Sites
 from .users import Users
 from .web_sessions import WebSessions
@@ -36,6 +37,7 @@ class Store(
     MessageSearch,
     Principals,
     Sites,
+    SiteOwners,
     Grants,
     WebSessions,
     RelayLookups,

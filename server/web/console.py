@@ -1,4 +1,5 @@
-"""/sites: the site owners' console (register a site, get its snippet, edit its origins, delete it)."""
+"""/sites: the site owners' console (register a site, get its snippet, edit its origins, delete it); the
+widget settings and preview are in `console_widget`, the owners in `console_owners`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ..oauth.scopes import ALL_SCOPES, SCOPE_DESCRIPTIONS, scope_text
-from ..oauth.sites import RUNTIMES, THEMES, SiteInput, SiteInputError, snippet, validate_site
+from ..oauth.scopes import ALL_SCOPES, scope_text
+from ..oauth.sites import SiteInput, SiteInputError, validate_site
 from ..store.clock import now_ms
-from ..store.records import SiteRecord
 from . import sessions
 from .account import call_revoke_hook, csrf_failure
 from .pages import render, see_other
+from .site_access import no_such_site, owned_site
+from .site_page import choices, render_site_page
 
 EMPTY_FORM: dict[str, Any] = {
     "name": "", "origins": "", "redirect_uris": "", "scopes": list(ALL_SCOPES), "theme": "auto",
@@ -22,7 +24,7 @@ EMPTY_FORM: dict[str, Any] = {
 }
 
 
-def _form_values(form: FormData) -> dict[str, Any]:
+def _form_values(form: FormData, defaults: dict[str, Any] = EMPTY_FORM) -> dict[str, Any]:
     def text(name: str) -> str:
         value = form.get(name)
         return value if isinstance(value, str) else ""
@@ -32,19 +34,8 @@ def _form_values(form: FormData) -> dict[str, Any]:
         "origins": text("origins"),
         "redirect_uris": text("redirect_uris"),
         "scopes": [v for v in form.getlist("scopes") if isinstance(v, str)],
-        "theme": text("theme") or "auto",
-        "runtime": text("runtime") or "micropython",
-    }
-
-
-def _site_values(site: SiteRecord) -> dict[str, Any]:
-    return {
-        "name": site.name,
-        "origins": "\n".join(site.origins),
-        "redirect_uris": "\n".join(site.redirect_uris),
-        "scopes": site.scopes.split(),
-        "theme": site.theme,
-        "runtime": site.runtime,
+        "theme": text("theme") or defaults["theme"],  # the site page sets these in its widget form
+        "runtime": text("runtime") or defaults["runtime"],
     }
 
 
@@ -55,42 +46,28 @@ def _validate(values: dict[str, Any]) -> SiteInput:
     )
 
 
-def _choices() -> dict[str, Any]:
-    return {"scope_choices": list(SCOPE_DESCRIPTIONS.items()), "themes": THEMES, "runtimes": RUNTIMES}
-
-
-async def owned_site(request: Request, client_id: str, user_id: int) -> SiteRecord | None:
-    """The site with this client id if ``user_id`` owns it (None for anyone else, as for no such site)."""
-    site = await request.app.state.store.site_by_client_id(client_id)
-    return site if site is not None and site.owner_id == user_id else None
+async def _list_page(request: Request, user_id: int, form: dict[str, Any], status_code: int = 200,
+                     error: str | None = None, notice: str | None = None) -> Response:
+    store = request.app.state.store
+    return await render(request, "sites.html", {
+        "sites": await store.sites_of_user(user_id), "invitations": await store.sites_of_user(user_id, accepted=False),
+        "form": form, "error": error, "notice": notice, **choices(),
+    }, status_code=status_code)
 
 
 def console_router() -> APIRouter:
     """Routes of the /sites console."""
     router = APIRouter(include_in_schema=False)
 
-    async def site_page(
-        request: Request, site: SiteRecord, values: dict[str, Any], status_code: int = 200,
-        error: str | None = None, notice: str | None = None,
-    ) -> Response:
-        settings = request.app.state.settings
-        return await render(
-            request, "site.html",
-            {"site": site, "form": values, "snippet": snippet(settings.public_url, site.client_id),
-             "error": error, "notice": notice, **_choices()},
-            status_code=status_code,
-        )
-
     @router.get("/sites")
     async def list_sites(request: Request) -> Response:
         signed_in = await sessions.current(request)
         if signed_in is None:
             return see_other("/account?next=/sites")
-        sites = await request.app.state.store.sites_of_owner(signed_in.user.id)
-        notice = "Site deleted." if request.query_params.get("deleted") else None
-        return await render(
-            request, "sites.html", {"sites": sites, "form": EMPTY_FORM, "notice": notice, **_choices()}
-        )
+        notices = {"deleted": "Site deleted.", "joined": "You are now an owner of that site.",
+                   "declined": "Invitation declined."}
+        notice = next((text for key, text in notices.items() if request.query_params.get(key)), None)
+        return await _list_page(request, signed_in.user.id, EMPTY_FORM, notice=notice)
 
     @router.post("/sites")
     async def add_site(request: Request) -> Response:
@@ -102,12 +79,7 @@ def console_router() -> APIRouter:
         try:
             data = _validate(values)
         except SiteInputError as exc:
-            sites = await request.app.state.store.sites_of_owner(signed_in.user.id)
-            return await render(
-                request, "sites.html",
-                {"sites": sites, "form": values, "error": " ".join(exc.messages), **_choices()},
-                status_code=400,
-            )
+            return await _list_page(request, signed_in.user.id, values, 400, " ".join(exc.messages))
         site = await request.app.state.store.create_site(
             name=data.name, origins=data.origins, scopes=scope_text(data.scopes),
             owner_id=signed_in.user.id, redirect_uris=data.redirect_uris, settings=data.settings,
@@ -121,12 +93,12 @@ def console_router() -> APIRouter:
             return see_other(f"/account?next=/sites/{client_id}")
         site = await owned_site(request, client_id, signed_in.user.id)
         if site is None:
-            return await render(request, "error.html", {"heading": "No such site",
-                                "message": "You have no site with this client id."}, status_code=404)
+            return await no_such_site(request)
         notice = {"created": "Site registered: paste the snippet below into your pages.",
-                  "saved": "Changes saved."}
+                  "saved": "Changes saved.", "widget": "Widget settings saved: visitors get them on their next page.",
+                  "invited": "Invitation sent: it waits on their Your sites page.", "removed": "Owner removed."}
         shown = next((text for key, text in notice.items() if request.query_params.get(key)), None)
-        return await site_page(request, site, _site_values(site), notice=shown)
+        return await render_site_page(request, site, notice=shown)
 
     @router.post("/sites/{client_id}")
     async def edit_site(request: Request, client_id: str) -> Response:
@@ -136,12 +108,12 @@ def console_router() -> APIRouter:
             return await csrf_failure(request)
         site = await owned_site(request, client_id, signed_in.user.id)
         if site is None:
-            return see_other("/sites")
-        values = _form_values(form)
+            return await no_such_site(request)
+        values = _form_values(form, {"theme": site.theme, "runtime": site.runtime})
         try:
             data = _validate(values)
         except SiteInputError as exc:
-            return await site_page(request, site, values, status_code=400, error=" ".join(exc.messages))
+            return await render_site_page(request, site, form=values, status_code=400, error=" ".join(exc.messages))
         await request.app.state.store.update_site(
             site.id, name=data.name, origins=data.origins,
             redirect_uris=data.redirect_uris, scopes=" ".join(data.scopes),
@@ -156,11 +128,12 @@ def console_router() -> APIRouter:
         if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
             return await csrf_failure(request)
         site = await owned_site(request, client_id, signed_in.user.id)
-        if site is not None:
-            users = await request.app.state.store.consenting_users(site.id)
-            await request.app.state.store.delete_site(site.id)
-            for user_id in users:
-                await call_revoke_hook(request, user_id, site.id)
+        if site is None:
+            return await no_such_site(request)
+        users = await request.app.state.store.consenting_users(site.id)
+        await request.app.state.store.delete_site(site.id)
+        for user_id in users:
+            await call_revoke_hook(request, user_id, site.id)
         return see_other("/sites?deleted=1")
 
     return router

@@ -13,8 +13,8 @@ from ..insight.charts import bar_chart
 from ..insight.report import EXPLAINED, LABELS, METRICS, WINDOWS, InsightReport, as_csv, as_json, build_report
 from ..store.records import SiteRecord
 from . import sessions
-from .console import owned_site
 from .pages import render, see_other
+from .site_access import owned_site
 
 NOT_FOUND = {"heading": "No such site", "message": "You have no site with this client id."}
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}

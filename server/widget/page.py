@@ -2,6 +2,8 @@
 
 The host page's origin comes in the query (`host`) and must be one of the site's registered origins; the
 page's CSP `frame-ancestors` names exactly those origins, so the browser enforces what the query claims.
+The one other host is Parley's own origin, for the console's live preview (`web/console_preview.py`): then
+`frame-ancestors` is `'self'` and the page takes the preview's draft settings (`preview`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..oauth.origins import origin_of
 from ..store.records import SiteRecord
 from .bundle import Bundle
+from .look import accent_style, frame_look, launcher_look, preview_draft
 
 RUNTIMES = {"micropython": ("mpy", "micropython/micropython.mjs", "micropython/micropython.wasm"),
             "pyodide": ("py", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm")}
@@ -27,6 +31,7 @@ BOOT_INTERPRETER = {"micropython": ("micropython/micropython.mjs",),
 DEFAULT_RUNTIME = "micropython"
 THEMES = ("light", "dark", "auto")
 LANGS = ("en", "fr", "ar")
+MAX_EXTENSIONS = 10
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -59,24 +64,19 @@ def boot_modules(bundle: Bundle, runtime: str) -> list[str]:
     return [bundle.url(name) for name in [*chunks, *BOOT_INTERPRETER[runtime]] if name.endswith((".js", ".mjs"))]
 
 
-def site_extensions(info: SiteRecord) -> list[str]:
-    """The extension module URLs of the site's settings that are on its registered origins (max 10)."""
-    urls = info.settings.get("extensions") or []
+def site_extensions(info: SiteRecord, urls: object = None) -> list[str]:
+    """The extension module URLs (the site's settings', or `urls`) that are on its registered origins (max 10)."""
+    urls = info.settings.get("extensions") or [] if urls is None else urls
     out: list[str] = []
     for url in urls if isinstance(urls, list) else []:
-        if isinstance(url, str) and _origin(url) in info.origins and url not in out:
+        if isinstance(url, str) and origin_of(url) in info.origins and url not in out:
             out.append(url)
-    return out[:10]
+    return out[:MAX_EXTENSIONS]
 
 
-def extension_origins(info: SiteRecord) -> list[str]:
-    return sorted({_origin(url) or "" for url in site_extensions(info)} - {""})
-
-
-def _origin(url: str) -> str | None:
-    from ..oauth.origins import origin_of
-
-    return origin_of(url)
+def extension_origins(info: SiteRecord, urls: object = None) -> list[str]:
+    """The origins the frame fetches extensions (and their cards' images) from."""
+    return sorted({origin_of(url) or "" for url in site_extensions(info, urls)} - {""})
 
 
 def frame_csp(public_url: str, ancestors: list[str], extension_hosts: list[str] | None = None) -> str:
@@ -108,24 +108,29 @@ def error_page(status: int, message: str) -> HTMLResponse:
 
 
 def frame_router(bundle: Bundle) -> APIRouter:
-    """GET /frame?site=CLIENT_ID&host=ORIGIN[&runtime=&theme=&lang=]."""
+    """GET /frame?site=CLIENT_ID&host=ORIGIN[&runtime=&theme=&lang=&accent=&preview=]."""
     router = APIRouter()
 
     @router.get("/frame", include_in_schema=False)
     async def frame(
-        request: Request, site: str = "", host: str = "", runtime: str = "", theme: str = "", lang: str = ""
+        request: Request, site: str = "", host: str = "", runtime: str = "", theme: str = "", lang: str = "",
+        accent: str = "", preview: str = "",
     ) -> HTMLResponse:
         info = await load_site(request, site)
         if info is None:
             return error_page(404, "Parley: this site is not registered (check data-site in the snippet).")
-        if host not in info.origins:
-            return error_page(403, "Parley: this page's origin is not one of the site's registered origins.")
         settings = request.app.state.settings
+        own_origin = origin_of(settings.public_url)
+        previewing = host == own_origin  # the console's preview: only Parley's own pages may frame it
+        if host not in info.origins and not previewing:
+            return error_page(403, "Parley: this page's origin is not one of the site's registered origins.")
         runtime = runtime if runtime in RUNTIMES else str(info.settings.get("runtime", DEFAULT_RUNTIME))
         runtime = runtime if runtime in RUNTIMES else DEFAULT_RUNTIME
         theme = theme if theme in THEMES else str(info.settings.get("theme", "auto"))
         lang = lang if lang in LANGS else str(info.settings.get("lang", ""))  # "": the browser's language
         public_url: str = settings.public_url
+        look = frame_look(info, lang, accent, preview_draft(info, preview) if previewing else None)
+        extensions = site_extensions(info, look["extensions"])
         config = {
             "site": {"client_id": info.client_id, "name": info.name, "scopes": info.scopes},
             "host_origin": host,
@@ -134,7 +139,9 @@ def frame_router(bundle: Bundle) -> APIRouter:
             "runtime": runtime,
             "theme": theme,
             "lang": lang,
-            "extensions": site_extensions(info),
+            "look": launcher_look(look),
+            "features": look["features"],
+            "extensions": extensions,
             "dpop": public_url + bundle.url("static/dpop.js"),
             "dpop_nonce": request.app.state.dpop.nonce(),  # the first DPoP proof needs no nonce round trip
         }
@@ -142,6 +149,8 @@ def frame_router(bundle: Bundle) -> APIRouter:
         html = _templates.get_template("frame.html").render(
             lang=lang,
             theme=theme,
+            accent_style=accent_style(look["accent"]),
+            features=look["features"],
             widget_css=bundle.url("static/widget.css"),
             core_js=bundle.url("pyscript/core.js"),
             interpreter_wasm=bundle.url(wasm),
@@ -156,7 +165,8 @@ def frame_router(bundle: Bundle) -> APIRouter:
             pyscript_config=json.dumps(pyscript_config(bundle, public_url, runtime)),
         )
         headers = {
-            "Content-Security-Policy": frame_csp(public_url, list(info.origins), extension_origins(info)),
+            "Content-Security-Policy": frame_csp(public_url, ["'self'"] if previewing else list(info.origins),
+                                                 extension_origins(info, extensions)),
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",
