@@ -17,6 +17,7 @@ from tests.browser.widget import FRAME, PASSWORDS, visit
 from tests.servers import DemoServer
 
 SITE = "demo-site"
+FIELDS = ("w-theme", "w-accent", "w-side", "w-offset", "w-lang", "w-sound", "w-runtime", "w-extensions")
 
 
 async def sign_in_console(page: Page, demo: DemoServer) -> None:
@@ -44,6 +45,21 @@ async def test_owner_tunes_the_widget_with_a_live_preview(new_context: Any, demo
     context = await new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     await sign_in_console(page, demo)
+    saved = {field: await page.locator(f"#{field}").input_value() for field in FIELDS}
+    try:
+        await tune_and_check(page, context, demo)
+    finally:  # the demo site is shared by every browser test of the session: put its settings back
+        await page.goto(f"{demo.parley_url}/sites/{SITE}")
+        for field, value in saved.items():
+            if field in ("w-accent", "w-offset", "w-extensions"):
+                await page.locator(f"#{field}").fill(value)
+            else:
+                await page.locator(f"#{field}").select_option(value)
+        await page.get_by_role("button", name="Save widget settings").click()
+        await expect(page.get_by_role("status")).to_contain_text("Widget settings saved")
+
+
+async def tune_and_check(page: Page, context: Any, demo: DemoServer) -> None:
     widget = await preview_ready(page)
     preview = page.frame_locator("#preview-frame")
     assert await launcher_side(preview) == "right"
