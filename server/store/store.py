@@ -6,6 +6,7 @@ from ..passwords import Passwords
 from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
 from .engine import create_engine
+from .files import Files
 from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
@@ -31,6 +32,7 @@ class Store(
     Groups,
     Invites,
     Messages,
+    Files,
     Principals,
     Sites,
     Grants,
@@ -39,7 +41,7 @@ class Store(
     FrameKeptStore,
 ):
     """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
-    principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, over
+    uploaded files, principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, over
     one async engine."""
 
     async def schema_revision(self) -> str | None:
