@@ -41,8 +41,8 @@ class Store(
     FrameKeptStore,
 ):
     """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
-    uploaded files, principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, over
-    one async engine."""
+    uploaded files, principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste
+    frames keep, over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

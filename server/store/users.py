@@ -14,9 +14,9 @@ from . import records, tables
 from .base import StoreBase
 from .choices import ACCOUNT_DEFAULTS
 from .clock import now_ms
-from .files import mark_user_files_deleted
 from .content import check_chars
 from .errors import Invalid, NotFound, UsernameTaken, WrongPassword
+from .files import mark_user_files_deleted
 from .person_terms import index_person, unindex_person
 from .rows import user_record
 
@@ -156,8 +156,8 @@ class Users(StoreBase):
 
     async def delete_user(self, user_id: int, *, password: str | None = None) -> None:
         """Soft-delete an account: unusable password, profile cleared, friendships, sessions and
-        memberships removed, tokens revoked, uploaded files gone, what widget frames kept (drafts, unsent messages) deleted. The
-        username stays reserved; messages stay, shown as from a deleted user. With `password`, it must match
+        memberships removed, tokens revoked, uploaded files gone, what widget frames kept (drafts, unsent
+        messages) deleted. The username stays reserved; messages stay, shown as from a deleted user. With `password`, it must match
         first (WrongPassword)."""
         if password is not None and not await self.check_password(user_id, password):
             raise WrongPassword("the password is wrong")
