@@ -157,8 +157,8 @@ class Users(StoreBase):
     async def delete_user(self, user_id: int, *, password: str | None = None) -> None:
         """Soft-delete an account: unusable password, profile cleared, friendships, sessions and
         memberships removed, tokens revoked, uploaded files gone, what widget frames kept (drafts, unsent
-        messages) deleted. The username stays reserved; messages stay, shown as from a deleted user. With `password`, it must match
-        first (WrongPassword)."""
+        messages) deleted. The username stays reserved; messages stay, shown as from a deleted user. With
+        `password`, it must match first (WrongPassword)."""
         if password is not None and not await self.check_password(user_id, password):
             raise WrongPassword("the password is wrong")
         now = now_ms()
