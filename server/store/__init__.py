@@ -7,6 +7,7 @@ await store.close()
 
 from __future__ import annotations
 
+from .blob_chunks import open_pg_blobs
 from .choices import SOUNDS, STATUSES
 from .errors import (
     Blocked,
@@ -98,5 +99,6 @@ __all__ = [
     "WrongPassword",
     "hash_secret",
     "is_unavailable",
+    "open_pg_blobs",
     "open_store",
 ]
