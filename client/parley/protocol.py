@@ -478,7 +478,6 @@ INVITE_FIELDS = (
     ("inviter", _object(PERSON_FIELDS), False),
 )
 GROUP_TITLE = _str(0, MAX_GROUP_TITLE_CHARS)
-FILE_SEND_DATA = (("id", ID, True),)  # what a client sends: the uploaded file's id (the server fills the rest)
 # A file message's data as stored and delivered: the server writes it from its own record of the upload.
 FILE_DATA = (
     ("id", ID, True),
@@ -682,6 +681,9 @@ MESSAGE_FIELDS = (
 )
 _SHARE_DATA_CHECK = _object(SHARE_DATA)
 _SYSTEM_DATA_CHECK = _object(SYSTEM_DATA)
+# What a client sends: the uploaded file's id; the other fields are optional (the sender's own view of its
+# pending message) and the server replaces them all with its record of the upload.
+FILE_SEND_DATA = (FILE_DATA[0],) + tuple((name, check, False) for name, check, _required in FILE_DATA[1:])
 _FILE_DATA_CHECK = _object(FILE_DATA)
 _FILE_SEND_CHECK = _object(FILE_SEND_DATA)
 CONVERSATION_FIELDS = (

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from ..files import FilePolicy, FileService, UploadError, site_policy
@@ -55,6 +56,20 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
             yield chunk
     except ClientDisconnect:
         raise UploadError(400, "truncated", "the upload stopped before its end") from None
+
+
+class PolicyOut(BaseModel):
+    """What this site takes: `files` is `all` (pictures and files), `images` or `off`; `max_bytes` per upload."""
+
+    files: str
+    max_bytes: int
+
+
+@router.get("/files/policy", response_model=PolicyOut)
+async def file_policy(request: Request, principal: MessagesUser, store: StoreDep) -> PolicyOut:
+    """The calling site's upload limits (the widget checks them before uploading; the server always does)."""
+    policy = await _policy(request, store, principal)
+    return PolicyOut(files=policy.mode, max_bytes=policy.max_bytes)
 
 
 @router.post("/conversations/{conversation_id:int}/files", response_model=FileOut, status_code=201,
