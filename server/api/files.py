@@ -18,7 +18,7 @@ from ..files import FilePolicy, FileService, UploadError, site_policy
 from ..files.names import content_disposition
 from ..store.records import Principal
 from .deps import MessagesUser, StoreDep
-from .errors import ApiError
+from .errors import ApiError, ErrorBody
 from .schemas import MAX_ID, FileOut
 
 router = APIRouter(tags=["files"])
@@ -73,7 +73,10 @@ async def file_policy(request: Request, principal: MessagesUser, store: StoreDep
 
 
 @router.post("/conversations/{conversation_id:int}/files", response_model=FileOut, status_code=201,
-             openapi_extra=UPLOAD_BODY)
+             openapi_extra=UPLOAD_BODY, responses={
+                 413: {"model": ErrorBody, "description": "Too large: bytes (`too_large`) or pixels (`too_many_pixels`)"},
+                 415: {"model": ErrorBody, "description": "Not a picture where the site takes pictures only"},
+             })
 async def upload_file(
     conversation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
