@@ -74,7 +74,7 @@ async def file_policy(request: Request, principal: MessagesUser, store: StoreDep
 
 @router.post("/conversations/{conversation_id:int}/files", response_model=FileOut, status_code=201,
              openapi_extra=UPLOAD_BODY, responses={
-                 413: {"model": ErrorBody, "description": "Too large: bytes (`too_large`) or pixels (`too_many_pixels`)"},
+                 413: {"model": ErrorBody, "description": "Too large: bytes (`too_large`), pixels (`too_many_pixels`)"},
                  415: {"model": ErrorBody, "description": "Not a picture where the site takes pictures only"},
              })
 async def upload_file(
