@@ -1,4 +1,4 @@
-"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,cpu,curve,storm] [--runs N]`.
+"""Parley's benchmarks: `python -m tests.perf [--quick] [--only widget,relay,store,cpu,curve,storm,files] [--runs N]`.
 
 Prints plain-text tables: medians over N runs, p99 where it matters, ratios against baselines measured in the
 same run, and whether each target of the performance budget (docs/performance.md) is met. Everything runs on
@@ -14,6 +14,8 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
           bare relay, on SQLite (1 process) and PostgreSQL + Redis (2 processes)
   curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
+  files   upload and download MiB/s and the time to a picture's first thumbnail vs a static-file serve of the
+          same bytes (folder and PostgreSQL blob stores); peak memory of an 8 vs 64 MiB upload
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "files")
 
 
 def log(line: str) -> None:
@@ -47,6 +49,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_server import run_curve as run
     elif name == "storm":
         from .bench_server import run_storm as run
+    elif name == "files":
+        from .bench_files import run
     else:
         from .bench_store import run
     return run
