@@ -4,7 +4,6 @@ reasons shown for the server's refusals; and the protocol's file message rules."
 from __future__ import annotations
 
 import pytest
-
 from parley import files as F
 from parley import protocol as P
 
