@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from .api import api_router, install_error_handlers
 from .broker import Broker
+from .files import FileService
 from .health import health_router
 from .insight.flush import InsightFlusher
 from .invite_codes import InviteCodes
@@ -104,6 +106,14 @@ def relay_hub(store: Store, broker: Broker, settings: Settings, dpop: DpopChecke
     )
 
 
+async def open_files(store: Store, settings: Settings) -> FileService:
+    """Uploads and downloads over the blob store of ``settings.files_url``, spooled in the data directory."""
+    from .files import open_blobs
+
+    blobs = await open_blobs(settings.files_url)
+    return FileService(store, blobs, settings.data_dir / "spool", settings.max_upload_mb * 1024 * 1024)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Parley ASGI app. Opens the store on start-up (upgrading its schema) and closes it on shutdown."""
     settings = (settings or Settings()).resolved()
@@ -120,6 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
             app.state.dpop = DpopChecker(settings.public_url, settings.secret_key, app.state.broker)
+            app.state.files = await open_files(app.state.store, settings)
+            stack.push_async_callback(app.state.files.blobs.close)
+            sweeper = asyncio.create_task(app.state.files.run_sweeper())
+            stack.callback(sweeper.cancel)
             app.state.hub = relay_hub(app.state.store, app.state.broker, settings, app.state.dpop)
             await app.state.hub.start()
             hub = app.state.hub

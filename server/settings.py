@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / "data"
     database_url: str = ""  # default: SQLite file in data_dir
     broker_url: str = "memory://"
+    files_url: str = ""  # where uploaded bytes live: default a folder in data_dir (file://); postgresql:// to share
+    max_upload_mb: int = Field(25, ge=1, le=2048)  # the server's cap on one upload, above every site's own limit
     bundle_dir: Path = REPO_ROOT / "build" / "bundle"
     secret_key: str = ""  # signs cookies; default: generated once and kept in data_dir
     ws_compression: bool = False  # per-message deflate costs ~64 KiB per socket
@@ -53,6 +55,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported broker URL scheme {scheme!r}: use memory:// or redis://")
         return value
 
+    @field_validator("files_url")
+    @classmethod
+    def _known_files_store(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if value and scheme not in ("file", "postgresql", "postgres", "postgresql+asyncpg"):
+            raise ValueError(f"unsupported files URL scheme {scheme!r}: use file:// or postgresql://")
+        return value
+
     @property
     def cookies_secure(self) -> bool:
         """Whether Parley's cookies carry `Secure`: the explicit `secure_cookies`, else an https public URL."""
@@ -67,6 +77,8 @@ class Settings(BaseSettings):
             data.public_url = f"http://localhost:{data.port}"
         if not data.database_url:
             data.database_url = f"sqlite+aiosqlite:///{data.data_dir / 'parley.sqlite3'}"
+        if not data.files_url:
+            data.files_url = (data.data_dir / "files").resolve().as_uri()
         if not data.secret_key:
             data.data_dir.mkdir(parents=True, exist_ok=True)
             key_file = data.data_dir / "secret.key"

@@ -64,6 +64,7 @@ __all__ = [
     "safe_url",
     "search",
     "send",
+    "send_file",
     "set_language",
     "set_page",
     "set_settings",
@@ -172,6 +173,12 @@ async def search(q: str, before: "int | None" = None) -> "dict[str, Any]":
 async def send(text: str, to: "int | str | None" = None, conversation: "int | None" = None) -> str:
     """Send text to a friend (`to`: id or username) or a conversation; returns the client message id."""
     return await _current().send(text, to=to, conversation=conversation)
+
+
+async def send_file(file: "Any", to: "int | str | None" = None, conversation: "int | None" = None,
+                    name: "str | None" = None) -> str:
+    """Upload a picture or file (a JS File or Blob) and send it to a friend or a conversation; returns the cid."""
+    return await _current().send_file(file, to=to, conversation=conversation, name=name)
 
 
 async def share(url: str, title: str = "", description: str = "", card: "dict[str, Any] | None" = None,

@@ -496,6 +496,16 @@ class Client:
         self._notify([(S.EV_MESSAGES, conv_id)])
         return cid
 
+    def send_file(self, conv_id, info):
+        """Send an uploaded file (the server's answer to the upload) as a ``file`` message. Returns the cid."""
+        from parley.attachments import file_frame_data
+
+        cid = new_cid()
+        frame = self.state.queue_send(conv_id, P.KIND_FILE, data=file_frame_data(info), cid=cid, now=now_ms())
+        self.connection.send(frame)
+        self._notify([(S.EV_MESSAGES, conv_id)])
+        return cid
+
     def share(self, data, to=None, conv_id=None, text=None):
         """Share a link card {url, title[, description]} with friends (`to`: user ids) or a conversation."""
         cid = new_cid()

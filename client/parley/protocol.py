@@ -71,8 +71,10 @@ CONVERSATION = "conversation"  # a group's name, owner or members changed (to ev
 KIND_TEXT = "text"
 KIND_SHARE = "share"
 KIND_SYSTEM = "system"  # a group event (created, renamed, added, removed, left): written by the server only
-SEND_KINDS = (KIND_TEXT, KIND_SHARE)  # what a client may send
-MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE, KIND_SYSTEM)
+KIND_FILE = "file"  # a picture or file uploaded first (POST /api/v1/conversations/{id}/files), sent by its id
+SEND_KINDS = (KIND_TEXT, KIND_SHARE, KIND_FILE)  # what a client may send
+MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE, KIND_SYSTEM, KIND_FILE)
+MAX_FILE_NAME_CHARS = 255
 # group events carried by system messages (data.event)
 GROUP_CREATED = "created"
 GROUP_RENAMED = "renamed"
@@ -482,6 +484,18 @@ INVITE_FIELDS = (
     ("inviter", _object(PERSON_FIELDS), False),
 )
 GROUP_TITLE = _str(0, MAX_GROUP_TITLE_CHARS)
+# A file message's data as stored and delivered: the server writes it from its own record of the upload.
+FILE_DATA = (
+    ("id", ID, True),
+    ("name", _str(1, MAX_FILE_NAME_CHARS), True),
+    ("size", _int(0, MAX_INT), True),
+    ("type", _str(1, 100), True),  # the type found in the content (never the sender's claim)
+    ("image", _bool, False),  # true: a re-encoded picture with a thumbnail (w, h; tw, th for the thumbnail)
+    ("w", _int(1, 100000), False),
+    ("h", _int(1, 100000), False),
+    ("tw", _int(1, 100000), False),
+    ("th", _int(1, 100000), False),
+)
 SYSTEM_DATA = (
     ("event", _choice(GROUP_EVENTS), True),
     ("users", _list(ID, 0, 100), False),  # who was added or removed (created: the first members)
@@ -495,7 +509,12 @@ def _check_send(frame):
             _fail("a text message needs text")
         frame.pop("data", None)
     elif "data" not in frame:
-        _fail("a share message needs data")
+        _fail("a " + frame["kind"] + " message needs data")
+    elif frame["kind"] == KIND_FILE:
+        frame["data"] = _FILE_SEND_CHECK(frame["data"], "data")
+        frame.pop("text", None)
+    else:
+        frame["data"] = _SHARE_DATA_CHECK(frame["data"], "data")
 
 
 def _check_share(frame):
@@ -568,6 +587,8 @@ def _check_history(frame):
 
 _SHARE_DATA_CHECK = None  # set below, once SHARE_DATA exists
 _SYSTEM_DATA_CHECK = None
+_FILE_DATA_CHECK = None
+_FILE_SEND_CHECK = None
 
 
 def _check_msg(frame):
@@ -576,7 +597,8 @@ def _check_msg(frame):
     if ("text" if kind == KIND_TEXT else "data") not in frame:
         _fail("msg misses its " + ("text" if kind == KIND_TEXT else "data"))
     if "data" in frame:
-        frame["data"] = (_SYSTEM_DATA_CHECK if kind == KIND_SYSTEM else _SHARE_DATA_CHECK)(frame["data"], "data")
+        check = _SYSTEM_DATA_CHECK if kind == KIND_SYSTEM else _FILE_DATA_CHECK if kind == KIND_FILE else None
+        frame["data"] = (check or _SHARE_DATA_CHECK)(frame["data"], "data")
 
 
 def _any_object(value, name):
@@ -603,7 +625,7 @@ CLIENT_FRAMES = {
             ("conv", ID, True),
             ("kind", _choice(SEND_KINDS), True),
             ("text", _text, False),
-            ("data", _object(SHARE_DATA), False),
+            ("data", _any_object, False),  # a link card (share) or a file reference (file): _check_send checks it
         ),
         _check_send,
     ),
@@ -688,6 +710,11 @@ MESSAGE_FIELDS = (
 )
 _SHARE_DATA_CHECK = _object(SHARE_DATA)
 _SYSTEM_DATA_CHECK = _object(SYSTEM_DATA)
+# What a client sends: the uploaded file's id; the other fields are optional (the sender's own view of its
+# pending message) and the server replaces them all with its record of the upload.
+FILE_SEND_DATA = (FILE_DATA[0],) + tuple((name, check, False) for name, check, _required in FILE_DATA[1:])
+_FILE_DATA_CHECK = _object(FILE_DATA)
+_FILE_SEND_CHECK = _object(FILE_SEND_DATA)
 CONVERSATION_FIELDS = (
     ("conv", ID, True),
     ("kind", _choice(("direct", "group")), True),
@@ -897,8 +924,9 @@ def make_hello(token, resume=None, page=None, device=None, dpop=None):
     return out
 
 
-def make_send(cid, conv, text=None, data=None):
-    frame = {"t": SEND, "cid": cid, "conv": conv, "kind": KIND_SHARE if data is not None else KIND_TEXT}
+def make_send(cid, conv, text=None, data=None, kind=None):
+    """A ``send``: text, a link card (``data``), or with ``kind`` KIND_FILE an uploaded file (``data`` {id})."""
+    frame = {"t": SEND, "cid": cid, "conv": conv, "kind": kind or (KIND_SHARE if data is not None else KIND_TEXT)}
     if text is not None:
         frame["text"] = text
     if data is not None:

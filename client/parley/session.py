@@ -197,6 +197,28 @@ class Session:
         conv = await self._target(to, conversation)
         return self.client.share(data, conv_id=conv, text=text or None)
 
+    async def send_file(self, file, to=None, conversation=None, name=None):
+        """Upload a JS File or Blob (a picture or any file) and send it to a friend or a conversation; returns
+        the message's cid. Raises ParleyError with the reason (its code: ``files_off``, ``file_too_big``,
+        ``file_bad_image``...) when the site or the server refuses it. In the widget, the same uploads show
+        with progress, cancel and retry."""
+        self._need("messages")
+        conv = await self._target(to, conversation)
+        attachments = self.widget.files.attachments if self.widget is not None else self._own_attachments()
+        cid = await attachments.add(conv, file, name)
+        if cid is None:
+            failed = [item for item in attachments.of(conv) if item.state == "failed"]
+            reason = failed[-1].error if failed else "file_failed"
+            raise E.ParleyError(reason, "the file was not sent: " + reason)
+        return cid
+
+    def _own_attachments(self):
+        if getattr(self, "_attachments", None) is None:
+            from parley.attachments import Attachments
+
+            self._attachments = Attachments(self.client)
+        return self._attachments
+
     async def _target(self, to, conversation):
         if (to is None) == (conversation is None):
             raise E.ParleyError("invalid_target", "give exactly one of to= (a friend) or conversation=")

@@ -235,7 +235,8 @@ class ChatState:
 
     def queue_send(self, conv_id, kind, text=None, data=None, cid=None, now=0):
         """Queue a message for ``conv_id``: returns the send frame (ProtocolError if invalid)."""
-        frame = P.make_send(cid, conv_id, text=text, data=data if kind == P.KIND_SHARE else None)
+        frame = P.make_send(cid, conv_id, text=text, data=data if kind in (P.KIND_SHARE, P.KIND_FILE) else None,
+                            kind=kind)
         conv = self.conversation(conv_id, create=True)
         record = self._pending_record(frame, conv_id, frame["kind"], now)
         conv.pending.append(record)

@@ -14,6 +14,7 @@ from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
+from parley.widget_files import FilesController
 from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
@@ -53,6 +54,7 @@ class Widget:
         self._asked_before = None
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
         self.social = SocialController(self)  # people, invites, groups, sharing with several
+        self.files = FilesController(self)  # pictures and files: pick, paste, drop, uploads, viewer
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.search = SearchController(self)  # the search screen: queries, hits, opening one
@@ -376,6 +378,7 @@ class Widget:
            lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
         self.social.bind(on)
         self.search.bind(on)
+        self.files.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import conversations, friends, groups, invites, me, search
+from . import conversations, files, friends, groups, invites, me, search
 from .errors import ERROR_RESPONSES, install_error_handlers
 
 
@@ -21,6 +21,7 @@ def api_router(prefix: str = "/api/v1") -> APIRouter:
     router.include_router(groups.router)
     router.include_router(invites.router)
     router.include_router(search.router)
+    router.include_router(files.router)
     return router
 
 

@@ -93,11 +93,15 @@ async def send_message(
     store: StoreDep,
     response: Response,
 ) -> MessageOut:
-    """Send a text (scope `messages`) or a link share (scope `share`); 201 when stored, 200 for a resend."""
+    """Send a text or an uploaded file (scope `messages`) or a link share (scope `share`); 201 when stored, 200
+    for a resend."""
     _check_send_scope(principal, body.kind)
     data = body.data.model_dump(exclude_none=True) if body.data is not None else None
     frame = _check_as_relay_send(conversation_id, body, data)
     data = frame.get("data", data)  # normalized as the relay stores it (a kind-text body keeps its data: refused)
+    if body.kind == P.KIND_FILE:  # the sender's own upload in this conversation, described by the server's record
+        upload = await store.attach_file(frame["data"]["id"], principal.user_id, conversation_id, body.client_id)
+        data = upload.message_data()
     message, created = await store.append_message(
         conversation_id, principal.user_id, body.client_id, body.kind, frame.get("text") or "", data
     )

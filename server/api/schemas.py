@@ -167,6 +167,33 @@ class ShareData(Strict):
     description: str | None = Field(default=None, max_length=1000)
 
 
+class FileRef(Strict):
+    """An uploaded file to send (kind `file`): its id from POST /conversations/{id}/files."""
+
+    id: StrictInt = Field(ge=1, le=MAX_ID)
+
+
+class FileOut(BaseModel):
+    """An upload as recorded: what a `file` message's data carries, with the stored bytes' SHA-256. `type` is
+    found in the content; `image` files were re-encoded without metadata and have a thumbnail (`tw` x `th`)."""
+
+    id: int
+    name: str
+    size: int
+    type: str
+    image: bool = False
+    w: int | None = None
+    h: int | None = None
+    tw: int | None = None
+    th: int | None = None
+    sha256: str
+    created_at: int
+
+    @classmethod
+    def of(cls, record: records.FileRecord) -> FileOut:
+        return cls(**record.message_data(), sha256=record.sha256, created_at=record.created_at)
+
+
 class MessageOut(BaseModel):
     """A stored message; sender_id is null and sender_deleted true for a deleted account's messages."""
 
@@ -267,9 +294,9 @@ class SendMessageIn(Strict):
     """A message to send; resending the same client_id returns the stored message (never stored twice)."""
 
     client_id: str = Field(min_length=1, max_length=64)
-    kind: Literal["text", "share"]
+    kind: Literal["text", "share", "file"]
     text: str | None = Field(default=None, max_length=8000)
-    data: ShareData | None = None
+    data: ShareData | FileRef | None = None
 
 
 class ReadIn(Strict):

@@ -29,15 +29,17 @@ def share_client_id(cid: str, conversation_id: int) -> str:
 
 def card(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """A link card as stored: the title defaults to the link's host (the store requires one)."""
-    if data is not None and not (data.get("title") or "").strip():
+    if data is not None and "url" in data and not (data.get("title") or "").strip():
         data = {**data, "title": P.url_host(data["url"]) or data["url"][: P.MAX_TITLE_CHARS]}
     return data
 
 
 async def on_send(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
-    new = NewMessage(
-        frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), card(frame.get("data"))
-    )
+    data = card(frame.get("data"))
+    if frame["kind"] == P.KIND_FILE:  # the sender's own upload in this conversation, as the server recorded it
+        upload = await hub.store.attach_file(frame["data"]["id"], connection.user_id, frame["conv"], frame["cid"])
+        data = upload.message_data()
+    new = NewMessage(frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), data)
     hub.committer.submit(Pending(new, connection, frame["cid"]))
 
 

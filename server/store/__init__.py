@@ -7,6 +7,7 @@ await store.close()
 
 from __future__ import annotations
 
+from .blob_chunks import open_pg_blobs
 from .choices import SOUNDS, STATUSES
 from .errors import (
     Blocked,
@@ -31,6 +32,7 @@ from .records import (
     CodeRecord,
     ConsentRecord,
     Conversation,
+    FileRecord,
     FoundPerson,
     FriendChange,
     FriendRequests,
@@ -39,6 +41,7 @@ from .records import (
     InsightBatch,
     InviteRecord,
     MessageRecord,
+    NewFile,
     NewMessage,
     PresenceChoices,
     Principal,
@@ -69,6 +72,7 @@ __all__ = [
     "Conflict",
     "ConsentRecord",
     "Conversation",
+    "FileRecord",
     "Forbidden",
     "FoundPerson",
     "FriendChange",
@@ -80,6 +84,7 @@ __all__ = [
     "InviteRecord",
     "LimitReached",
     "MessageRecord",
+    "NewFile",
     "NewMessage",
     "NotFound",
     "NotFriend",
@@ -102,5 +107,6 @@ __all__ = [
     "WrongPassword",
     "hash_secret",
     "is_unavailable",
+    "open_pg_blobs",
     "open_store",
 ]

@@ -16,7 +16,8 @@ TITLE_MAX = 300
 DESCRIPTION_MAX = 1000
 CARD_MAX = 4000
 CLIENT_ID_MAX = 64
-KINDS = ("text", "share")
+KINDS = ("text", "share", "file")
+FILE_NAME_MAX = 255
 
 
 def check_chars(value: str, what: str) -> str:
@@ -83,6 +84,21 @@ def _check_card(card: Any) -> dict[str, Any]:
     return card
 
 
+def _check_file_data(data: Any) -> dict[str, Any]:
+    """A file message's data, as the server writes it from its record of the upload (FileRecord.message_data)."""
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int) or isinstance(data.get("id"), bool):
+        raise Invalid("a file message needs data with the uploaded file's id")
+    name, size, mime = data.get("name"), data.get("size"), data.get("type")
+    if not isinstance(name, str) or not 1 <= len(check_chars(name, "file name")) <= FILE_NAME_MAX:
+        raise Invalid(f"a file name is 1 to {FILE_NAME_MAX} characters")
+    if not isinstance(size, int) or size < 0 or not isinstance(mime, str) or not mime:
+        raise Invalid("a file message needs the file's size and type")
+    unknown = set(data) - {"id", "name", "size", "type", "image", "w", "h", "tw", "th"}
+    if unknown:
+        raise Invalid(f"unknown file fields: {', '.join(sorted(unknown))}")
+    return dict(data)
+
+
 def _check_text(text: str | None, required: bool) -> str:
     if text is None and not required:
         return ""
@@ -118,4 +134,6 @@ def check_content(kind: str, text: str | None, data: dict[str, Any] | None) -> t
         if unknown:
             raise Invalid(f"unknown share fields: {', '.join(sorted(unknown))}")
         return comment, share
+    if kind == "file":
+        return "", _check_file_data(data)
     raise Invalid(f"unknown message kind {kind!r}: use one of {', '.join(KINDS)}")

@@ -216,6 +216,38 @@ class FrameKept(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class File(Base):
+    """An uploaded picture or file: it belongs to one conversation (only its members fetch it). The bytes live in
+    the blob store under ``blob_key`` (and ``blob_key + ".thumb"`` for an image's thumbnail). ``attached_cid`` is
+    the client id of the ``file`` message that carries it (NULL until sent); ``deleted_at`` marks it gone (its
+    message or its owner's account was deleted): the sweeper then removes the blobs and the row."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # 'image' (re-encoded, has a thumbnail) | 'file'
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    thumb_width: Mapped[int | None] = mapped_column(Integer, default=None)
+    thumb_height: Mapped[int | None] = mapped_column(Integer, default=None)
+    blob_key: Mapped[str] = mapped_column(String(64), unique=True)
+    attached_cid: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    __table_args__ = (
+        Index("ix_files_conversation", "conversation_id", "attached_cid"),
+        Index("ix_files_owner", "owner_id"),
+        Index("ix_files_sweep", "deleted_at", "created_at"),
+    )
+
+
 class AuthorizationCode(Base):
     """A single-use, short-lived authorization code bound to a PKCE S256 challenge."""
 

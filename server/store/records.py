@@ -53,6 +53,54 @@ class MessageRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRecord:
+    """An uploaded picture or file of one conversation (the bytes are in the blob store under blob_key)."""
+
+    id: int
+    owner_id: int
+    conversation_id: int
+    name: str
+    size: int
+    mime: str
+    kind: str  # "image" (re-encoded, with a thumbnail) or "file"
+    sha256: str
+    blob_key: str
+    width: int | None = None
+    height: int | None = None
+    thumb_width: int | None = None
+    thumb_height: int | None = None
+    attached_cid: str | None = None
+    created_at: int = 0
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+    def message_data(self) -> dict[str, Any]:
+        """The ``data`` of the ``file`` message that carries it (docs/protocol.md, kind ``file``)."""
+        data: dict[str, Any] = {"id": self.id, "name": self.name, "size": self.size, "type": self.mime}
+        if self.is_image and self.width and self.height and self.thumb_width and self.thumb_height:
+            data.update(image=True, w=self.width, h=self.height, tw=self.thumb_width, th=self.thumb_height)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """What the upload pipeline found about a checked upload, before it is recorded."""
+
+    name: str
+    size: int
+    mime: str
+    kind: str
+    sha256: str
+    blob_key: str
+    width: int | None = None
+    height: int | None = None
+    thumb_width: int | None = None
+    thumb_height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """A conversation as one member sees it."""
 

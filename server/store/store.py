@@ -6,6 +6,7 @@ from ..passwords import Passwords
 from .choices import Choices
 from .content import MAX_GROUP_MEMBERS
 from .engine import create_engine
+from .files import Files
 from .frame_kept import FrameKeptStore
 from .friends import Friends
 from .grants import Grants
@@ -35,6 +36,7 @@ class Store(
     Invites,
     Messages,
     MessageSearch,
+    Files,
     Principals,
     Sites,
     SiteOwners,
@@ -45,8 +47,8 @@ class Store(
     InsightStore,
 ):
     """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
-    principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste frames keep, and
-    the sites' insight aggregates, over one async engine."""
+    uploaded files, principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste
+    frames keep, and the sites' insight aggregates, over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

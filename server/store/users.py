@@ -16,6 +16,7 @@ from .choices import ACCOUNT_DEFAULTS
 from .clock import now_ms
 from .content import check_chars
 from .errors import Invalid, NotFound, UsernameTaken, WrongPassword
+from .files import mark_user_files_deleted
 from .person_terms import index_person, unindex_person
 from .rows import user_record
 
@@ -155,9 +156,9 @@ class Users(StoreBase):
 
     async def delete_user(self, user_id: int, *, password: str | None = None) -> None:
         """Soft-delete an account: unusable password, profile cleared, friendships, sessions and
-        memberships removed, tokens revoked, what widget frames kept (drafts, unsent messages) deleted. The
-        username stays reserved; messages stay, shown as from a deleted user. With `password`, it must match
-        first (WrongPassword)."""
+        memberships removed, tokens revoked, uploaded files gone, what widget frames kept (drafts, unsent
+        messages) deleted. The username stays reserved; messages stay, shown as from a deleted user. With
+        `password`, it must match first (WrongPassword)."""
         if password is not None and not await self.check_password(user_id, password):
             raise WrongPassword("the password is wrong")
         now = now_ms()
@@ -175,6 +176,7 @@ class Users(StoreBase):
             t = tables.oauth_tokens
             await conn.execute(update(t).where(t.c.user_id == user_id, t.c.revoked_at.is_(None)).values(revoked_at=now))
             await conn.execute(delete(tables.frame_kept).where(tables.frame_kept.c.user_id == user_id))
+            await mark_user_files_deleted(conn, user_id, now)  # their uploads go; the sweeper drops the bytes
             await unindex_person(conn, user_id)
             invites = tables.invites
             await conn.execute(update(invites).where(invites.c.inviter_id == user_id).values(revoked_at=now))

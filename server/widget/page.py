@@ -91,7 +91,7 @@ def frame_csp(public_url: str, ancestors: list[str], extension_hosts: list[str] 
         "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         " ".join(["connect-src 'self'", ws, *(extension_hosts or [])]),  # extensions are fetched from the site
-        " ".join(["img-src 'self' data:", *(extension_hosts or [])]),  # custom cards' images from the site
+        " ".join(["img-src 'self' data: blob:", *(extension_hosts or [])]),  # cards' images; pictures (blob:)
         "font-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",

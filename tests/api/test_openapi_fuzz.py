@@ -18,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from server.api import api_router, install_error_handlers
+from server.files import FileService
+from server.files.folder import FolderBlobs
 from server.invite_codes import InviteCodes
 from server.passwords import Passwords
 from server.store import open_store
@@ -39,6 +41,8 @@ def fuzz_app() -> FastAPI:
         await store.append_message(conv.id, bob.id, "seed", "text", "hello")
         app.state.store = store
         app.state.invite_codes = InviteCodes("fuzz-secret")
+        app.state.files = FileService(store, FolderBlobs(Path(folder.name) / "files"), Path(folder.name) / "spool",
+                                      1 << 20)
         try:
             yield
         finally:

@@ -16,6 +16,8 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
   insight send -> ack with the insight and metrics counting as shipped vs those hooks off, side by side
   search  message search latency over 100,000 messages on SQLite and PostgreSQL (query shapes vs a history page)
+  files   upload and download MiB/s and the time to a picture's first thumbnail vs a static-file serve of the
+          same bytes (folder and PostgreSQL blob stores); peak memory of an 8 vs 64 MiB upload
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "insight", "search")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "insight", "search", "files")
 
 
 def log(line: str) -> None:
@@ -53,6 +55,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_insight import run
     elif name == "search":
         from .bench_search import run
+    elif name == "files":
+        from .bench_files import run
     else:
         from .bench_store import run
     return run

@@ -9,9 +9,11 @@ from pyscript.ffi import create_proxy
 from parley.cards import composer_buttons
 from parley.clock import now_ms
 from parley.links import runs as link_runs
+from parley.ui import files as files_ui
 from parley.ui import format as fmt
 from parley.ui.dom import el, icon, replace
 from parley.ui.keyed import KeyedChildren
+from parley.widget_files import attach_controls
 
 FLASH_MS = 2500  # how long a message opened from search stays highlighted
 
@@ -39,12 +41,15 @@ class ChatScreen:
         self.composer = None
         self.counter = None
         self.send_button = None
+        self.uploads = None  # the rows of uploads in progress (parley.widget_files)
+        self.file_input = None
         self._rendered_conv = None
 
     def leave(self):
         """Another screen is drawn: forget this one's nodes."""
         self._rendered_conv = None
         self.log = self.log_items = self.typing = self.composer = self.counter = self.send_button = None
+        self.uploads = self.file_input = None
 
     def show(self):
         """Draw the conversation (only its log when it is already on screen)."""
@@ -65,6 +70,8 @@ class ChatScreen:
         self.counter = el("p", {"class_": "p-counter", "id": "p-counter", "aria-live": "polite", "hidden": True})
         self.send_button = el("button", {"type": "button", "class_": "p-send", "data-action": "send",
                                          "aria-label": t("send"), "aria-describedby": "p-counter"}, t("send"))
+        self.uploads = el("ul", {"class_": "p-uploads", "aria-live": "polite", "hidden": True})
+        attach, self.file_input = attach_controls(t)
         draft = m.draft(m.current_conv)
         if draft:
             self.composer.value = draft
@@ -72,11 +79,13 @@ class ChatScreen:
             "div", {"class_": "p-composer"},
             el("button", {"type": "button", "class_": "p-icon p-share-inline", "data-action": "share-here",
                           "aria-label": t("share_page"), "title": t("share_page")}, icon("share")),
+            attach, self.file_input,  # pictures and files (parley.widget_files)
             composer_buttons(),  # actions added by extensions (parley.composer_action)
             self.composer,
             self.send_button,
         )
-        replace(self.panel.body, self.log, self.typing, self.counter, form)
+        replace(self.panel.body, self.log, self.typing, self.counter, self.uploads, form)
+        m.files.render()
         self.update_counter()
         self.render_log(scroll_to_end=True)
         self.composer.focus()
@@ -214,6 +223,8 @@ class ChatScreen:
             body.append(share_card(data))
             if message.get("text"):
                 body.append(el("p", {"class_": "p-text"}, linked_text(message["text"])))
+        elif message.get("kind") == "file" and message.get("data"):
+            body.append(files_ui.message_body(m.client, message["data"], t, m.lang))
         else:
             body.append(el("p", {"class_": "p-text"}, linked_text(message.get("text") or "")))
         meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]

@@ -31,7 +31,7 @@ class Panel:
         self.model = model
         self.t = model.t
         self.events = Delegator(root)
-        for event_type in ("click", "keydown", "input", "change", "scroll"):
+        for event_type in ("click", "keydown", "input", "change", "scroll", "paste", "dragover", "drop"):
             self.events.listen(event_type)
         self.header = el("header", {"class_": "p-header"})
         self.notice = el("div", {"class_": "p-notice", "role": "status", "aria-live": "polite"})

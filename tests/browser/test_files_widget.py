@@ -1,0 +1,113 @@
+"""Pictures and files in the widget, in real Chromium on both runtimes: paste a picture and drop another into
+a conversation, the friend sees the thumbnails live and after a reload (drawn from blob: URLs the frame fetched
+with its token, never a URL with a credential), opens one full size, and downloads a file sent with the
+paperclip's picker as a card with its name and size."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import screenshot_path
+from tests.browser.widget import visit
+from tests.servers import DemoServer
+
+RUNTIMES = ["micropython", "pyodide"]
+PUT_FILE = """(target, [kind, b64, name, type]) => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, {type}));
+  const event = kind === 'paste'
+    ? new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true})
+    : new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true});
+  target.dispatchEvent(event);
+}"""
+
+
+def picture(color: tuple[int, int, int], size: tuple[int, int]) -> str:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def thumbnails_loaded(log: Any) -> list[str]:
+    """The src of every thumbnail drawn and decoded in the log."""
+    result: list[str] = await log.evaluate(
+        "log => [...log.querySelectorAll('button.p-thumb img')].filter(i => i.complete && i.naturalWidth > 0)"
+        ".map(i => i.src)")
+    return result
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_pictures_and_files_reach_the_friend(demo: DemoServer, new_context: Any, runtime: str,
+                                                   tmp_path: Path) -> None:
+    alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime)
+    bob_context = await new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
+    bob = await visit(bob_context, demo, runtime, "/?page=2")
+    for visitor, name in ((alice, "alice"), (bob, "bob")):
+        await visitor.open_signed_in(name)
+    await alice.open_chat_with("Bob Okafor")
+    await bob.open_chat_with("Alice Martin")
+    before = len(await thumbnails_loaded(bob.log))
+    pasted_before = await bob.log.get_by_role("button", name="Open pasted ").count()
+    stamp = str(time.time_ns())
+    blue = f"blue-{stamp}.png"
+
+    # paste a screenshot into the composer, drop another picture on the conversation
+    await alice.message_box.evaluate(PUT_FILE, ["paste", picture((220, 40, 40), (640, 400)), "", "image/png"])
+    await alice.log.evaluate(PUT_FILE, ["drop", picture((40, 40, 220), (300, 500)), blue, "image/png"])
+    for _ in range(200):
+        if len(await thumbnails_loaded(bob.log)) >= before + 2:
+            break
+        await bob.page.wait_for_timeout(100)
+    loaded = await thumbnails_loaded(bob.log)
+    assert len(loaded) >= before + 2, loaded
+    assert all(src.startswith("blob:") for src in loaded)  # no token or file URL in an <img src>
+    last = bob.log.get_by_role("button", name=f"Open {blue} full size")  # the uploads run side by side
+    assert await bob.log.get_by_role("button", name="Open pasted ").count() == pasted_before + 1  # named for it
+
+    # full size in the panel's viewer, closed with Escape
+    await last.click()
+    viewer = bob.frame.get_by_role("dialog", name=blue)
+    await viewer.wait_for()
+    await bob.page.wait_for_timeout(300)
+    size = await viewer.locator("img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    assert size == [300, 500]
+    await bob.page.screenshot(path=screenshot_path(f"files-viewer-{runtime}"))
+    await viewer.press("Escape")
+    await viewer.wait_for(state="detached")
+    await bob.message_box.wait_for()  # the picture closed, the panel stays open
+
+    # a file from the paperclip's picker arrives as a card with name and size, and downloads
+    notes = tmp_path / f"notes-{stamp}.txt"
+    notes.write_text("minutes of the meeting\n" * 100)
+    await alice.frame.locator("input.p-file-input").set_input_files(str(notes))
+    card = bob.log.locator(".p-file", has_text=notes.name)
+    await card.wait_for(timeout=20000)
+    assert "2.2 KB" in (await card.inner_text())
+    async with bob.page.expect_download() as info:
+        await card.get_by_role("button", name=f"Download {notes.name}").click()
+    download = await info.value
+    assert download.suggested_filename == notes.name
+    assert Path(await download.path()).read_text() == notes.read_text()
+    await alice.page.screenshot(path=screenshot_path(f"files-chat-{runtime}"))
+
+    # after a reload the pictures are there again, fetched anew
+    await bob.page.reload()
+    await bob.wait_ready()
+    await bob.open()
+    await bob.frame.locator("#parley-root[data-screen=home], #parley-root[data-screen=chat]").wait_for(timeout=20000)
+    if await bob.frame.locator("#parley-root[data-screen=home]").count():  # else the visit's place reopened it
+        await bob.open_chat_with("Alice Martin")
+    for _ in range(200):
+        if len(await thumbnails_loaded(bob.log)) >= before + 2:
+            break
+        await bob.page.wait_for_timeout(100)
+    assert len(await thumbnails_loaded(bob.log)) >= before + 2
