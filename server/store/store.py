@@ -11,6 +11,7 @@ from .friends import Friends
 from .grants import Grants
 from .groups import Groups
 from .invites import Invites
+from .message_changes import MessageChanges
 from .messages import Messages
 from .people_search import PeopleSearch
 from .principals import Principals
@@ -31,6 +32,7 @@ class Store(
     Groups,
     Invites,
     Messages,
+    MessageChanges,
     Principals,
     Sites,
     Grants,
