@@ -121,6 +121,8 @@ class Fanout:
                 P.make_ack(item.cid, message.id, message.conversation_id, message.position, message.created_at, rest)
             )
             if result.created:
+                if message.reply_to is not None:  # a reply quotes its original
+                    message = await self.store.with_reply(message)
                 frame = message_fields(message)
                 frame["t"] = P.MSG
                 await self.to_members(message.conversation_id, frame, skip=connection.id)

@@ -16,6 +16,7 @@ from .connection import Connection
 from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
+from .message_handlers import MESSAGE_HANDLERS
 from .people_handlers import PEOPLE_HANDLERS
 
 Handler = Callable[[Hub, Connection, dict[str, Any]], Awaitable[None]]
@@ -34,9 +35,11 @@ def card(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 async def on_send(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
-    new = NewMessage(
-        frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), card(frame.get("data"))
-    )
+    data = card(frame.get("data"))
+    if "reply_to" in frame:  # a message of the same conversation (rows stay, so a resend passes again)
+        await hub.store.check_reply_target(frame["conv"], connection.user_id, frame["reply_to"])
+        data = {"reply_to": frame["reply_to"]}
+    new = NewMessage(frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), data)
     hub.committer.submit(Pending(new, connection, frame["cid"]))
 
 
@@ -136,11 +139,13 @@ async def on_history(hub: Hub, connection: Connection, frame: dict[str, Any]) ->
         found = await hub.store.messages_after(conv, connection.user_id, frame["after"], limit)
         messages = [message_fields(m) for m in found]
         next_before = None
+        changes = 0
     else:
         page = await hub.store.history(conv, connection.user_id, frame.get("before"), limit)
         messages = [message_fields(m) for m in reversed(page.messages)]
         next_before = page.next_before
-    connection.send(P.make_history_page(frame["rid"], conv, messages, next_before))
+        changes = page.last_change
+    connection.send(P.make_history_page(frame["rid"], conv, messages, next_before, changes))
 
 
 async def on_hello(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
@@ -160,4 +165,5 @@ HANDLERS: dict[str, Handler] = {
     P.HELLO: on_hello,
     **GROUP_HANDLERS,
     **PEOPLE_HANDLERS,
+    **MESSAGE_HANDLERS,
 }

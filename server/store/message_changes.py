@@ -203,6 +203,11 @@ class MessageChanges(StoreBase):
             await conn.execute(update(msg).where(msg.c.id == message_id).values(change_seq=change))
             return await self._changed(conn, conversation_id, message_id)
 
+    async def with_reply(self, message: records.MessageRecord) -> records.MessageRecord:
+        """A message with the snippet of the message it replies to (and its reactions), as history has it."""
+        async with self._read() as conn:
+            return (await decorate(conn, [message]))[0]
+
     async def check_reply_target(self, conversation_id: int, user_id: int, message_id: int) -> None:
         """A reply's target must be a message of the same conversation (NotFound otherwise; NotMember for a
         conversation the user is not in)."""
