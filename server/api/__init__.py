@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import conversations, friends, groups, invites, me
+from . import conversations, friends, groups, invites, me, messages
 from .errors import ERROR_RESPONSES, install_error_handlers
 
 
@@ -19,6 +19,7 @@ def api_router(prefix: str = "/api/v1") -> APIRouter:
     router.include_router(friends.router)
     router.include_router(conversations.router)
     router.include_router(groups.router)
+    router.include_router(messages.router)
     router.include_router(invites.router)
     return router
 

@@ -203,6 +203,12 @@ class MessageChanges(StoreBase):
             await conn.execute(update(msg).where(msg.c.id == message_id).values(change_seq=change))
             return await self._changed(conn, conversation_id, message_id)
 
+    async def message_now(self, conversation_id: int, user_id: int, message_id: int) -> records.MessageRecord:
+        """One message of a conversation the user is in, as it is now (NotMember, NotFound)."""
+        async with self._read() as conn:
+            await require_member(conn, conversation_id, user_id)
+            return await self._changed(conn, conversation_id, message_id)
+
     async def with_reply(self, message: records.MessageRecord) -> records.MessageRecord:
         """A message with the snippet of the message it replies to (and its reactions), as history has it."""
         async with self._read() as conn:

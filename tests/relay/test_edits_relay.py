@@ -5,7 +5,9 @@ state of what changed (``hello.changes``), never the old text."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from parley import protocol as P
 
@@ -152,3 +154,19 @@ async def test_too_many_changes_say_resync(relay: Relay, world: World, monkeypat
     back = await rejoin(relay, await world.token(world.bob), {conv: 3}, {conv: 0})
     assert await back.expect("resync") == {"t": "resync", "conv": conv, "reason": "too_old"}
     assert await back.quiet(("changed",)) == []
+
+
+async def test_changes_through_the_json_api_reach_live_sockets(relay: Relay, world: World) -> None:
+    a = await join(relay, await world.token(world.alice))
+    b = await join(relay, await world.token(world.bob))
+    first = await sent(a, world.conv, "from the socket")
+    headers = {"Authorization": f"Bearer {await world.token(world.alice)}"}
+    path = f"/conversations/{world.conv}/messages/{first['id']}"
+    async with httpx.AsyncClient(base_url=f"{relay.http}/api/v1", headers=headers) as api:
+        assert (await api.patch(path, json={"text": "edited by API"})).status_code == 200
+        changed = (await seen_all(b, ("changed", {"change": 1})))[0]
+        assert changed["message"]["text"] == "edited by API"
+        assert (await api.put(path + "/reactions/" + quote(THUMBS))).status_code == 200
+        assert (await seen_all(a, ("changed", {"change": 2})))[0]["message"]["reactions"][0]["emoji"] == THUMBS
+        assert (await api.delete(path)).status_code == 204
+        assert (await seen_all(b, ("changed", {"change": 3})))[0]["message"]["deleted"] is True
