@@ -51,6 +51,7 @@ class Session:
         if widget is not None:
             widget.panel.events.on("click", "ext-action", self._composer_action)
             widget.social.library = self  # the widget's people screens call this library
+            widget.messages.library = self  # and its message actions (edit, delete, react, reply)
 
     # -- session ------------------------------------------------------------------------------------
 

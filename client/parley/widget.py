@@ -14,6 +14,7 @@ from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
+from parley.widget_messages import MessageActions
 from parley.widget_social import SocialController
 
 TYPING_SWEEP_S = 1
@@ -52,6 +53,7 @@ class Widget:
         self._asked_before = None
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
         self.social = SocialController(self)  # people, invites, groups, sharing with several
+        self.messages = MessageActions(self)  # one message's actions: react, reply, edit, delete
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.panel = Panel(root, self)
@@ -253,6 +255,7 @@ class Widget:
     def go(self, screen, conv_id=None):
         if screen != self.screen or conv_id != self.current_conv:
             self.scroll = None  # a conversation opens at its end
+            self.messages.reset()
         self.screen = screen
         self.current_conv = conv_id
         self.panel.render()
@@ -372,6 +375,7 @@ class Widget:
         on("change", "set-requests",
            lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
         self.social.bind(on)
+        self.messages.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
 
@@ -417,7 +421,8 @@ class Widget:
         composer.value = ""
         self.drafts.pop(self.current_conv, None)
         self.panel.chat.update_counter()
-        self.client.send_text(self.current_conv, text)
+        if not self.messages.send(text):  # an edit or a reply, else an ordinary message
+            self.client.send_text(self.current_conv, text)
         self.save_place()
         composer.focus()
 
@@ -425,6 +430,9 @@ class Widget:
         if event.key == "Enter" and not event.shiftKey and not event.isComposing:
             event.preventDefault()
             self._send()
+        elif event.key == "Escape" and (self.messages.replying is not None or self.messages.editing is not None):
+            event.preventDefault()
+            self.messages.cancel()
 
     def _compose_input(self, arg, event, node):
         self.drafts.pop(self.current_conv, None)
