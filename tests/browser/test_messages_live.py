@@ -100,3 +100,5 @@ async def test_edit_delete_react_reply_live_and_after_reconnect(
     for old in (f"see you at nine {tag}", f"see you at ten {tag}", f"oops wrong chat {tag}"):
         assert not await bob.log.locator(".p-text").filter(has_text=old).count(), old
     await alice.page.screenshot(path=screenshot_path(f"messages-{runtime}"))
+    widget = alice.page.locator("iframe[title='Parley chat']")
+    await widget.screenshot(path=screenshot_path(f"messages-widget-{runtime}"))  # docs/img/messages.png

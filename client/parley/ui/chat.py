@@ -232,6 +232,8 @@ class ChatScreen:
             attrs["data-id"] = str(message["id"])
         if message.get("status") == "failed":
             attrs["class_"] += " p-failed"
+        if message.get("deleted"):
+            attrs["class_"] += " p-gone"
         if message.get("cid"):
             attrs["data-cid"] = message["cid"]
         if message.get("status") is None and message.get("pos") is not None:
