@@ -153,3 +153,18 @@ async def test_export_has_current_text_edit_time_and_replies(store, chat):
     exported = (await store.export_user(alice.id))["messages"]
     assert [(m["text"], m["reply_to"], m["edited_at"] is not None) for m in exported] == [
         ("hello again", None, True), ("me too", first.id, False)]
+
+
+async def test_the_demo_club_shows_every_kind_of_change_once(store, chat):
+    from server.demo_messages import CLUB, seed_club
+
+    alice, bob, _, _, _, _ = chat
+    await seed_club(store, alice.id, bob.id)
+    await seed_club(store, alice.id, bob.id)  # a second start of the demo adds nothing
+    (club,) = [c for c in await store.list_conversations(alice.id) if c.title == CLUB]
+    assert club.unread == 0 and (await store.get_conversation(club.id, bob.id)).unread == 0
+    shown = await store.messages_after(club.id, bob.id, 0)
+    edited, deleted, reply = shown[1:]
+    assert edited.edited_at and edited.text.startswith("Next read") and edited.reactions
+    assert deleted.deleted_at and deleted.text == ""
+    assert reply.reply is not None and reply.reply.id == edited.id and len(reply.reactions) == 2
