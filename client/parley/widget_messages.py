@@ -28,7 +28,8 @@ class MessageActions:
         on("click", "msg-delete", self._delete)
         on("click", "compose-cancel", lambda arg, event, node: self.cancel())
         on("click", "quote-jump", self._jump)
-        on("keydown", "msg-menu", self._menu_key)
+        for action in ("msg-menu", "msg-react", "msg-reply", "msg-edit", "msg-delete"):
+            on("keydown", action, self._menu_key)  # Escape closes an open menu from any of its choices
 
     def reset(self):
         """Another conversation is open: nothing is being replied to or edited there."""
@@ -51,8 +52,10 @@ class MessageActions:
 
     def _menu_key(self, arg, event, node):
         if event.key == "Escape" and self.menu_for is not None:
-            self.menu_for = None
+            event.preventDefault()
+            closed, self.menu_for = self.menu_for, None
             self._redraw()
+            self.widget.panel.chat.focus_actions(closed)
 
     def _run(self, coroutine):
         task = asyncio.create_task(self._guard(coroutine))

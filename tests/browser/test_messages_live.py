@@ -65,6 +65,15 @@ async def test_edit_delete_react_reply_live_and_after_reconnect(
     await bob.log.get_by_text("Message deleted").first.wait_for(timeout=15000)
     assert not await message(bob, f"oops wrong chat {tag}").count()
 
+    # the menu is keyboard first: its first choice takes the focus, Escape closes it
+    item = message(bob, f"see you at ten {tag}")
+    await item.get_by_role("button", name="Message actions").focus()
+    await bob.page.keyboard.press("Enter")
+    await item.get_by_role("button", name="React with 👍").wait_for()
+    assert await item.get_by_role("button", name="React with 👍").evaluate("b => b === document.activeElement")
+    await bob.page.keyboard.press("Escape")
+    await item.get_by_role("button", name="Reply").wait_for(state="detached")
+
     # bob reacts with a heart: alice sees who reacted (the button's accessible name)
     await act(bob, f"see you at ten {tag}", "React with ❤️")
     await message(alice, f"see you at ten {tag}").get_by_role("button", name="❤️ 1: Bob Okafor").wait_for(

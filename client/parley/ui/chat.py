@@ -337,6 +337,12 @@ class ChatScreen:
         if first:
             first.focus()
 
+    def focus_actions(self, message_id):
+        """The focus goes back to a message's action button (its menu was closed from the keyboard)."""
+        button = self.log.querySelector('li[data-id="' + str(message_id) + '"] .p-msg-more') if self.log else None
+        if button:
+            button.focus()
+
     def show_message(self, message_id):
         """Scroll to a held message and mark it for a moment; one not held yet is looked for in older pages."""
         m = self.panel.model
