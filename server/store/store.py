@@ -13,6 +13,7 @@ from .grants import Grants
 from .groups import Groups
 from .insight import InsightStore
 from .invites import Invites
+from .message_changes import MessageChanges
 from .message_search import MessageSearch
 from .messages import Messages
 from .people_search import PeopleSearch
@@ -37,6 +38,7 @@ class Store(
     Messages,
     MessageSearch,
     Files,
+    MessageChanges,
     Principals,
     Sites,
     SiteOwners,
