@@ -8,6 +8,7 @@ suite, browser tests included. Exits non-zero when anything fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -30,6 +31,29 @@ def step(title: str, command: list[str], env: dict[str, str] | None = None) -> N
         sys.exit(f"tests/run.py: {title} failed (exit {result.returncode})")
 
 
+def side_by_side(commands: dict[str, list[str]]) -> None:
+    """Run the commands at once, each into a log file; print each log when it ends; fail if any failed."""
+    started = time.perf_counter()
+    failed = []
+    with contextlib.ExitStack() as logs:
+        runs = {}
+        for title, command in commands.items():
+            print(f"\n=== {title}: {' '.join(command)} (started)", flush=True)
+            log = logs.enter_context(tempfile.TemporaryFile())
+            runs[title] = (subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT), log)
+        for title, (process, log) in runs.items():
+            code = process.wait()
+            log.seek(0)
+            print(f"\n=== {title}: output", flush=True)
+            sys.stdout.buffer.write(log.read())
+            sys.stdout.flush()
+            print(f"=== {title}: exit {code} after {time.perf_counter() - started:.1f} s", flush=True)
+            if code != 0:
+                failed.append(f"{title} (exit {code})")
+    if failed:
+        sys.exit("tests/run.py: " + ", ".join(failed) + " failed")
+
+
 def ensure_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
@@ -50,7 +74,13 @@ def main() -> None:
         os.environ["PARLEY_BUNDLE_DIR"] = str(bundle)
         step("ruff", [PY, "-m", "ruff", "check", "."])
         step("mypy (server)", [PY, "-m", "mypy"])
-        step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
+        if sys.argv[1:]:
+            step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
+        else:
+            side_by_side({
+                "pytest (browser)": [PY, "-m", "pytest", "tests/browser"],
+                "pytest (everything else)": [PY, "-m", "pytest", "--ignore=tests/browser"],
+            })
     finally:
         shutil.rmtree(bundle, ignore_errors=True)
 
