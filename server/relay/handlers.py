@@ -16,6 +16,7 @@ from .connection import Connection
 from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
+from .moderation_handlers import MODERATION_HANDLERS
 from .people_handlers import PEOPLE_HANDLERS
 from .search_handlers import SEARCH_HANDLERS
 
@@ -164,4 +165,5 @@ HANDLERS: dict[str, Handler] = {
     **GROUP_HANDLERS,
     **PEOPLE_HANDLERS,
     **SEARCH_HANDLERS,
+    **MODERATION_HANDLERS,
 }
