@@ -43,6 +43,7 @@ class Client:
         self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
         self.state = S.ChatState()
         self.events = Emitter()
+        self.banned = False  # the site's owners banned the visitor from its chat (close code 4013)
         self.me = None
         self.friends = {}
         self.conv_info = {}
@@ -388,6 +389,11 @@ class Client:
         self.events.emit("connection", {"status": status})
 
     def _on_auth_lost(self, action):
+        if action == P.BANNED:
+            self.banned = True
+            self._notify([("banned", None)])
+            self.events.emit("banned", {})
+            return
         if action == P.REFRESH:
             self._later(self._refresh_and_reconnect())
         else:
@@ -563,6 +569,10 @@ class Client:
                 self._friends_from_people()
                 self._notify([("people", user), ("friends", None)])
         return rel
+
+    async def report(self, reason, user=None, conv=None, msg=None, note=None):
+        """Report a message (``conv`` and ``msg``) or a person (``user``) to this site's owners."""
+        await self.ask(P.make_report, reason=reason, user=user, conv=conv, msg=msg, note=note)
 
     async def find(self, q):
         """People matching ``q`` (2..64 characters): [{id, username, name, rel}]."""

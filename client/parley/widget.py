@@ -15,6 +15,7 @@ from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
 from parley.widget_files import FilesController
+from parley.widget_report import ReportController
 from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
@@ -58,6 +59,8 @@ class Widget:
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.search = SearchController(self)  # the search screen: queries, hits, opening one
+        self.reports = ReportController(self)  # "Report" on a message or a person, the report dialog
+        self.reporting = None  # what the report dialog is about ({"user", "conv", "msg", "name"})
         self.panel = Panel(root, self)
         self._bind()
         client.listeners.append(self._on_changes)
@@ -272,6 +275,9 @@ class Widget:
 
     def _on_changes(self, events):
         kinds = set(event[0] for event in events)
+        if "banned" in kinds:  # the site's owners banned the visitor (4013): say so, the widget stays quiet
+            self.panel.show_notice(self.t("banned_here"))
+            self.panel.render_header()
         if "signed_out" in kinds:
             self.drafts = {}
             self.scroll = self.pending_scroll = None
@@ -378,6 +384,7 @@ class Widget:
            lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
         self.social.bind(on)
         self.search.bind(on)
+        self.reports.bind(on)
         self.files.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)

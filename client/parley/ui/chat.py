@@ -241,6 +241,11 @@ class ChatScreen:
         if not mine and conv is not None and conv.info.get("kind") == "group":
             who = el("span", {"class_": "p-who"}, m.user_name(sender))
         retry = None
+        if not mine and message.get("id") is not None and message.get("kind") != "system":
+            retry = el("button", {"type": "button", "class_": "p-link p-report-link", "data-action": "report-msg",
+                                  "data-arg": str(message.get("conv") or (conv.id if conv else "")) + ":" +
+                                  str(message["id"]), "data-user": str(sender or ""),
+                                  "aria-label": t("report_message")}, t("report"))
         if message.get("status") == "failed":
             retry = el("button", {"type": "button", "class_": "p-link", "data-action": "retry",
                                   "data-arg": message.get("cid")}, t("retry"))
