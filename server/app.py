@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.on_settings_changed = app.state.hub.settings_changed  # the visitor's choices: apply now
             app.state.on_group_changed = app.state.hub.group_changed  # a group changed through the API: tell all
             app.state.on_friendship_changed = app.state.hub.friendship_changed  # a relation changed: both, live
+            app.state.on_message_changed = app.state.hub.message_changed  # edited, deleted, reacted: all, live
             app.state.hub.find_pacer = find_pacer(app)  # one window per door kind: relay, API and pages share it
             app.state.hub.request_pacer = request_pacer(app)
             app.state.hub.search_pacer = search_pacer(app)

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .app import create_app, server_options
 from .demo_library import EXTENSION_SITE, library_routes, save_demo_site, seed_extension_site
+from .demo_messages import seed_club
 from .settings import Settings
 
 # alice and bob are friends; carol is nobody's friend yet (the cold start: find, requests, invites)
@@ -114,7 +115,7 @@ def host_app(public_url: str) -> Starlette:
 
 
 async def seed(store: Any, settings: Settings, host_origin: str) -> None:
-    """Create alice and bob (friends) and the demo site, unless they exist."""
+    """Create alice and bob (friends), their book club (demo_messages) and the demo site, unless they exist."""
     ids = []
     for username, display_name, password in DEMO_USERS:
         user = await store.get_user_by_username(username)
@@ -132,6 +133,7 @@ async def seed(store: Any, settings: Settings, host_origin: str) -> None:
         "settings": {"theme": "auto", "runtime": "micropython"},
     }
     await save_demo_site(store, DEMO_CLIENT_ID, ids[0], values)
+    await seed_club(store, ids[0], ids[1])  # edits, a deletion, a reply and reactions to look at
     await seed_extension_site(store, settings, host_origin, ids[0], DEMO_SCOPES)
 
 

@@ -53,6 +53,18 @@ async def group_changed(app: Any, change: Any) -> None:
             await result
 
 
+async def message_changed(app: Any, message: Any) -> None:
+    """A stored message was edited, deleted or reacted to (``store.MessageRecord``, through the JSON API): have
+    the relay send every member's live sockets in every process its ``changed`` frame, exactly as for an
+    ``edit``, ``delete`` or ``react`` frame, through `app.state.on_message_changed` (the relay's
+    ``Hub.message_changed``; a no-op without a relay)."""
+    hook: Any = getattr(app.state, "on_message_changed", None)
+    if hook is not None:
+        result = hook(message)
+        if inspect.isawaitable(result):
+            await result
+
+
 async def friendship_changed(app: Any, change: Any) -> None:
     """A relation between two people changed in the store (``store.FriendChange``, made through the JSON API
     or the account pages): have the relay tell both people's live sockets in every process and make presence

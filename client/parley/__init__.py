@@ -17,6 +17,7 @@ when first used), so its pure parts run under CPython in the tests.
 from parley import social as _social
 from parley.errors import ExtensionError, NotAFriend, NotSignedIn, ParleyError, ScopeNotGranted
 from parley.events import EVENTS
+from parley.protocol import REACTIONS
 from parley.registry import REGISTRY as _REGISTRY
 from parley.session import Session
 from parley.session import current as _current
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EVENTS",
+    "REACTIONS",
     "ExtensionError",
     "NotAFriend",
     "NotSignedIn",
@@ -46,6 +48,8 @@ __all__ = [
     "composer_action",
     "conversations",
     "current",
+    "delete",
+    "edit",
     "el",
     "friends",
     "friends_here",
@@ -61,6 +65,7 @@ __all__ = [
     "open",
     "open_conversation",
     "outgoing_filter",
+    "react",
     "safe_url",
     "search",
     "send",
@@ -75,6 +80,7 @@ __all__ = [
     "sign_in",
     "sign_out",
     "signed_in",
+    "unreact",
     "user",
 ]
 
@@ -170,9 +176,31 @@ async def search(q: str, before: "int | None" = None) -> "dict[str, Any]":
     return await _current().search(q, before)
 
 
-async def send(text: str, to: "int | str | None" = None, conversation: "int | None" = None) -> str:
-    """Send text to a friend (`to`: id or username) or a conversation; returns the client message id."""
-    return await _current().send(text, to=to, conversation=conversation)
+async def send(text: str, to: "int | str | None" = None, conversation: "int | None" = None,
+               reply_to: "int | None" = None) -> str:
+    """Send text to a friend (`to`: id or username) or a conversation, as a reply to message ``reply_to``;
+    returns the client message id."""
+    return await _current().send(text, to=to, conversation=conversation, reply_to=reply_to)
+
+
+async def edit(conversation: int, message: int, text: str) -> None:
+    """Replace the text of your own message within 24 hours of sending it (everyone sees it "edited")."""
+    await _current().edit(conversation, message, text)
+
+
+async def delete(conversation: int, message: int) -> None:
+    """Delete your own message for everyone (a "message deleted" line stays)."""
+    await _current().delete(conversation, message)
+
+
+async def react(conversation: int, message: int, emoji: str) -> None:
+    """React to any message with one of ``parley.REACTIONS``."""
+    await _current().react(conversation, message, emoji)
+
+
+async def unreact(conversation: int, message: int, emoji: str) -> None:
+    """Take back your reaction."""
+    await _current().unreact(conversation, message, emoji)
 
 
 async def send_file(file: "Any", to: "int | str | None" = None, conversation: "int | None" = None,

@@ -273,7 +273,8 @@ class Client:
                 self._title_sent = True
         dpop = self.auth.token_dpop()
         proof = await dpop.proof("GET", self.ws_url, token) if dpop is not None else None
-        return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device, dpop=proof)
+        return P.make_hello(token, resume=self.state.resume_positions(), page=page, device=self.device, dpop=proof,
+                            changes=self.state.resume_changes())
 
     def _shares_title(self):
         return bool(self.settings and self.settings.get("share_title"))
@@ -308,6 +309,8 @@ class Client:
                 self._later(self._learn_conversation(frame["conv"]))
         elif frame["t"] == P.ACK:
             self.events.emit("message_sent", {"message": dict(frame)})
+        elif frame["t"] == P.CHANGED and events:
+            self.events.emit("message_changed", {"message": dict(frame["message"]), "conversation": frame["conv"]})
         self._notify(events)
         for event in events:
             if event[0] == S.EV_CONVERSATION and event[1] not in self.conv_info:
@@ -481,8 +484,9 @@ class Client:
         self._notify(self._adopt_conversation(conv))
         return conv["id"]
 
-    def send_text(self, conv_id, text):
-        """Send a text message (slash commands and outgoing filters apply first). Returns the cid or None."""
+    def send_text(self, conv_id, text, reply_to=None):
+        """Send a text message (slash commands and outgoing filters apply first), as a reply to the message
+        ``reply_to`` if given. Returns the cid or None."""
         text = text.strip()
         if not text:
             return None
@@ -497,7 +501,7 @@ class Client:
             if not text:
                 return None
         cid = new_cid()
-        frame = self.state.queue_send(conv_id, P.KIND_TEXT, text=text, cid=cid, now=now_ms())
+        frame = self.state.queue_send(conv_id, P.KIND_TEXT, text=text, cid=cid, now=now_ms(), reply_to=reply_to)
         self.connection.send(frame)
         self._notify([(S.EV_MESSAGES, conv_id)])
         return cid
@@ -602,6 +606,18 @@ class Client:
             self._notify(self.state.forget(conv))
             self.conv_info.pop(conv, None)
         return done.get("conv")
+
+    async def edit(self, conv_id, message_id, text):
+        """Replace the text of one's own message; the ``changed`` frame updates every tab (this one too)."""
+        await self.ask(P.make_edit, conv=conv_id, id=message_id, text=text)
+
+    async def delete(self, conv_id, message_id):
+        """Delete one's own message for everyone."""
+        await self.ask(P.make_delete, conv=conv_id, id=message_id)
+
+    async def react(self, conv_id, message_id, emoji, on=True):
+        """Add (``on``) or take back a reaction (one of protocol.REACTIONS)."""
+        await self.ask(P.make_react, conv=conv_id, id=message_id, emoji=emoji, on=on)
 
     async def _ensure_conversation(self, conv_id):
         """Know a conversation's members before the visitor lands in it (its conversation frame may come

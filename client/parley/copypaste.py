@@ -83,7 +83,9 @@ def host_handler(session, notice=None):
 
 
 def on_key(event):
-    if event.key == "Escape":  # close from anywhere in the panel; the host puts focus on the launcher
+    # close from anywhere in the panel (the host puts focus on the launcher), unless the widget used the key
+    # itself: closing a message's menu, leaving reply or edit mode
+    if event.key == "Escape" and not event.defaultPrevented:
         bridge.post("close", focus=True)
 
 

@@ -11,6 +11,7 @@ EVENTS = (
     "signed_out",  # {}
     "message",  # a message from someone else arrived: {"message": {...}, "conversation": id}
     "message_sent",  # one of ours was stored (acknowledged): {"message": {...}}
+    "message_changed",  # a message was edited, deleted or reacted to (by anyone): {"message": {...}, "conversation"}
     "presence",  # a friend's presence changed: {"user": id, "status": ..., "here": bool}
     "friend_here",  # a friend arrived on this site: {"user": id}
     "share",  # a share from someone else arrived: {"message": {...}}

@@ -52,6 +52,9 @@ FIND = "find"  # search people by username or display name (scope people)
 INVITE = "invite"  # invite links to a page: create, list, revoke, accept (scope people)
 GROUP = "group"  # create, rename, add, remove, leave (scope messages)
 SEARCH = "search"  # full-text search of the user's own conversations (scope messages)
+EDIT = "edit"  # change the text of one's own message (scope messages)
+DELETE = "delete"  # delete one's own message for everyone (scope messages)
+REACT = "react"  # add or take back a reaction to a message (scope messages)
 REPORT = "report"  # report a message or a person to the site's owners (any scope; answered by done)
 # -- frame types, server -> client --------------------------------------------------------------
 WELCOME = "welcome"
@@ -67,6 +70,7 @@ FOUND = "found"  # the answer to find
 INVITES = "invites"  # the answer to invite create/list
 SEARCH_RESULTS = "search_results"  # the answer to search
 CONVERSATION = "conversation"  # a group's name, owner or members changed (to every socket of every member)
+CHANGED = "changed"  # a stored message was edited, deleted or reacted to: its current state
 
 # -- message kinds, presence statuses, resync reasons -------------------------------------------
 KIND_TEXT = "text"
@@ -77,6 +81,10 @@ SEND_KINDS = (KIND_TEXT, KIND_SHARE, KIND_FILE)  # what a client may send
 MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE, KIND_SYSTEM, KIND_FILE)
 MAX_FILE_NAME_CHARS = 255
 # group events carried by system messages (data.event)
+REACTIONS = ("\U0001f44d", "\u2764\ufe0f", "\U0001f602", "\U0001f62e", "\U0001f622", "\U0001f64f")  # the fixed set
+MAX_SNIPPET_CHARS = 100  # what a reply quotes of the message it answers
+EDIT_WINDOW_MS = 24 * 3600 * 1000  # a message can be edited for 24 hours after it was sent
+
 GROUP_CREATED = "created"
 GROUP_RENAMED = "renamed"
 GROUP_ADDED = "added"
@@ -178,6 +186,9 @@ FRAME_SCOPES = {
     "typing": SCOPE_MESSAGES,
     "share": SCOPE_SHARE,
     "group": SCOPE_MESSAGES,
+    "edit": SCOPE_MESSAGES,
+    "delete": SCOPE_MESSAGES,
+    "react": SCOPE_MESSAGES,
     "friend": SCOPE_PEOPLE,
     "find": SCOPE_PEOPLE,
     "invite": SCOPE_PEOPLE,
@@ -508,6 +519,8 @@ SYSTEM_DATA = (
 
 
 def _check_send(frame):
+    if "reply_to" in frame and frame["kind"] != KIND_TEXT:
+        _fail("reply_to is for text messages")
     if frame["kind"] == KIND_TEXT:
         if "text" not in frame:
             _fail("a text message needs text")
@@ -611,6 +624,10 @@ _FILE_SEND_CHECK = None
 def _check_msg(frame):
     frame.setdefault("from", None)
     kind = frame["kind"]
+    if frame.get("deleted"):  # deleted for everyone: no text, no data
+        frame.pop("data", None)
+        frame["text"] = ""
+        return
     if ("text" if kind == KIND_TEXT else "data") not in frame:
         _fail("msg misses its " + ("text" if kind == KIND_TEXT else "data"))
     if "data" in frame:
@@ -633,6 +650,7 @@ CLIENT_FRAMES = {
             ("page", _object(PAGE_FIELDS), False),
             ("device", _token(64), False),
             ("dpop", _token(4096), False),
+            ("changes", _positions, False),
         ),
         None,
     ),
@@ -643,6 +661,7 @@ CLIENT_FRAMES = {
             ("kind", _choice(SEND_KINDS), True),
             ("text", _text, False),
             ("data", _any_object, False),  # a link card (share) or a file reference (file): _check_send checks it
+            ("reply_to", ID, False),
         ),
         _check_send,
     ),
@@ -716,6 +735,18 @@ CLIENT_FRAMES = {
         ),
         _check_group,
     ),
+    EDIT: ((("rid", _token(64), True), ("conv", ID, True), ("id", ID, True), ("text", _text, True)), None),
+    DELETE: ((("rid", _token(64), True), ("conv", ID, True), ("id", ID, True)), None),
+    REACT: (
+        (
+            ("rid", _token(64), True),
+            ("conv", ID, True),
+            ("id", ID, True),
+            ("emoji", _choice(REACTIONS), True),
+            ("on", _bool, False),
+        ),
+        None,
+    ),
 }
 
 PRESENCE_FIELDS = (
@@ -725,6 +756,14 @@ PRESENCE_FIELDS = (
     ("here", _bool, True),
     ("title", _str(0, MAX_TITLE_CHARS), False),
 )
+REPLY_FIELDS = (
+    ("id", ID, True),
+    ("pos", ID, True),
+    ("from", ID, False),
+    ("text", _str(0, MAX_SNIPPET_CHARS, multiline=True), False),
+    ("deleted", _bool, False),
+)
+REACTION_FIELDS = (("emoji", _choice(REACTIONS), True), ("users", _list(ID, 1, 100000), True))
 MESSAGE_FIELDS = (
     ("id", ID, True),
     ("conv", ID, True),
@@ -735,6 +774,12 @@ MESSAGE_FIELDS = (
     ("text", _str(0, MAX_TEXT_CHARS, multiline=True), False),
     ("data", _any_object, False),  # a link card (share) or a group event (system): _check_msg checks it by kind
     ("cid", CID, False),
+    ("edited", TS, False),  # when its text was last edited
+    ("deleted", _bool, False),  # deleted for everyone: text "" and no data
+    ("change", POS, False),  # the conversation's change number of its latest change (0 or absent: none)
+    ("reply_to", ID, False),  # the message it replies to
+    ("reply", _object(REPLY_FIELDS), False),  # that message as quoted: {id, pos, from, text, deleted}
+    ("reactions", _list(_object(REACTION_FIELDS), 0, len(REACTIONS)), False),  # [{emoji, users}]
 )
 _SHARE_DATA_CHECK = _object(SHARE_DATA)
 _SYSTEM_DATA_CHECK = _object(SYSTEM_DATA)
@@ -807,6 +852,7 @@ SERVER_FRAMES = {
             ("conv", ID, True),
             ("messages", _list(_object(MESSAGE_FIELDS, _check_msg), 0, MAX_HISTORY_LIMIT), True),
             ("next", POS, False),
+            ("changes", POS, False),
         ),
         None,
     ),
@@ -820,6 +866,15 @@ SERVER_FRAMES = {
             ("rid", _token(64), True),
             ("hits", _list(_object(SEARCH_HIT_FIELDS), 0, SEARCH_PAGE), True),
             ("next", ID, False),
+        ),
+        None,
+    ),
+    CHANGED: (
+        (
+            ("conv", ID, True),
+            ("change", ID, True),
+            ("message", _object(MESSAGE_FIELDS, _check_msg), True),
+            ("resumed", _bool, False),
         ),
         None,
     ),
@@ -934,10 +989,13 @@ def _wire_positions(positions):
     return {str(conv): pos for conv, pos in positions.items()}
 
 
-def make_hello(token, resume=None, page=None, device=None, dpop=None):
+def make_hello(token, resume=None, page=None, device=None, dpop=None, changes=None):
     """The first frame: ``resume`` maps conversation id -> last contiguous position the client holds; ``dpop``
-    a DPoP proof (GET on the WebSocket URL, with ``ath``) for a token bound to a key."""
+    a DPoP proof (GET on the WebSocket URL, with ``ath``) for a token bound to a key; ``changes`` maps
+    conversation id -> the change number up to which the client holds every edit, deletion and reaction."""
     frame = {"t": HELLO, "v": VERSION, "token": token}
+    if changes:
+        frame["changes"] = _wire_positions(changes)
     if dpop:
         frame["dpop"] = dpop
     if resume:
@@ -947,14 +1005,18 @@ def make_hello(token, resume=None, page=None, device=None, dpop=None):
     if device:
         frame["device"] = device
     out = _client(frame)
-    if "resume" in out:
-        out["resume"] = _wire_positions(out["resume"])
+    for name in ("resume", "changes"):
+        if name in out:
+            out[name] = _wire_positions(out[name])
     return out
 
 
-def make_send(cid, conv, text=None, data=None, kind=None):
-    """A ``send``: text, a link card (``data``), or with ``kind`` KIND_FILE an uploaded file (``data`` {id})."""
+def make_send(cid, conv, text=None, data=None, kind=None, reply_to=None):
+    """A ``send``: text (``reply_to``: the id of a message it replies to), a link card (``data``), or with
+    ``kind`` KIND_FILE an uploaded file (``data`` {id})."""
     frame = {"t": SEND, "cid": cid, "conv": conv, "kind": kind or (KIND_SHARE if data is not None else KIND_TEXT)}
+    if reply_to is not None:
+        frame["reply_to"] = reply_to
     if text is not None:
         frame["text"] = text
     if data is not None:
@@ -1064,6 +1126,21 @@ def make_group(rid, op, conv=None, users=None, user=None, title=None):
     return _client(frame)
 
 
+def make_edit(rid, conv, id, text):
+    """Change the text of one's own text message ``id`` (answered by done; everyone gets "changed")."""
+    return _client({"t": EDIT, "rid": rid, "conv": conv, "id": id, "text": text})
+
+
+def make_delete(rid, conv, id):
+    """Delete one's own message ``id`` for everyone."""
+    return _client({"t": DELETE, "rid": rid, "conv": conv, "id": id})
+
+
+def make_react(rid, conv, id, emoji, on=True):
+    """Add (``on``) or take back one's reaction ``emoji`` (one of REACTIONS) to message ``id``."""
+    return _client({"t": REACT, "rid": rid, "conv": conv, "id": id, "emoji": emoji, "on": on})
+
+
 def make_history(rid, conv, before=None, after=None, limit=DEFAULT_HISTORY_LIMIT):
     frame = {"t": HISTORY, "rid": rid, "conv": conv, "limit": limit}
     if before is not None:
@@ -1156,8 +1233,49 @@ def make_pong(ts=None):
     return {"t": PONG} if ts is None else {"t": PONG, "ts": ts}
 
 
-def make_history_page(rid, conv, messages, next_before=None):
-    return {"t": HISTORY_PAGE, "rid": rid, "conv": conv, "messages": messages, "next": next_before}
+def make_history_page(rid, conv, messages, next_before=None, changes=None):
+    frame = {"t": HISTORY_PAGE, "rid": rid, "conv": conv, "messages": messages, "next": next_before}
+    if changes:
+        frame["changes"] = changes
+    return frame
+
+
+def message_state(out, edited=None, deleted=False, change=0, reply_to=None, reply=None, reactions=None):
+    """Add a message's changes to its wire fields ``out`` (see message_fields): the edit time, deletion, change
+    number, the message it replies to (``reply``: its snippet, see reply_fields) and reactions
+    ([{emoji, users}]). Returns ``out``."""
+    if deleted:
+        out["deleted"] = True
+        out["text"] = ""
+        out.pop("data", None)
+    elif edited is not None:
+        out["edited"] = edited
+    if change:
+        out["change"] = change
+    if reply_to is not None and not deleted:
+        out["reply_to"] = reply_to
+        if reply is not None:
+            out["reply"] = reply
+    if reactions and not deleted:
+        out["reactions"] = reactions
+    return out
+
+
+def reply_fields(id, pos, sender, text, deleted=False):
+    """The quoted start of a replied-to message (at most MAX_SNIPPET_CHARS of its text)."""
+    out = {"id": id, "pos": pos, "from": sender, "text": "" if deleted else text[:MAX_SNIPPET_CHARS]}
+    if deleted:
+        out["deleted"] = True
+    return out
+
+
+def make_changed(conv, change, message, resumed=False):
+    """A stored message changed (edit, deletion, reaction): its current state as ``message`` (message fields);
+    ``resumed`` when sent by a resume replay rather than live."""
+    frame = {"t": CHANGED, "conv": conv, "change": change, "message": message}
+    if resumed:
+        frame["resumed"] = True
+    return frame
 
 
 def person(id, username, name):

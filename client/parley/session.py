@@ -52,6 +52,7 @@ class Session:
             widget.panel.events.on("click", "ext-action", self._composer_action)
             widget.social.library = self  # the widget's people screens call this library
             widget.search.library = self  # and its search screen
+            widget.messages.library = self  # and its message actions (edit, delete, react, reply)
             widget.reports.library = self  # and its report dialog
 
     # -- session ------------------------------------------------------------------------------------
@@ -174,14 +175,41 @@ class Session:
         except Exception as error:
             raise E.translate(error) from None
 
-    async def send(self, text, to=None, conversation=None):
-        """Send text to a friend (`to`: id or username) or a conversation; returns the client message id."""
+    async def send(self, text, to=None, conversation=None, reply_to=None):
+        """Send text to a friend (`to`: id or username) or a conversation, as a reply to the message id
+        ``reply_to`` if given; returns the client message id."""
         self._need("messages")
         conv = await self._target(to, conversation)
         text = str(text)
         if not text.strip():
             raise E.ParleyError("empty", "the message is empty")
-        return self.client.send_text(conv, text)
+        try:
+            return self.client.send_text(conv, text, reply_to=None if reply_to is None else int(reply_to))
+        except P.ProtocolError as error:
+            raise E.ParleyError(P.E_BAD_FIELD, error.message) from None
+
+    async def _change(self, coroutine):
+        self._need("messages")
+        try:
+            return await coroutine
+        except Exception as error:
+            raise E.translate(error) from None
+
+    async def edit(self, conversation, message, text):
+        """Replace the text of your own message (id) within 24 hours of sending it; everyone sees "edited"."""
+        await self._change(self.client.edit(int(conversation), int(message), str(text)))
+
+    async def delete(self, conversation, message):
+        """Delete your own message for everyone (a "message deleted" line stays)."""
+        await self._change(self.client.delete(int(conversation), int(message)))
+
+    async def react(self, conversation, message, emoji):
+        """React to a message with one of parley.REACTIONS."""
+        await self._change(self.client.react(int(conversation), int(message), emoji, True))
+
+    async def unreact(self, conversation, message, emoji):
+        """Take back your reaction."""
+        await self._change(self.client.react(int(conversation), int(message), emoji, False))
 
     async def share(self, url, title="", description="", card=None, to=None, conversation=None, text=None,
                     conversations=None):

@@ -8,6 +8,7 @@ the EV_* names below, so the view re-renders only what changed. Local commands (
 Runs on CPython and MicroPython alike: plain classes, dicts and lists only.
 """
 
+from parley import edits
 from parley import protocol as P
 from parley.sorting import sorted_by
 
@@ -25,6 +26,7 @@ EV_GONE = "gone"  # ("gone", conv): the conversation is gone or the visitor is n
 EV_FAILED = "failed"  # ("failed", conv, cid): the server refused a pending message for good
 EV_RETRY = "retry"  # ("retry", cid): a pending message met a transient error: resend later
 EV_ERROR = "error"  # ("error", code, message): an error not tied to a pending frame
+EV_CHANGED = "changed"  # ("changed", conv, message id): a held message was edited, deleted or reacted to
 
 PENDING = "pending"
 FAILED = "failed"
@@ -74,6 +76,8 @@ class Conversation:
         self.last_ts = 0
         self.gap_reported = False
         self.latest_loaded = last_pos == 0  # a conversation with no message yet has nothing to load
+        self.changes = None  # change number up to which every edit, deletion and reaction is held (edits.py)
+        self.changes_ahead = []
 
     @property
     def unread(self):
@@ -84,8 +88,13 @@ class Conversation:
         return self.messages[0]["pos"] if self.messages else None
 
     def insert(self, message):
-        """Add a stored message; False if it was already there (same id or position)."""
-        if message["id"] in self.by_id or message["pos"] in self.by_pos:
+        """Add a stored message; False if it was already there (same id or position). A held message takes
+        a newer state of it (edits.merge)."""
+        held = self.by_id.get(message["id"])
+        if held is not None:
+            edits.merge(held, message)
+            return False
+        if message["pos"] in self.by_pos:
             return False
         self.messages.insert(_bisect_pos(self.messages, message["pos"]), message)
         self.by_id[message["id"]] = message
@@ -214,6 +223,13 @@ class ChatState:
             known = sorted_by(known, lambda conv: -conv.last_ts)[: P.MAX_RESUME_CONVERSATIONS]
         return {conv.id: conv.head for conv in known}
 
+    def resume_changes(self):
+        """{conversation id: change number held} for the hello frame's "changes"."""
+        known = list(self.conversations.values())
+        if len(known) > P.MAX_RESUME_CONVERSATIONS:
+            known = sorted_by(known, lambda conv: -conv.last_ts)[: P.MAX_RESUME_CONVERSATIONS]
+        return edits.resume_changes(known)
+
     def outbox_frames(self):
         """Frames still waiting for an ack, in the order written: resend them all after welcome."""
         return [entry["frame"] for entry in self.outbox]
@@ -233,10 +249,11 @@ class ChatState:
             conv.has_more = conv.has_more or (conv.oldest_pos or last_pos + 1) > 1
         return _join([(EV_CONVERSATION, conv_id)], self._unread_event())
 
-    def queue_send(self, conv_id, kind, text=None, data=None, cid=None, now=0):
-        """Queue a message for ``conv_id``: returns the send frame (ProtocolError if invalid)."""
+    def queue_send(self, conv_id, kind, text=None, data=None, cid=None, now=0, reply_to=None):
+        """Queue a message for ``conv_id`` (``reply_to``: the id of a message it replies to): returns the send
+        frame (ProtocolError if invalid)."""
         frame = P.make_send(cid, conv_id, text=text, data=data if kind in (P.KIND_SHARE, P.KIND_FILE) else None,
-                            kind=kind)
+                            kind=kind, reply_to=reply_to)
         conv = self.conversation(conv_id, create=True)
         record = self._pending_record(frame, conv_id, frame["kind"], now)
         conv.pending.append(record)
@@ -369,7 +386,7 @@ class ChatState:
         message["from"] = self.me
         message["kind"] = record["kind"]
         message["cid"] = cid
-        for key in ("text", "data"):
+        for key in ("text", "data", "reply_to"):
             if key in record:
                 message[key] = record[key]
         return events + self._store_message(message, own=True)
@@ -453,9 +470,13 @@ class ChatState:
         before = request is not None and request[1] is not None
         changed = False
         for message in frame["messages"]:
+            held = conv.by_id.get(message["id"])
+            if held is not None and edits.newer(held, message):
+                changed = True
             changed = conv.insert(dict(message)) or changed
         if latest:
             conv.latest_loaded = True
+            edits.start(conv, frame.get("changes") or 0)
         if latest and conv.head is None:
             conv.head = max([m["pos"] for m in frame["messages"]] or [conv.last_pos])
         if latest or before:
@@ -469,11 +490,22 @@ class ChatState:
 
     # -- helpers ----------------------------------------------------------------------------------
 
+    def _on_changed(self, frame, now):
+        """A held message changed (edited, deleted, reacted to): take its newer state."""
+        conv = self.conversations.get(frame["conv"])
+        if conv is None:
+            return []
+        message = frame["message"]
+        held = conv.by_id.get(message["id"])
+        changed = held is not None and edits.merge(held, dict(message))
+        edits.track(conv, frame["change"], bool(frame.get("resumed")))
+        return [(EV_CHANGED, conv.id, message["id"]), (EV_MESSAGES, conv.id)] if changed else []
+
     def _pending_record(self, frame, conv_id, kind, now):
         record = {"cid": frame["cid"], "conv": conv_id, "from": self.me, "ts": now, "kind": kind}
         record["status"] = PENDING
         record["frame"] = frame
-        for key in ("text", "data"):
+        for key in ("text", "data", "reply_to"):
             if key in frame:
                 record[key] = frame[key]
         return record
@@ -548,4 +580,5 @@ _HANDLERS = {
     P.PRESENCE: ChatState._on_presence,
     P.ERROR: ChatState._on_error,
     P.HISTORY_PAGE: ChatState._on_history_page,
+    P.CHANGED: ChatState._on_changed,
 }

@@ -15,6 +15,7 @@ from parley.i18n import Translator, is_rtl
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
 from parley.widget_files import FilesController
+from parley.widget_messages import MessageActions
 from parley.widget_report import ReportController
 from parley.widget_search import SearchController
 from parley.widget_social import SocialController
@@ -56,6 +57,7 @@ class Widget:
         root.setAttribute("dir", "rtl" if is_rtl(lang) else "ltr")
         self.social = SocialController(self)  # people, invites, groups, sharing with several
         self.files = FilesController(self)  # pictures and files: pick, paste, drop, uploads, viewer
+        self.messages = MessageActions(self)  # one message's actions: react, reply, edit, delete
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.search = SearchController(self)  # the search screen: queries, hits, opening one
@@ -261,6 +263,7 @@ class Widget:
     def go(self, screen, conv_id=None):
         if screen != self.screen or conv_id != self.current_conv:
             self.scroll = None  # a conversation opens at its end
+            self.messages.reset()
         self.screen = screen
         self.current_conv = conv_id
         self.panel.render()
@@ -386,6 +389,7 @@ class Widget:
         self.search.bind(on)
         self.reports.bind(on)
         self.files.bind(on)
+        self.messages.bind(on)
         on("keydown", "compose", self._compose_key)
         on("input", "compose", self._compose_input)
 
@@ -431,7 +435,8 @@ class Widget:
         composer.value = ""
         self.drafts.pop(self.current_conv, None)
         self.panel.chat.update_counter()
-        self.client.send_text(self.current_conv, text)
+        if not self.messages.send(text):  # an edit or a reply, else an ordinary message
+            self.client.send_text(self.current_conv, text)
         self.save_place()
         composer.focus()
 
@@ -439,6 +444,9 @@ class Widget:
         if event.key == "Enter" and not event.shiftKey and not event.isComposing:
             event.preventDefault()
             self._send()
+        elif event.key == "Escape" and (self.messages.replying is not None or self.messages.editing is not None):
+            event.preventDefault()
+            self.messages.cancel()
 
     def _compose_input(self, arg, event, node):
         self.drafts.pop(self.current_conv, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import conversations, files, friends, groups, invites, me, reports, search
+from . import conversations, files, friends, groups, invites, me, messages, reports, search
 from .errors import ERROR_RESPONSES, install_error_handlers
 
 
@@ -19,6 +19,7 @@ def api_router(prefix: str = "/api/v1") -> APIRouter:
     router.include_router(friends.router)
     router.include_router(conversations.router)
     router.include_router(groups.router)
+    router.include_router(messages.router)
     router.include_router(invites.router)
     router.include_router(search.router)
     router.include_router(files.router)

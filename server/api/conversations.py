@@ -102,9 +102,14 @@ async def send_message(
     if body.kind == P.KIND_FILE:  # the sender's own upload in this conversation, described by the server's record
         upload = await store.attach_file(frame["data"]["id"], principal.user_id, conversation_id, body.client_id)
         data = upload.message_data()
+    if body.reply_to is not None:  # a message of the same conversation, quoted (rows stay: resends pass again)
+        await store.check_reply_target(conversation_id, principal.user_id, body.reply_to)
+        data = {"reply_to": body.reply_to}
     message, created = await store.append_message(
         conversation_id, principal.user_id, body.client_id, body.kind, frame.get("text") or "", data
     )
+    if message.reply_to is not None:
+        message = await store.with_reply(message)
     if not created:
         response.status_code = 200
     return MessageOut.of(message)
@@ -119,6 +124,8 @@ def _check_as_relay_send(conversation_id: int, body: SendMessageIn, data: dict[s
         frame["text"] = body.text
     if data is not None:
         frame["data"] = data
+    if body.reply_to is not None:
+        frame["reply_to"] = body.reply_to
     try:
         checked: dict[str, Any] = P.validate(frame, P.CLIENT_FRAMES)
     except P.ProtocolError as exc:

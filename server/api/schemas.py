@@ -194,8 +194,27 @@ class FileOut(BaseModel):
         return cls(**record.message_data(), sha256=record.sha256, created_at=record.created_at)
 
 
+class ReactionOut(BaseModel):
+    """Who reacted with one emoji (user ids, in the order they reacted)."""
+
+    emoji: str
+    users: list[int]
+
+
+class ReplyOut(BaseModel):
+    """The message a reply answers, as quoted: its position, sender and first 100 characters."""
+
+    id: int
+    position: int
+    sender_id: int | None
+    text: str
+    deleted: bool
+
+
 class MessageOut(BaseModel):
-    """A stored message; sender_id is null and sender_deleted true for a deleted account's messages."""
+    """A stored message; sender_id is null and sender_deleted true for a deleted account's messages. A deleted
+    message has ``deleted`` true, an empty text and no data; ``edited_at`` is the time of its last edit;
+    ``change`` the conversation's change number of its latest edit, deletion or reaction."""
 
     id: int
     conversation_id: int
@@ -207,9 +226,17 @@ class MessageOut(BaseModel):
     text: str
     data: dict[str, Any] | None
     created_at: int
+    edited_at: int | None = None
+    deleted: bool = False
+    change: int = 0
+    reply_to: ReplyOut | None = None
+    reactions: list[ReactionOut] = []
 
     @classmethod
     def of(cls, message: records.MessageRecord) -> MessageOut:
+        reply = message.reply
+        if reply is None and message.reply_to is not None:
+            reply = records.ReplySnippet(message.reply_to, 0, None, "", False)
         return cls(
             id=message.id,
             conversation_id=message.conversation_id,
@@ -221,6 +248,13 @@ class MessageOut(BaseModel):
             text=message.text,
             data=message.data,
             created_at=message.created_at,
+            edited_at=message.edited_at,
+            deleted=message.deleted_at is not None,
+            change=message.change,
+            reply_to=None if reply is None else ReplyOut(
+                id=reply.id, position=reply.position, sender_id=reply.sender_id, text=reply.text, deleted=reply.deleted
+            ),
+            reactions=[ReactionOut(emoji=r.emoji, users=list(r.users)) for r in message.reactions],
         )
 
 
@@ -297,6 +331,13 @@ class SendMessageIn(Strict):
     kind: Literal["text", "share", "file"]
     text: str | None = Field(default=None, max_length=8000)
     data: ShareData | FileRef | None = None
+    reply_to: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)  # a message of this conversation
+
+
+class EditMessageIn(Strict):
+    """The new text of your own text message (the relay's text rules; within 24 hours of sending it)."""
+
+    text: str = Field(max_length=8000)
 
 
 class ReadIn(Strict):
@@ -381,6 +422,8 @@ class ExportMessage(BaseModel):
     text: str
     data: dict[str, Any] | None
     created_at: int
+    edited_at: int | None = None  # its text is the current one; deleted messages are not exported
+    reply_to: int | None = None
 
 
 class ExportOut(BaseModel):

@@ -92,6 +92,7 @@ class Connection:
         "can_friends",
         "can_messages",
         "can_share",
+        "changes",
         "close_code",
         "closer",
         "device",
@@ -150,6 +151,7 @@ class Connection:
         self.limit = limits.rate_limit()
         self.bad_frames = 0
         self.resume: dict[int, int] | None = None  # hello.resume until the replay is done
+        self.changes: dict[int, int] | None = None  # hello.changes until the replay is done
         # conversation -> last position the resume replay sent, until a live message past it arrives there:
         # a message committed during the replay can be read by it and published only after the release
         self.replayed: dict[int, int] | None = None

@@ -29,7 +29,7 @@ from .connection import Connection, encode
 from .errors import error_frame
 from .handlers import HANDLERS
 from .hub import Hub
-from .resume import drop_replayed, replay
+from .resume import drop_replayed, replay, replay_changes
 
 logger = logging.getLogger("parley.relay")
 
@@ -172,6 +172,7 @@ class Lifecycle:
         title = page.get("title") or None
         connection = Connection(self.send, grant, frame.get("device"), title, hub.send_queue, hub.limits)
         connection.resume = frame.get("resume") or {}
+        connection.changes = frame.get("changes") or {}
         return connection
 
     async def _proof_holds(self, frame: dict[str, Any], jkt: str) -> bool:
@@ -210,7 +211,9 @@ class Lifecycle:
         delivered: dict[int, int] = {}
         if connection.resume and connection.can_messages:
             delivered = await replay(hub.store, connection.user_id, connection.resume, self._send_text)
-        connection.resume = None
+        if connection.changes and connection.can_messages:
+            await replay_changes(hub.store, connection.user_id, connection.changes, self._send_text)
+        connection.resume = connection.changes = None
         connection.release(drop_replayed(connection.held or [], delivered), delivered)
         await hub.presence.announce(connection)
 

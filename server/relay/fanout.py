@@ -137,6 +137,8 @@ class Fanout:
             stats.sent("ack")
             stats.ack_latency.observe(time.perf_counter() - item.at)
             if result.created:
+                if message.reply_to is not None:  # a reply quotes its original
+                    message = await self.store.with_reply(message)
                 counts.stored(connection.site_id, message.kind, message.data, connection.grant.origins, rest == 0)
                 frame = message_fields(message)
                 frame["t"] = P.MSG

@@ -16,6 +16,7 @@ from .connection import Connection
 from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
+from .message_handlers import MESSAGE_HANDLERS
 from .moderation_handlers import MODERATION_HANDLERS
 from .people_handlers import PEOPLE_HANDLERS
 from .search_handlers import SEARCH_HANDLERS
@@ -40,6 +41,9 @@ async def on_send(hub: Hub, connection: Connection, frame: dict[str, Any]) -> No
     if frame["kind"] == P.KIND_FILE:  # the sender's own upload in this conversation, as the server recorded it
         upload = await hub.store.attach_file(frame["data"]["id"], connection.user_id, frame["conv"], frame["cid"])
         data = upload.message_data()
+    if "reply_to" in frame:  # a message of the same conversation (rows stay, so a resend passes again)
+        await hub.store.check_reply_target(frame["conv"], connection.user_id, frame["reply_to"])
+        data = {"reply_to": frame["reply_to"]}
     new = NewMessage(frame["conv"], connection.user_id, frame["cid"], frame["kind"], frame.get("text", ""), data)
     hub.committer.submit(Pending(new, connection, frame["cid"]))
 
@@ -140,11 +144,13 @@ async def on_history(hub: Hub, connection: Connection, frame: dict[str, Any]) ->
         found = await hub.store.messages_after(conv, connection.user_id, frame["after"], limit)
         messages = [message_fields(m) for m in found]
         next_before = None
+        changes = 0
     else:
         page = await hub.store.history(conv, connection.user_id, frame.get("before"), limit)
         messages = [message_fields(m) for m in reversed(page.messages)]
         next_before = page.next_before
-    connection.send(P.make_history_page(frame["rid"], conv, messages, next_before))
+        changes = page.last_change
+    connection.send(P.make_history_page(frame["rid"], conv, messages, next_before, changes))
 
 
 async def on_hello(hub: Hub, connection: Connection, frame: dict[str, Any]) -> None:
@@ -165,5 +171,6 @@ HANDLERS: dict[str, Handler] = {
     **GROUP_HANDLERS,
     **PEOPLE_HANDLERS,
     **SEARCH_HANDLERS,
+    **MESSAGE_HANDLERS,
     **MODERATION_HANDLERS,
 }

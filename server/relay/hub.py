@@ -22,13 +22,14 @@ from ..invite_codes import InviteCodes
 from ..oauth.dpop_check import DpopChecker
 from ..pacing import FIND_PACE, FRIEND_REQUESTS, REPORT_PACE, SEARCH_PACE
 from ..security import SlidingWindow
-from ..store import FriendChange, GroupChange, Store
+from ..store import FriendChange, GroupChange, MessageRecord, Store
 from . import channels, grants
 from .commit import GroupCommitter
 from .connection import Connection, SendQueue
 from .fanout import Fanout, FanoutProbe
 from .group_fanout import publish_change
 from .limits import ConnectionLimits
+from .message_fanout import publish_changed
 from .people_fanout import follow_friendship, publish_friendship
 from .presence_tracking import PresenceTracker
 from .site_counts import SiteCounts
@@ -322,6 +323,11 @@ class Hub:
         member in every process (see ``group_fanout.publish_change``); ``skip`` is a connection not to tell
         (a leaver's own socket)."""
         await publish_change(self.fanout, change, skip)
+
+    async def message_changed(self, message: MessageRecord) -> None:
+        """A stored message changed (an ``edit``, ``delete`` or ``react`` frame, the JSON API): every member's
+        sockets in every process get its ``changed`` frame (see ``message_fanout``)."""
+        await publish_changed(self.fanout, message)
 
     async def friendship_changed(self, change: FriendChange) -> None:
         """A relation between two people changed in the store (a ``friend`` or ``invite`` frame, the JSON API,

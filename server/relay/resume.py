@@ -57,6 +57,30 @@ async def replay(store: Store, user_id: int, resume: Mapping[int, int], send: Se
     return delivered
 
 
+MAX_CHANGE_REPLAY = 200  # more changed messages in one conversation get resync too_old
+
+
+async def replay_changes(store: Store, user_id: int, changes: Mapping[int, int], send: Send) -> None:
+    """For every conversation in ``changes`` (hello.changes: conversation -> change number the client holds),
+    send the current state of each message changed after that number, in change order, as ``changed`` frames
+    with ``resumed`` (or a ``resync too_old`` when more than MAX_CHANGE_REPLAY changed). Change numbers commit
+    in order, so the last frame's number is the conversation's change number when it was read. Conversations
+    the user is not in are left to ``replay`` (which says ``gone`` when they are in ``resume``)."""
+    if not changes:
+        return
+    lasts = await store.last_changes(user_id, sorted(changes))
+    for conv in sorted(lasts):
+        have = changes[conv]
+        if lasts[conv] <= have:
+            continue
+        found = await store.changed_after(conv, user_id, have, MAX_CHANGE_REPLAY + 1)
+        if len(found) > MAX_CHANGE_REPLAY:
+            await send(P.encode(P.make_resync(conv, P.RESYNC_TOO_OLD)))
+            continue
+        for message in found:
+            await send(P.encode(P.make_changed(conv, message.change, message_fields(message), resumed=True)))
+
+
 def drop_replayed(held: list[str], delivered: Mapping[int, int]) -> list[str]:
     """Held live frames minus the messages the replay already sent."""
     if not delivered:

@@ -18,6 +18,7 @@ CARD_MAX = 4000
 CLIENT_ID_MAX = 64
 KINDS = ("text", "share", "file")
 FILE_NAME_MAX = 255
+MAX_ID = 2**53 - 1
 
 
 def check_chars(value: str, what: str) -> str:
@@ -111,13 +112,21 @@ def _check_text(text: str | None, required: bool) -> str:
     return clean
 
 
+def _check_reply(data: dict[str, Any]) -> dict[str, Any]:
+    """A text message's only data: the id of the message it replies to (``{"reply_to": id}``)."""
+    target = data.get("reply_to") if isinstance(data, dict) else None
+    if set(data) != {"reply_to"} or type(target) is not int or not 1 <= target <= MAX_ID:
+        raise Invalid("a text message carries no data but reply_to, a message id")
+    return {"reply_to": target}
+
+
 def check_content(kind: str, text: str | None, data: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
     """The (text, data) to store for a message of `kind`, or Invalid. A share keeps its optional comment
     (text) and needs only a URL: title and description are optional (a client shows the host without a title)."""
     if kind == "text":
         clean = _check_text(text, required=True)
         if data:
-            raise Invalid("a text message carries no data")
+            return clean, _check_reply(data)
         return clean, None
     if kind == "share":
         if not isinstance(data, dict):

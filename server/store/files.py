@@ -46,6 +46,26 @@ def _live(file_id: int) -> Any:
     return select(f).where(f.c.id == file_id, f.c.deleted_at.is_(None))
 
 
+
+async def mark_message_files_gone(conn: AsyncConnection, message_id: int) -> int:
+    """Mark gone, in the caller's transaction, the files a message carries: no one can fetch them from then on
+    and the sweeper removes their bytes. Returns how many."""
+    which = select(msg.c.conversation_id, msg.c.sender_id, msg.c.client_id).where(msg.c.id == message_id)
+    found = (await conn.execute(which)).one_or_none()
+    if found is None or found.sender_id is None:
+        return 0
+    result = await conn.execute(
+        update(f)
+        .where(
+            f.c.conversation_id == found.conversation_id,
+            f.c.owner_id == found.sender_id,
+            f.c.attached_cid == found.client_id,
+            f.c.deleted_at.is_(None),
+        )
+        .values(deleted_at=now_ms())
+    )
+    return int(result.rowcount or 0)
+
 class Files(StoreBase):
     """Record, attach, fetch, delete and sweep uploaded files."""
 
@@ -99,26 +119,10 @@ class Files(StoreBase):
 
     async def delete_message_files(self, message_id: int) -> int:
         """Mark gone the files the message carries (none unless it is a ``file`` message); at once no one can
-        fetch them, and the sweeper removes their bytes. Returns how many. For the message delete to call."""
+        fetch them, and the sweeper removes their bytes. Returns how many (a message delete does this in its own
+        transaction: ``mark_message_files_gone``)."""
         async with self._write() as conn:
-            found = (
-                await conn.execute(
-                    select(msg.c.conversation_id, msg.c.sender_id, msg.c.client_id).where(msg.c.id == message_id)
-                )
-            ).one_or_none()
-            if found is None or found.sender_id is None:
-                return 0
-            result = await conn.execute(
-                update(f)
-                .where(
-                    f.c.conversation_id == found.conversation_id,
-                    f.c.owner_id == found.sender_id,
-                    f.c.attached_cid == found.client_id,
-                    f.c.deleted_at.is_(None),
-                )
-                .values(deleted_at=now_ms())
-            )
-        return int(result.rowcount or 0)
+            return await mark_message_files_gone(conn, message_id)
 
     async def files_to_sweep(self, now: int | None = None, limit: int = 500) -> list[tuple[int, str]]:
         """(id, blob key) of files to remove: gone ones, uploads no message took within ATTACH_WINDOW_MS, and

@@ -11,6 +11,7 @@ from . import records, tables
 from .base import StoreBase
 from .errors import Invalid
 from .membership import require_member
+from .message_changes import decorate
 from .rows import message_record
 
 HISTORY_MAX = 200
@@ -77,9 +78,12 @@ class Messages(StoreBase):
             if before_position is not None:
                 query = query.where(msg.c.position < before_position)
             rows = (await conn.execute(query.order_by(msg.c.position.desc()).limit(limit))).mappings().all()
-        page = _records(rows)
+            page = await decorate(conn, _records(rows))
+            last_change = int(await conn.scalar(select(c.c.last_change).where(c.c.id == conversation_id)) or 0)
         more = len(page) == limit and page[-1].position > 1
-        return records.HistoryPage(messages=page, next_before=page[-1].position if more else None)
+        return records.HistoryPage(
+            messages=page, next_before=page[-1].position if more else None, last_change=last_change
+        )
 
     async def messages_after(
         self, conversation_id: int, user_id: int, after_position: int, limit: int = HISTORY_MAX
@@ -92,7 +96,7 @@ class Messages(StoreBase):
                 msg.c.conversation_id == conversation_id, msg.c.position > after_position
             )
             rows = (await conn.execute(query.order_by(msg.c.position).limit(limit))).mappings().all()
-        return _records(rows)
+            return await decorate(conn, _records(rows))
 
     async def set_read_position(self, conversation_id: int, user_id: int, position: int) -> int:
         """Move the member's read position forward (never back, never past the last message)."""

@@ -75,6 +75,8 @@ class Conversation(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[int] = mapped_column(BigInteger)
     last_position: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the conversation's change counter: every edit, deletion or reaction takes the next number (messages.py)
+    last_change: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Member(Base):
@@ -104,11 +106,26 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # share: url, title, description
     created_at: Mapped[int] = mapped_column(BigInteger)
+    edited_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # last edit of its text
+    deleted_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # deleted for everyone: no text
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # its latest change
 
     __table_args__ = (
         UniqueConstraint("conversation_id", "position", name="uq_messages_position"),
+        Index("ix_messages_change", "conversation_id", "change_seq"),
         UniqueConstraint("sender_id", "client_id", name="uq_messages_client_id"),
     )
+
+
+class Reaction(Base):
+    """One person's reaction (an emoji of the fixed set) to a message; at most one row per emoji and person."""
+
+    __tablename__ = "reactions"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class Site(Base):

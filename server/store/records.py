@@ -50,6 +50,31 @@ class MessageRecord:
     data: dict[str, Any] | None
     created_at: int
     sender_deleted: bool = False
+    edited_at: int | None = None  # when its text was last edited
+    deleted_at: int | None = None  # deleted for everyone (no text, no data, no reactions)
+    change: int = 0  # the conversation's change number of its latest edit, deletion or reaction (0: none)
+    reply_to: int | None = None  # the message it answers (same conversation)
+    reply: ReplySnippet | None = None  # that message as a reply quotes it (history, replay, changes)
+    reactions: tuple[ReactionCount, ...] = ()  # per emoji, in the fixed order, who reacted (by id)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySnippet:
+    """The start of a replied-to message as a reply quotes it: position, sender, up to 100 characters."""
+
+    id: int
+    position: int
+    sender_id: int | None
+    text: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionCount:
+    """Who reacted with one emoji to a message (user ids, in the order they reacted)."""
+
+    emoji: str
+    users: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +173,7 @@ class HistoryPage:
 
     messages: tuple[MessageRecord, ...]
     next_before: int | None
+    last_change: int = 0  # the conversation's change number when the page was read
 
 
 @dataclass(frozen=True, slots=True)

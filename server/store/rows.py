@@ -22,6 +22,9 @@ def user_record(row: Mapping[Any, Any]) -> records.User:
 def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> records.MessageRecord:
     """A MessageRecord from a row of the messages table."""
     data: dict[str, Any] | None = row["data"]
+    reply_to = None
+    if row["kind"] == "text" and isinstance(data, dict) and "reply_to" in data:  # a reply keeps its target here
+        reply_to, data = int(data["reply_to"]), None
     return records.MessageRecord(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -33,6 +36,10 @@ def message_record(row: Mapping[Any, Any], sender_deleted: bool = False) -> reco
         data=data,
         created_at=row["created_at"],
         sender_deleted=sender_deleted,
+        edited_at=row.get("edited_at"),
+        deleted_at=row.get("deleted_at"),
+        change=int(row.get("change_seq") or 0),
+        reply_to=reply_to,
     )
 
 

@@ -13,6 +13,7 @@ from .grants import Grants
 from .groups import Groups
 from .insight import InsightStore
 from .invites import Invites
+from .message_changes import MessageChanges
 from .message_search import MessageSearch
 from .messages import Messages
 from .moderation import Moderation
@@ -38,6 +39,7 @@ class Store(
     Messages,
     MessageSearch,
     Files,
+    MessageChanges,
     Principals,
     Sites,
     SiteOwners,

@@ -18,7 +18,7 @@ from .content import check_chars
 from .errors import Invalid, NotFound, UsernameTaken, WrongPassword
 from .files import mark_user_files_deleted
 from .person_terms import index_person, unindex_person
-from .rows import user_record
+from .rows import message_record, user_record
 
 USERNAME_RE = re.compile(r"[a-z0-9_.-]{3,32}")
 DISPLAY_NAME_MAX = 64
@@ -56,6 +56,24 @@ async def live_user_row(conn: AsyncConnection, user_id: int) -> Any:
     if row is None:
         raise NotFound("no such user")
     return row
+
+
+def export_message(row: Any) -> dict[str, Any]:
+    """One of the user's messages as the export carries it: its current text (edits applied; deleted ones are
+    not exported), when it was last edited and what it replies to."""
+    record = message_record(row)
+    return {
+        "id": record.id,
+        "conversation_id": record.conversation_id,
+        "position": record.position,
+        "client_id": record.client_id,
+        "kind": record.kind,
+        "text": record.text,
+        "data": record.data,
+        "created_at": record.created_at,
+        "edited_at": record.edited_at,
+        "reply_to": record.reply_to,
+    }
 
 
 class Users(StoreBase):
@@ -222,7 +240,13 @@ class Users(StoreBase):
                 .all()
             )
             mine = (
-                (await conn.execute(select(msg).where(msg.c.sender_id == user_id).order_by(msg.c.id))).mappings().all()
+                (
+                    await conn.execute(
+                        select(msg)
+                        .where(msg.c.sender_id == user_id, msg.c.deleted_at.is_(None))  # deleted: gone
+                        .order_by(msg.c.id)
+                    )
+                ).mappings().all()
             )
             us, inv = tables.user_settings, tables.invites
             choices = select(us.c.status, us.c.sound, us.c.findable, us.c.requests).where(us.c.user_id == user_id)
@@ -271,17 +295,5 @@ class Users(StoreBase):
             "sites": [dict(row) for row in authorized],
             "kept": [dict(row) for row in visits],
             "conversations": [dict(row) for row in convs],
-            "messages": [
-                {
-                    "id": row["id"],
-                    "conversation_id": row["conversation_id"],
-                    "position": row["position"],
-                    "client_id": row["client_id"],
-                    "kind": row["kind"],
-                    "text": row["text"],
-                    "data": row["data"],
-                    "created_at": row["created_at"],
-                }
-                for row in mine
-            ],
+            "messages": [export_message(row) for row in mine],
         }

@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 MODULES = [ROOT / "client" / "parley" / name
-           for name in ("protocol.py", "state.py", "sorting.py", "urls.py", "place.py", "people.py", "links.py")]
+           for name in ("protocol.py", "state.py", "sorting.py", "urls.py", "place.py", "people.py", "links.py",
+                        "edits.py")]
 NODE_MODULES = Path(os.environ.get("PARLEY_NODE_MODULES", ROOT / "client" / "node_modules"))
 INTERPRETER = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
 

@@ -53,6 +53,11 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         P.make_group("g2", "remove", conv=7, user=3),
         P.make_group("g3", "leave", conv=7),
         P.make_search("s1", "picnic", before=40),
+        P.make_edit("e1", 7, 12, "fixed"),
+        P.make_delete("d1", 7, 12),
+        P.make_react("r1", 7, 12, P.REACTIONS[0], on=False),
+        P.make_send("c6", 5, text="yes", reply_to=12),
+        P.make_hello("t0k", resume={5: 9}, changes={5: 3}),
         P.make_report("m1", "spam", conv=5, msg=40, note="ads"),
         P.make_report("m2", "other", user=4),
     ]
@@ -62,6 +67,9 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         if frame["t"] == P.HELLO:
             assert decoded["resume"] == {5: 9}
             decoded["resume"] = {"5": 9}
+            if "changes" in decoded:
+                assert decoded["changes"] == {5: 3}
+                decoded["changes"] = {"5": 3}
         assert decoded == frame
 
 
@@ -271,6 +279,10 @@ def test_every_server_frame_type_validates_on_the_client() -> None:
         P.make_invites("i1", [P.invite_fields("Zx9", "https://a.example/p", 1700000000000, P.person(1, "ann", "Ann"))]),
         P.make_conversation(7, "group", [P.person(1, "ann", "Ann"), P.person(4, "dan", "Dan")], "Club", owner=1),
         P.make_search_results("s1", [P.search_hit(9, 7, 3, 1700000000000, 4, "text", "a picnic", [(2, 8)])], 9),
+        P.make_changed(5, 3, P.message_state(dict(message), edited=1700000000500, change=3, reply_to=2,
+                                             reply=P.reply_fields(2, 1, 4, "the original"),
+                                             reactions=[{"emoji": P.REACTIONS[1], "users": [4, 1]}])),
+        P.make_changed(5, 4, P.message_state(dict(message), deleted=True, change=4), resumed=True),
     ]
     assert {frame["t"] for frame in frames} == set(P.SERVER_FRAMES)
     for frame in frames:

@@ -6,6 +6,8 @@ import json
 from pyscript import window
 from pyscript.ffi import create_proxy
 
+from parley import edits
+from parley import protocol as P
 from parley.cards import composer_buttons
 from parley.clock import now_ms
 from parley.links import runs as link_runs
@@ -43,6 +45,7 @@ class ChatScreen:
         self.send_button = None
         self.uploads = None  # the rows of uploads in progress (parley.widget_files)
         self.file_input = None
+        self.context = None  # above the composer: the message being replied to or edited
         self._rendered_conv = None
 
     def leave(self):
@@ -50,6 +53,7 @@ class ChatScreen:
         self._rendered_conv = None
         self.log = self.log_items = self.typing = self.composer = self.counter = self.send_button = None
         self.uploads = self.file_input = None
+        self.context = None
 
     def show(self):
         """Draw the conversation (only its log when it is already on screen)."""
@@ -84,8 +88,10 @@ class ChatScreen:
             self.composer,
             self.send_button,
         )
-        replace(self.panel.body, self.log, self.typing, self.counter, self.uploads, form)
+        self.context = el("div", {"class_": "p-compose-ctx", "hidden": True})
+        replace(self.panel.body, self.log, self.typing, self.counter, self.context, self.uploads, form)
         m.files.render()
+        self.render_context()
         self.update_counter()
         self.render_log(scroll_to_end=True)
         self.composer.focus()
@@ -136,6 +142,10 @@ class ChatScreen:
             pass
         else:
             log.scrollTop = old_top + (log.scrollHeight - old_height if old_top < 40 else 0)
+        jump = m.messages.jump_pending
+        if jump is not None and conv is not None and (jump in conv.by_id or not conv.has_more):
+            m.messages.jump_pending = None
+            self.show_message(jump)
         self.render_typing()
 
     def _top_of(self, item):
@@ -204,9 +214,12 @@ class ChatScreen:
         who = None
         if not mine and conv is not None and conv.info.get("kind") == "group":
             who = m.user_name(message.get("from"))
+        quote = edits.quoted(conv, message)
         return (message.get("kind"), message.get("text"), json.dumps(data) if data else None, message.get("from"),
                 message.get("status"), message.get("cid"), fmt.clock(message.get("ts") or now_ms(), offset),
-                self._delivery(conv, message) if mine else None, who)
+                self._delivery(conv, message) if mine else None, who, message.get("edited"), message.get("deleted"),
+                json.dumps(message.get("reactions") or []), json.dumps(quote) if quote else None,
+                m.messages.menu_for == message.get("id"))
 
     def _message_item(self, conv, message, offset):
         m, t = self.panel.model, self.panel.t
@@ -218,7 +231,12 @@ class ChatScreen:
         mine = self._is_mine(message)
         sender = message.get("from")
         body = []
-        if message.get("kind") == "share" and message.get("data"):
+        quote = edits.quoted(conv, message)
+        if quote is not None and not message.get("deleted"):
+            body.append(self._quote(quote))
+        if message.get("deleted"):
+            body.append(el("p", {"class_": "p-text p-deleted"}, t("deleted_msg")))
+        elif message.get("kind") == "share" and message.get("data"):
             data = message["data"]
             body.append(share_card(data))
             if message.get("text"):
@@ -228,11 +246,17 @@ class ChatScreen:
         else:
             body.append(el("p", {"class_": "p-text"}, linked_text(message.get("text") or "")))
         meta = [el("time", {}, fmt.clock(message.get("ts") or now_ms(), offset))]
+        if message.get("edited") and not message.get("deleted"):
+            meta.append(el("span", {"class_": "p-edited"}, t("edited")))
         if mine:
             meta.append(el("span", {"class_": "p-state"}, self._delivery(conv, message)))
         attrs = {"class_": "p-msg " + ("p-mine" if mine else "p-theirs")}
+        if message.get("id") is not None and message.get("status") is None:
+            attrs["data-id"] = str(message["id"])
         if message.get("status") == "failed":
             attrs["class_"] += " p-failed"
+        if message.get("deleted"):
+            attrs["class_"] += " p-gone"
         if message.get("cid"):
             attrs["data-cid"] = message["cid"]
         if message.get("status") is None and message.get("pos") is not None:
@@ -249,8 +273,120 @@ class ChatScreen:
         if message.get("status") == "failed":
             retry = el("button", {"type": "button", "class_": "p-link", "data-action": "retry",
                                   "data-arg": message.get("cid")}, t("retry"))
-        return el("li", attrs, who, el("div", {"class_": "p-bubble"}, body),
+        stored = message.get("status") is None and message.get("id") is not None and not message.get("deleted")
+        actions = self._actions(message, mine) if stored else None
+        return el("li", attrs, who, el("div", {"class_": "p-row"}, el("div", {"class_": "p-bubble"}, body), actions),
+                  self._reactions(message) if stored else None,
                   el("div", {"class_": "p-meta"}, meta, retry))
+
+    def _quote(self, quote):
+        """A reply's quote of its original: who wrote it and how it began; a click scrolls to it."""
+        m, t = self.panel.model, self.panel.t
+        name = m.user_name(quote.get("from")) if quote.get("from") is not None else ""
+        text = t("deleted_msg") if quote.get("deleted") else (quote.get("text") or "")
+        return el("button", {"type": "button", "class_": "p-quote", "data-action": "quote-jump",
+                             "data-arg": str(quote["id"]), "aria-label": t("quote_jump", name=name)},
+                  el("span", {"class_": "p-quote-who"}, name),
+                  el("span", {"class_": "p-quote-text" + (" p-deleted" if quote.get("deleted") else "")}, text))
+
+    def _actions(self, message, mine):
+        """The message's action button and, when open, its menu: reactions, reply, and edit/delete for the
+        visitor's own."""
+        m, t = self.panel.model, self.panel.t
+        mid = str(message["id"])
+        is_open = m.messages.menu_for == message["id"]
+        button = el("button", {"type": "button", "class_": "p-icon p-msg-more", "data-action": "msg-menu",
+                               "data-arg": mid, "aria-label": t("msg_actions"), "title": t("msg_actions"),
+                               "aria-haspopup": "true", "aria-expanded": "true" if is_open else "false"}, "⋯")
+        if not is_open or message.get("kind") == "system":
+            return el("div", {"class_": "p-actions"}, button)
+        me = m.me["id"]
+        items = []
+        held = dict((emoji, mine_) for emoji, _, _, mine_ in edits.reactions_of(message, me))
+        for emoji in P.REACTIONS:
+            items.append(el("button", {"type": "button", "class_": "p-react-pick", "data-action": "msg-react",
+                                       "data-arg": mid + " " + emoji, "aria-label": t("react_with", emoji=emoji),
+                                       "title": t("react_with", emoji=emoji),
+                                       "aria-pressed": "true" if held.get(emoji) else "false"}, emoji))
+        items.append(el("button", {"type": "button", "class_": "p-link", "data-action": "msg-reply",
+                                   "data-arg": mid}, t("reply")))
+        if mine and message.get("kind") == "text":
+            items.append(el("button", {"type": "button", "class_": "p-link", "data-action": "msg-edit",
+                                       "data-arg": mid}, t("edit")))
+        if mine:
+            items.append(el("button", {"type": "button", "class_": "p-link p-danger", "data-action": "msg-delete",
+                                       "data-arg": mid}, t("delete_everyone")))
+        menu = el("div", {"class_": "p-menu", "role": "group", "aria-label": t("msg_actions"),
+                          "data-action": "msg-menu-keys", "id": "p-menu-" + mid}, items)
+        return el("div", {"class_": "p-actions"}, button, menu)
+
+    def _reactions(self, message):
+        """The reactions row: each emoji with its count; who reacted in its title and accessible name."""
+        m, t = self.panel.model, self.panel.t
+        entries = edits.reactions_of(message, m.me["id"])
+        if not entries:
+            return None
+        buttons = []
+        for emoji, count, users, mine in entries:
+            label = t("reacted", emoji=emoji, count=str(count), names=", ".join(m.user_name(u) for u in users))
+            attrs = {"type": "button", "class_": "p-reaction" + (" p-reaction-mine" if mine else ""),
+                     "data-action": "msg-react", "data-arg": str(message["id"]) + " " + emoji, "title": label,
+                     "aria-label": label, "aria-pressed": "true" if mine else "false"}
+            buttons.append(el("button", attrs, emoji + " " + str(count)))
+        return el("div", {"class_": "p-reactions"}, buttons)
+
+    def render_context(self):
+        """The line above the composer: replying to someone (with the quote) or editing, and a cancel button."""
+        if self.context is None:
+            return
+        m, t = self.panel.model, self.panel.t
+        actions = m.messages
+        if actions.editing is not None:
+            label, text = t("editing"), actions.editing.get("text") or ""
+        elif actions.replying is not None:
+            label = t("replying_to", name=m.user_name(actions.replying.get("from")))
+            text = actions.replying.get("text") or ""
+        else:
+            self.context.hidden = True
+            replace(self.context)
+            return
+        replace(self.context,
+                el("div", {"class_": "p-ctx-body"}, el("strong", {}, label), el("span", {"class_": "p-ctx-text"},
+                                                                               text[:100])),
+                el("button", {"type": "button", "class_": "p-icon", "data-action": "compose-cancel",
+                              "aria-label": t("cancel"), "title": t("cancel")}, "×"))
+        self.context.hidden = False
+
+    def focus_menu(self, message_id):
+        """Keyboard first: the first choice of an opened menu takes the focus."""
+        if self.log is None:
+            return
+        first = self.log.querySelector("#p-menu-" + str(message_id) + " button")
+        if first:
+            first.focus()
+
+    def focus_actions(self, message_id):
+        """The focus goes back to a message's action button (its menu was closed from the keyboard)."""
+        button = self.log.querySelector('li[data-id="' + str(message_id) + '"] .p-msg-more') if self.log else None
+        if button:
+            button.focus()
+
+    def show_message(self, message_id):
+        """Scroll to a held message and mark it for a moment; one not held yet is looked for in older pages."""
+        m = self.panel.model
+        conv = m.state.conversation(m.current_conv)
+        held = conv.by_id.get(message_id) if conv is not None else None
+        if held is None:
+            if conv is not None and conv.has_more:
+                m.load_older_for_anchor()
+                m.messages.jump_pending = message_id
+            return
+        item = self.log.querySelector('li[data-id="' + str(message_id) + '"]') if self.log is not None else None
+        if not item:
+            return
+        self.log.scrollTop = self._top_of(item) - 24
+        item.classList.add("p-flash")
+        window.setTimeout(_unflash(item), 1600)
 
     def _delivery(self, conv, message):
         t = self.panel.t
@@ -305,6 +441,12 @@ def linked_text(text):
     return [part if href is None else el("a", {"class_": "p-link-text", "href": href, "target": "_blank",
                                                "rel": "noopener noreferrer"}, part)
             for part, href in link_runs(text)]
+
+
+def _unflash(item):
+    from pyscript.ffi import create_proxy
+
+    return create_proxy(lambda *args: item.classList.remove("p-flash"))
 
 
 def share_card(data):
