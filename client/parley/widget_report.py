@@ -1,5 +1,5 @@
-"""What the widget does for reports: "Report" on a message or a person opens the report dialog; a reason
-becomes a ``session.report`` call; the visitor is thanked (or told why it failed) and taken back."""
+"""What the widget does for reports: "Report" in a message's action menu or on a person opens the report
+dialog; a reason becomes a ``session.report`` call; the visitor is thanked (or told why it failed) and taken back."""
 
 from parley.errors import ParleyError
 
@@ -25,6 +25,8 @@ class ReportController:
         w.go("report", w.current_conv)
 
     def _report_message(self, arg, event, node):
+        """"Report" in a message's action menu (data-arg "<conv>:<message>"): the menu closes, the dialog opens."""
+        self.widget.messages.menu_for = None
         conv, _, msg = str(arg).partition(":")
         sender = node.getAttribute("data-user")
         self._open({"conv": int(conv), "msg": int(msg), "user": int(sender) if sender else None})
