@@ -198,6 +198,8 @@ class Widget:
             self.go("chat", self.current_conv)
         else:
             self.panel.render()
+        if self.client.banned:  # the saved sign-in was refused: the site's owners banned the visitor
+            self.panel.show_notice(self.t("banned_here"))
         self._counts()
 
     # -- the visitor's place across the pages of a visit (parley.place) -------------------------------
@@ -411,8 +413,12 @@ class Widget:
             await self.client.finish_sign_in(attempt)
             self.panel.show_notice("")
         except ParleyError as error:
-            message = self.t("popup_blocked") if error.code == "popup_blocked" else \
-                self.t("sign_in_failed", reason=error.message)
+            if error.code == "popup_blocked":
+                message = self.t("popup_blocked")
+            elif error.code == "banned":  # the site's owners banned this account
+                message = self.t("banned_here")
+            else:
+                message = self.t("sign_in_failed", reason=error.message)
             self.panel.show_notice(message)
         finally:
             self.busy = False
