@@ -1,4 +1,5 @@
-"""Admin subcommands of `parley`: `db upgrade`, `user add`, `friends add` (for operators and demos)."""
+"""Admin subcommands of `parley`: `db upgrade`, `user add` (`user disable`/`enable`: account_admin.py),
+`friends add` (for operators and demos)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from . import account_admin
 from .settings import Settings
 from .store import Store, StoreError, open_store
 
@@ -32,6 +34,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--json", action="store_true", help="print the result as JSON")
     _database_option(add)
     add.set_defaults(handler=user_add)
+    account_admin.register(user_sub, _database_option)
 
     friends = subparsers.add_parser("friends", help="friendships")
     friends_sub = friends.add_subparsers(dest="friends_command", metavar="ACTION", required=True)

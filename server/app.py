@@ -20,7 +20,7 @@ from .metrics import metrics_router
 from .oauth import oauth_router
 from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
-from .pacing import find_pacer, request_pacer, search_pacer
+from .pacing import find_pacer, report_pacer, request_pacer, search_pacer
 from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
@@ -154,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.hub.find_pacer = find_pacer(app)  # one window per door kind: relay, API and pages share it
             app.state.hub.request_pacer = request_pacer(app)
             app.state.hub.search_pacer = search_pacer(app)
+            app.state.hub.report_pacer = report_pacer(app)
+            app.state.on_banned = app.state.hub.ban  # a ban (or a disabled account): close its sockets, 4013
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)

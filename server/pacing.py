@@ -13,6 +13,8 @@ FIND_PACE = (10, 30.0)
 SEARCH_PACE = (20, 30.0)
 # Friend requests: 30 per 10 minutes (also slows down probing which usernames exist).
 FRIEND_REQUESTS = (30, 600.0)
+# Reports to a site's owners: 10 per user in 10 minutes (enough for a bad evening, not for flooding owners).
+REPORT_PACE = (10, 600.0)
 
 
 def find_pacer(app: Any) -> SlidingWindow:
@@ -28,3 +30,8 @@ def search_pacer(app: Any) -> SlidingWindow:
 def request_pacer(app: Any) -> SlidingWindow:
     """The app's window of friend requests per user."""
     return app_limiter(app, "friend_requests", *FRIEND_REQUESTS)
+
+
+def report_pacer(app: Any) -> SlidingWindow:
+    """The app's window of reports per user (relay frames and the JSON API share it)."""
+    return app_limiter(app, "reports", *REPORT_PACE)

@@ -75,3 +75,14 @@ async def friendship_changed(app: Any, change: Any) -> None:
         result = hook(change)
         if inspect.isawaitable(result):
             await result
+
+
+async def banned(app: Any, user_id: int, site_id: int | None) -> None:
+    """The user was banned from a site (None: the account was disabled): have the relay close those sockets in
+    every process now (4013 for a ban, 4010 for a disabled account) through `app.state.on_banned` (the relay's
+    ``Hub.ban``; a no-op without a relay)."""
+    hook: Any = getattr(app.state, "on_banned", None)
+    if hook is not None:
+        result = hook(user_id, site_id)
+        if inspect.isawaitable(result):
+            await result

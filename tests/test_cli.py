@@ -42,3 +42,12 @@ def test_help_lists_every_command() -> None:
     assert result.returncode == 0
     for command in ("serve", "demo", "db", "user", "friends", "site"):
         assert command in result.stdout
+
+
+def test_user_disable_of_an_unknown_user_is_one_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert parley("db", "upgrade", "--database-url", url).returncode == 0
+    for action in ("disable", "enable"):
+        result = parley("user", action, "nobody", "--database-url", url)
+        assert result.returncode == 1
+        assert result.stderr.strip() == "parley: no such user: nobody"

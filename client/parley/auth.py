@@ -66,6 +66,7 @@ class FrameAuth:
         self.lists = {}  # friends / conversations that came with the last token answer
         self.want_kept = False  # parley.kept.ServerKept sets it: sign-in answers then bring back what was kept
         self.kept = None  # {"place": text, "outbox": text} kept on the server by an earlier page of the visit
+        self.refused = None  # why the last silent sign-in was refused when it says ("banned": from this site)
 
     @property
     def signed_in(self):
@@ -102,8 +103,10 @@ class FrameAuth:
     async def restore(self, with_lists=False):
         """Sign in silently from the cookie of an earlier visit; the user, or None when there is no valid
         sign-in. Raises ParleyError when the server cannot be reached (see http.transient): the sign-in is
-        kept for a retry. `with_lists` asks for the friends and conversations in the same answer."""
+        kept for a retry; a refusal because the site's owners banned the account sets ``refused`` to
+        "banned". `with_lists` asks for the friends and conversations in the same answer."""
         body = {"client_id": self.client_id}
+        self.refused = None
         if with_lists:
             body["include"] = LISTS_WANTED + (" kept" if self.want_kept else "")
         try:
@@ -112,7 +115,9 @@ class FrameAuth:
         except ParleyError as error:
             if transient(error):  # offline or the server restarting: the sign-in may well be fine
                 raise
-            data = None  # refused: the sign-in ended (revoked, expired, replayed)
+            data = None  # refused: the sign-in ended (revoked, expired, replayed), or the visitor is banned here
+            if error.code == "banned":  # the site's owners banned this account: the widget says so
+                self.refused = "banned"
         if not data:  # 204: nothing kept for this site in this browser
             self.access_token = None
             return None

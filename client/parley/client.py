@@ -43,6 +43,7 @@ class Client:
         self.ws_url = ws_url or (urls.websocket_url(self.server) + "/v1/ws")
         self.state = S.ChatState()
         self.events = Emitter()
+        self.banned = False  # the site's owners banned the visitor from its chat (close code 4013)
         self.me = None
         self.friends = {}
         self.conv_info = {}
@@ -90,6 +91,8 @@ class Client:
             self._later(self._restore_later())
         if user is not None:
             await self._signed_in(user)
+        elif self.auth.refused == "banned":  # the saved sign-in is refused: the site's owners banned the visitor
+            self._banned()
         self.events.emit("ready", {"signed_in": self.signed_in})
 
     async def _restore_later(self):
@@ -137,6 +140,7 @@ class Client:
         self.events.emit("signed_out", {})
 
     async def _signed_in(self, user):
+        self.banned = False  # signed in again: a ban was lifted
         self.me = user
         self.state.me = user["id"]
         await self.refresh_lists(self.auth.take_lists())
@@ -391,10 +395,19 @@ class Client:
         self.events.emit("connection", {"status": status})
 
     def _on_auth_lost(self, action):
+        if action == P.BANNED:
+            self._banned()
+            return
         if action == P.REFRESH:
             self._later(self._refresh_and_reconnect())
         else:
             self._later(self.sign_out())
+
+    def _banned(self):
+        """The site's owners banned the visitor: from a live socket (4013) or a refused sign-in."""
+        self.banned = True
+        self._notify([("banned", None)])
+        self.events.emit("banned", {})
 
     async def _refresh_and_reconnect(self):
         try:
@@ -402,7 +415,10 @@ class Client:
         except ParleyError:  # unreachable: the sign-in stands; try again after the backoff
             self.connection.retry_later()
             return
-        if user is None:
+        if user is None and self.auth.refused == "banned":
+            self.connection.stop()
+            self._banned()
+        elif user is None:
             await self.sign_out()
         else:
             self.connection.reconnect_now()
@@ -567,6 +583,10 @@ class Client:
                 self._friends_from_people()
                 self._notify([("people", user), ("friends", None)])
         return rel
+
+    async def report(self, reason, user=None, conv=None, msg=None, note=None):
+        """Report a message (``conv`` and ``msg``) or a person (``user``) to this site's owners."""
+        await self.ask(P.make_report, reason=reason, user=user, conv=conv, msg=msg, note=note)
 
     async def find(self, q):
         """People matching ``q`` (2..64 characters): [{id, username, name, rel}]."""

@@ -148,6 +148,9 @@ class Connection:
             action = P.close_action(code)
             self._set_status(OFFLINE)
             if action in (P.REFRESH, P.SIGN_OUT):
+                self.on_auth_lost(action)
+            elif action == P.BANNED:  # banned from this site by its owners: say so, never reconnect
+                self.running = False
                 self.on_auth_lost(action)  # the owner refreshes and calls reconnect_now(), or signs out
             elif action == P.STOP:
                 print(f"parley: the server closed the connection for good (code {code})")

@@ -132,7 +132,9 @@ class InlineAuth(FrameAuth):
                 return await self._tokens({"grant_type": "refresh_token", "refresh_token": self.refresh_token,
                                            "client_id": self.client_id}, body.get("include", ""))
             except ParleyError as error:
-                if not transient(error):  # refused: forget it; offline: keep it for the next try
+                # refused: forget it; offline, or banned from this site (until the owners lift the ban, as the
+                # frame keeps its cookie): keep it for the next try
+                if not transient(error) and error.code != "banned":
                     self._keep(None)
                 raise
         if path == "/end" and self.refresh_token:

@@ -55,6 +55,7 @@ SEARCH = "search"  # full-text search of the user's own conversations (scope mes
 EDIT = "edit"  # change the text of one's own message (scope messages)
 DELETE = "delete"  # delete one's own message for everyone (scope messages)
 REACT = "react"  # add or take back a reaction to a message (scope messages)
+REPORT = "report"  # report a message or a person to the site's owners (any scope; answered by done)
 # -- frame types, server -> client --------------------------------------------------------------
 WELCOME = "welcome"
 ACK = "ack"
@@ -166,6 +167,7 @@ CLOSE_POLICY = 4008  # rate limit or other policy violation: reconnect after a l
 CLOSE_SLOW_CONSUMER = 4009  # the socket's send queue overflowed: reconnect at once and resume
 CLOSE_REVOKED = 4010  # the grant was revoked: sign out
 CLOSE_HEARTBEAT = 4011  # nothing received for two heartbeat intervals
+CLOSE_BANNED = 4013  # the user is banned from this site's chat by its owners: say so, do not reconnect
 CLOSE_PROTOCOL = 4400  # malformed frames before authentication, or too many after
 CLOSE_AUTH_TIMEOUT = 4408  # no hello in time
 CLOSE_VERSION = 4426  # protocol version not supported: reload the widget
@@ -197,6 +199,7 @@ RECONNECT = "reconnect"  # reconnect with backoff and resume
 REFRESH = "refresh"  # refresh the access token, then reconnect
 SIGN_OUT = "sign_out"  # forget the tokens; do not reconnect
 STOP = "stop"  # do not reconnect automatically (configuration problem or outdated client)
+BANNED = "banned"  # banned from this site: tell the visitor, do not reconnect (other sites are not affected)
 CLOSE_ACTIONS = {
     CLOSE_NORMAL: STOP,
     CLOSE_GOING_AWAY: RECONNECT,
@@ -209,6 +212,7 @@ CLOSE_ACTIONS = {
     CLOSE_SLOW_CONSUMER: RECONNECT,
     CLOSE_REVOKED: SIGN_OUT,
     CLOSE_HEARTBEAT: RECONNECT,
+    CLOSE_BANNED: BANNED,
     CLOSE_PROTOCOL: RECONNECT,
     CLOSE_AUTH_TIMEOUT: RECONNECT,
     CLOSE_VERSION: STOP,
@@ -216,7 +220,7 @@ CLOSE_ACTIONS = {
 
 
 def close_action(code):
-    """What a client does after the socket closed with ``code``: RECONNECT, REFRESH, SIGN_OUT or STOP."""
+    """What a client does after the socket closed with ``code``: RECONNECT, REFRESH, SIGN_OUT, STOP or BANNED."""
     return CLOSE_ACTIONS.get(code, RECONNECT)
 
 
@@ -551,6 +555,19 @@ def _check_find(frame):
         _fail("q must have at least " + str(MIN_FIND_CHARS) + " characters")
 
 
+REPORT_REASONS = ("spam", "abuse", "harassment", "inappropriate", "other")
+MAX_REPORT_NOTE = 500
+
+
+def _check_report(frame):
+    if "user" not in frame and "msg" not in frame:
+        _fail("report needs user or msg")
+    if "msg" in frame and "conv" not in frame:
+        _fail("msg needs conv")
+    if "note" in frame:
+        frame["note"] = frame["note"].strip()
+
+
 def _check_search(frame):
     frame["q"] = frame["q"].strip()
     if not frame["q"]:
@@ -696,6 +713,17 @@ CLIENT_FRAMES = {
     ),
     SEARCH: ((("rid", _token(64), True), ("q", _str(1, MAX_SEARCH_CHARS), True), ("before", ID, False)),
              _check_search),
+    REPORT: (
+        (
+            ("rid", _token(64), True),
+            ("user", ID, False),
+            ("conv", ID, False),
+            ("msg", ID, False),
+            ("reason", _choice(REPORT_REASONS), True),
+            ("note", _str(0, MAX_REPORT_NOTE, multiline=True), False),
+        ),
+        _check_report,
+    ),
     GROUP: (
         (
             ("rid", _token(64), True),
@@ -1052,6 +1080,15 @@ def make_friend(rid, op, user=None, username=None):
         frame["user"] = user
     if username is not None:
         frame["username"] = username
+    return _client(frame)
+
+
+def make_report(rid, reason, user=None, conv=None, msg=None, note=None):
+    """Report a message (``conv`` and ``msg``) or a person (``user``) to the site's owners (answered by done)."""
+    frame = {"t": REPORT, "rid": rid, "reason": reason}
+    for key, value in (("user", user), ("conv", conv), ("msg", msg), ("note", note)):
+        if value is not None:
+            frame[key] = value
     return _client(frame)
 
 

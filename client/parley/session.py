@@ -53,6 +53,7 @@ class Session:
             widget.social.library = self  # the widget's people screens call this library
             widget.search.library = self  # and its search screen
             widget.messages.library = self  # and its message actions (edit, delete, react, reply)
+            widget.reports.library = self  # and its report dialog
 
     # -- session ------------------------------------------------------------------------------------
 
@@ -154,6 +155,15 @@ class Session:
         self._need("messages")
         try:
             return await self.client.search(str(q).strip(), before)
+        except Exception as error:
+            raise E.translate(error) from None
+
+    async def report(self, reason, user=None, conversation=None, message=None, note=None):
+        """Report a message (``conversation`` and ``message`` ids) or a person (``user`` id) to this site's
+        owners, who see it in their console; ``reason`` is one of spam, abuse, harassment, inappropriate,
+        other (docs/protocol.md, "Moderation")."""
+        try:
+            await self.client.report(reason, user=user, conv=conversation, msg=message, note=note)
         except Exception as error:
             raise E.translate(error) from None
 

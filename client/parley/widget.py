@@ -16,6 +16,7 @@ from parley.ui import format as fmt
 from parley.ui.panel import Panel
 from parley.widget_files import FilesController
 from parley.widget_messages import MessageActions
+from parley.widget_report import ReportController
 from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
@@ -60,6 +61,8 @@ class Widget:
         self.on_invite_taken = None  # called when an invite in the page's address was used or dismissed
         self.social.on_invite_taken = lambda: self.on_invite_taken and self.on_invite_taken()
         self.search = SearchController(self)  # the search screen: queries, hits, opening one
+        self.reports = ReportController(self)  # "Report" on a message or a person, the report dialog
+        self.reporting = None  # what the report dialog is about ({"user", "conv", "msg", "name"})
         self.panel = Panel(root, self)
         self._bind()
         client.listeners.append(self._on_changes)
@@ -195,6 +198,8 @@ class Widget:
             self.go("chat", self.current_conv)
         else:
             self.panel.render()
+        if self.client.banned:  # the saved sign-in was refused: the site's owners banned the visitor
+            self.panel.show_notice(self.t("banned_here"))
         self._counts()
 
     # -- the visitor's place across the pages of a visit (parley.place) -------------------------------
@@ -275,6 +280,9 @@ class Widget:
 
     def _on_changes(self, events):
         kinds = set(event[0] for event in events)
+        if "banned" in kinds:  # the site's owners banned the visitor (4013): say so, the widget stays quiet
+            self.panel.show_notice(self.t("banned_here"))
+            self.panel.render_header()
         if "signed_out" in kinds:
             self.drafts = {}
             self.scroll = self.pending_scroll = None
@@ -381,6 +389,7 @@ class Widget:
            lambda arg, event, node: self.client.update_settings(requests=str(node.value)))
         self.social.bind(on)
         self.search.bind(on)
+        self.reports.bind(on)
         self.files.bind(on)
         self.messages.bind(on)
         on("keydown", "compose", self._compose_key)
@@ -404,8 +413,12 @@ class Widget:
             await self.client.finish_sign_in(attempt)
             self.panel.show_notice("")
         except ParleyError as error:
-            message = self.t("popup_blocked") if error.code == "popup_blocked" else \
-                self.t("sign_in_failed", reason=error.message)
+            if error.code == "popup_blocked":
+                message = self.t("popup_blocked")
+            elif error.code == "banned":  # the site's owners banned this account
+                message = self.t("banned_here")
+            else:
+                message = self.t("sign_in_failed", reason=error.message)
             self.panel.show_notice(message)
         finally:
             self.busy = False

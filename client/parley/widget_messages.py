@@ -28,7 +28,7 @@ class MessageActions:
         on("click", "msg-delete", self._delete)
         on("click", "compose-cancel", lambda arg, event, node: self.cancel())
         on("click", "quote-jump", self._jump)
-        for action in ("msg-menu", "msg-react", "msg-reply", "msg-edit", "msg-delete"):
+        for action in ("msg-menu", "msg-react", "msg-reply", "msg-edit", "msg-delete", "report-msg"):
             on("keydown", action, self._menu_key)  # Escape closes an open menu from any of its choices
 
     def reset(self):

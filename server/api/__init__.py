@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import conversations, files, friends, groups, invites, me, messages, search
+from . import conversations, files, friends, groups, invites, me, messages, reports, search
 from .errors import ERROR_RESPONSES, install_error_handlers
 
 
@@ -23,6 +23,7 @@ def api_router(prefix: str = "/api/v1") -> APIRouter:
     router.include_router(invites.router)
     router.include_router(search.router)
     router.include_router(files.router)
+    router.include_router(reports.router)
     return router
 
 

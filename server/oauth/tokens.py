@@ -84,6 +84,9 @@ async def issue_tokens(
     replay = await _prefetch_grant(request, data, prefetched, proof)
     if replay is not None:
         return replay
+    refused = await _moderation_refusal(request.app.state.store, prefetched)
+    if refused is not None:
+        return refused
     server = ParleyAuthorizationServer(settings, prefetched)
     status, body, core_headers = server.token_answer(request_data(request, settings.public_url, params))
     headers = {name: value for name, value in core_headers if name.lower() != "content-type"}
@@ -98,6 +101,25 @@ async def issue_tokens(
         if not stored:
             answer = _invalid_grant("The grant was already used; every token issued from it is revoked")
     return answer
+
+
+REFUSALS = {
+    "banned": ("banned", "You can't use chat on this site: its owners banned this account"),
+    "disabled": ("account_disabled", "This account is disabled"),
+}
+
+
+async def _moderation_refusal(store: Any, prefetched: Prefetched) -> TokenAnswer | None:
+    """400 for a code or refresh token of a user banned from its site or of a disabled account (nothing is
+    issued; ``error`` is ``banned`` or ``account_disabled``, which the widget shows), else None."""
+    found = prefetched.code or prefetched.refresh
+    if found is None:
+        return None
+    why = await store.access_refusal(found.user_id, found.site_id)
+    if why is None:
+        return None
+    error, description = REFUSALS[why]
+    return TokenAnswer(400, {"error": error, "error_description": description}, dict(NO_STORE))
 
 
 def _invalid_grant(description: str) -> TokenAnswer:

@@ -16,12 +16,14 @@ from ..store.secrets import hash_secret
 
 NO_FRIENDS: frozenset[int] = frozenset()  # shared: an empty frozenset is no singleton (216 bytes each)
 # Close codes of tokens that may no longer be used: on `hello` a deleted user's token is unknown (4001);
-# on the periodic re-check it is revoked (4010) like a revoked token.
+# on the periodic re-check it is revoked (4010) like a revoked token. A user banned from the token's site: 4013.
 HELLO_REFUSALS: dict[TokenState, int] = {
     "user_gone": P.CLOSE_AUTH_FAILED, "revoked": P.CLOSE_REVOKED, "expired": P.CLOSE_AUTH_FAILED,
+    "banned": P.CLOSE_BANNED,
 }
 RECHECK_VERDICTS: dict[TokenState, int] = {
     "user_gone": P.CLOSE_REVOKED, "revoked": P.CLOSE_REVOKED, "expired": P.CLOSE_AUTH_FAILED,
+    "banned": P.CLOSE_BANNED,
 }
 
 

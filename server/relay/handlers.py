@@ -17,6 +17,7 @@ from .frames import message_fields
 from .group_handlers import GROUP_HANDLERS
 from .hub import Hub
 from .message_handlers import MESSAGE_HANDLERS
+from .moderation_handlers import MODERATION_HANDLERS
 from .people_handlers import PEOPLE_HANDLERS
 from .search_handlers import SEARCH_HANDLERS
 
@@ -171,4 +172,5 @@ HANDLERS: dict[str, Handler] = {
     **PEOPLE_HANDLERS,
     **SEARCH_HANDLERS,
     **MESSAGE_HANDLERS,
+    **MODERATION_HANDLERS,
 }

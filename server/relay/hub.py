@@ -20,7 +20,7 @@ from parley import protocol as P
 from ..broker import Broker
 from ..invite_codes import InviteCodes
 from ..oauth.dpop_check import DpopChecker
-from ..pacing import FIND_PACE, FRIEND_REQUESTS, SEARCH_PACE
+from ..pacing import FIND_PACE, FRIEND_REQUESTS, REPORT_PACE, SEARCH_PACE
 from ..security import SlidingWindow
 from ..store import FriendChange, GroupChange, MessageRecord, Store
 from . import channels, grants
@@ -85,6 +85,7 @@ class Hub:
         self.find_pacer = SlidingWindow(*FIND_PACE)
         self.request_pacer = SlidingWindow(*FRIEND_REQUESTS)
         self.search_pacer = SlidingWindow(*SEARCH_PACE)  # message searches per user
+        self.report_pacer = SlidingWindow(*REPORT_PACE)  # reports to sites' owners per user
 
     # -- life cycle ----------------------------------------------------------------------------------
 
@@ -337,3 +338,10 @@ class Hub:
         """The user's grant for a site was revoked: close those sockets in every process (4010)."""
         self.close_local(user_id, site_id, P.CLOSE_REVOKED)
         await self.fanout.publish([user_id], channels.close_payload(site_id, P.CLOSE_REVOKED))
+
+    async def ban(self, user_id: int, site_id: int | None) -> None:
+        """The user was banned from a site (None: every site, e.g. a disabled account, which closes with 4010
+        instead): close those sockets in this process now and in every other through the broker."""
+        code = P.CLOSE_BANNED if site_id is not None else P.CLOSE_REVOKED
+        self.close_local(user_id, site_id, code)
+        await self.fanout.publish([user_id], channels.close_payload(site_id, code))

@@ -43,6 +43,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[int] = mapped_column(BigInteger)
     deleted_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    disabled_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # `parley user disable`
 
 
 class Friendship(Base):
@@ -352,3 +353,55 @@ class SiteDailySeen(Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Report(Base):
+    """A visitor's report of a message or a person to a site's owners. ``message_text`` is a copy of the
+    message at report time (the message may be edited or deleted later); ``outcome`` is set once handled:
+    'banned' or 'dismissed'."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reported_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    message_text: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    handled_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+
+    __table_args__ = (Index("ix_reports_site_open", "site_id", "handled_at"),)
+
+
+class SiteBan(Base):
+    """A Parley account banned from one site's widget by one of its owners."""
+
+    __tablename__ = "site_bans"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    banned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ModerationEntry(Base):
+    """One moderation action (who, when, what): a site's (report, ban, lift, dismiss) or, with no site, an
+    operator's (disable, enable). ``actor_id`` is null for the operator's CLI."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), default=None)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    action: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_moderation_log_site", "site_id", "created_at"),)

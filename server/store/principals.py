@@ -13,6 +13,7 @@ from .tokens import token_state
 t = tables.oauth_tokens
 s = tables.web_sessions
 u = tables.users
+b = tables.site_bans
 
 
 class Principals(StoreBase):
@@ -26,12 +27,14 @@ class Principals(StoreBase):
             row = (
                 await conn.execute(
                     select(t.c.user_id, t.c.site_id, t.c.scope, t.c.revoked_at, t.c.access_expires_at, u.c.deleted_at,
-                           t.c.jkt)
+                           t.c.jkt, u.c.disabled_at, b.c.user_id.label("banned"))
                     .join(u, u.c.id == t.c.user_id)
+                    .outerjoin(b, (b.c.site_id == t.c.site_id) & (b.c.user_id == t.c.user_id))
                     .where(t.c.access_token_hash == hash_secret(token))
                 )
             ).first()
-        if row is None or token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms()) != "live":
+        if row is None or token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms(),
+                                      disabled_at=row.disabled_at, banned=row.banned is not None) != "live":
             return None
         return records.Principal(user_id=row.user_id, site_id=row.site_id, scopes=frozenset(row.scope.split()),
                                  jkt=row.jkt)

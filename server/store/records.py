@@ -314,7 +314,7 @@ class ConsentRecord:
     site_origins: tuple[str, ...] = ()
 
 
-TokenState = Literal["live", "user_gone", "revoked", "expired"]
+TokenState = Literal["live", "user_gone", "revoked", "expired", "banned"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,3 +457,49 @@ class SiteDay:
     rendezvous: int = 0
     messages: int = 0
     shares: int = 0
+
+
+ReportReason = Literal["spam", "abuse", "harassment", "inappropriate", "other"]
+REPORT_REASONS: tuple[str, ...] = ("spam", "abuse", "harassment", "inappropriate", "other")
+MAX_REPORT_NOTE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """A visitor's report to a site's owners: who reported whom, the message's copy, why and when."""
+
+    id: int
+    site_id: int
+    reporter: User
+    reported: User
+    conversation_id: int | None
+    message_id: int | None
+    message_text: str
+    reason: str
+    note: str
+    created_at: int
+    handled_at: int | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BanRecord:
+    """A Parley account banned from a site's widget, by whom and when."""
+
+    site_id: int
+    user: User
+    banned_by: str  # the owner's username ("" once that account is gone)
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationEntry:
+    """One line of the moderation log: who (``actor``: a username, "operator" for the CLI) did what to whom."""
+
+    id: int
+    site_id: int | None
+    actor: str
+    action: str
+    target: str
+    detail: str
+    created_at: int

@@ -22,6 +22,7 @@ us = tables.user_settings
 fr = tables.friendships
 c = tables.conversations
 m = tables.members
+ban = tables.site_bans
 
 CHUNK = 500  # ids per IN (...) list in batched queries
 T = TypeVar("T")
@@ -53,16 +54,20 @@ class RelayLookups(StoreBase):
                         usr.c.deleted_at,
                         sit.c.origins,
                         tok.c.jkt,
+                        usr.c.disabled_at,
+                        ban.c.user_id.label("banned"),
                     )
                     .join(usr, usr.c.id == tok.c.user_id)
                     .join(sit, sit.c.id == tok.c.site_id)
+                    .outerjoin(ban, (ban.c.site_id == tok.c.site_id) & (ban.c.user_id == tok.c.user_id))
                     .where(tok.c.access_token_hash == token_hash)
                 )
             ).first()
             if row is None:
                 return None
             grant = records.AccessGrant(
-                state=token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms()),
+                state=token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms(),
+                                  disabled_at=row.disabled_at, banned=row.banned is not None),
                 user_id=row.user_id,
                 username=row.username,
                 display_name=row.display_name,
@@ -108,12 +113,15 @@ class RelayLookups(StoreBase):
         async with self._read() as conn:
             for chunk in _chunks(wanted):
                 rows = await conn.execute(
-                    select(tok.c.access_token_hash, tok.c.revoked_at, tok.c.access_expires_at, usr.c.deleted_at)
+                    select(tok.c.access_token_hash, tok.c.revoked_at, tok.c.access_expires_at, usr.c.deleted_at,
+                           usr.c.disabled_at, ban.c.user_id)
                     .join(usr, usr.c.id == tok.c.user_id)
+                    .outerjoin(ban, (ban.c.site_id == tok.c.site_id) & (ban.c.user_id == tok.c.user_id))
                     .where(tok.c.access_token_hash.in_(chunk))
                 )
-                for digest, revoked_at, expires_at, deleted_at in rows:
-                    found[digest] = token_state(revoked_at, expires_at, deleted_at, now)
+                for digest, revoked_at, expires_at, deleted_at, disabled_at, banned in rows:
+                    found[digest] = token_state(revoked_at, expires_at, deleted_at, now, disabled_at=disabled_at,
+                                                banned=banned is not None)
         return found
 
     async def friend_sets(self, user_ids: Iterable[int]) -> dict[int, frozenset[int]]:

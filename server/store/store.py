@@ -16,6 +16,7 @@ from .invites import Invites
 from .message_changes import MessageChanges
 from .message_search import MessageSearch
 from .messages import Messages
+from .moderation import Moderation
 from .people_search import PeopleSearch
 from .principals import Principals
 from .relations import Relations
@@ -47,10 +48,12 @@ class Store(
     RelayLookups,
     FrameKeptStore,
     InsightStore,
+    Moderation,
 ):
     """Users and their choices, friends (relations, find, invites), conversations and groups, messages,
     uploaded files, principals, sites, OAuth grants, web sessions, the relay's look-ups and what copy-paste
-    frames keep, and the sites' insight aggregates, over one async engine."""
+    frames keep, the sites' insight aggregates and moderation (reports, bans, disabled accounts, the log),
+    over one async engine."""
 
     async def schema_revision(self) -> str | None:
         """The database's schema revision (None on an empty database)."""

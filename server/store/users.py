@@ -113,14 +113,15 @@ class Users(StoreBase):
         return user_record(row)
 
     async def authenticate(self, username: str, password: str) -> records.User | None:
-        """The user if the password matches (deleted accounts never match); rehashes outdated hashes."""
+        """The user if the password matches (deleted and disabled accounts never match); rehashes outdated hashes."""
         name = username.strip().lower()
         if not USERNAME_RE.fullmatch(name):
             await self.passwords.verify(None, password)
             return None
         async with self._read() as conn:
             row = (
-                (await conn.execute(select(u).where(u.c.username == name, u.c.deleted_at.is_(None)))).mappings().first()
+                (await conn.execute(select(u).where(u.c.username == name, u.c.deleted_at.is_(None),
+                                                   u.c.disabled_at.is_(None)))).mappings().first()
             )
         stored = row["password_hash"] if row is not None else None
         if not await self.passwords.verify(stored, password) or row is None:

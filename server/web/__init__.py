@@ -1,6 +1,6 @@
 """Parley's own pages: accounts (/account), friends (/account/friends), the OAuth sign-in and consent pages
 (/oauth/authorize, /oauth/callback) and the site owners' console (/sites: sites, widget settings and preview,
-owners)."""
+owners, moderation)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import Response
 from .account import account_router
 from .authorize import authorize_router
 from .console import console_router
+from .console_moderation import moderation_router
 from .console_owners import owners_router
 from .console_widget import widget_router
 from .friends import friends_router
@@ -29,6 +30,7 @@ def web_router() -> APIRouter:
     router.include_router(insight_router())
     router.include_router(widget_router())
     router.include_router(owners_router())
+    router.include_router(moderation_router())
     stylesheet = STYLESHEET.read_bytes()
     scripts = {name: (HERE / "static" / name).read_bytes() for name in SCRIPTS}
 

@@ -58,6 +58,8 @@ def test_every_client_frame_type_round_trips_through_its_constructor() -> None:
         P.make_react("r1", 7, 12, P.REACTIONS[0], on=False),
         P.make_send("c6", 5, text="yes", reply_to=12),
         P.make_hello("t0k", resume={5: 9}, changes={5: 3}),
+        P.make_report("m1", "spam", conv=5, msg=40, note="ads"),
+        P.make_report("m2", "other", user=4),
     ]
     assert {frame["t"] for frame in frames} == set(P.CLIENT_FRAMES)
     for frame in frames:
@@ -382,3 +384,16 @@ def test_settings_frames_refuse_bad_choices() -> None:
             P.parse_client_frame(json.dumps({"t": "settings", **bad}))
         assert caught.value.code == P.E_BAD_FIELD
     assert P.parse_client_frame('{"t":"settings","sound":null}') == {"t": "settings"}  # null is absent: a read
+
+
+def test_report_frames_name_a_message_or_a_person_and_a_known_reason() -> None:
+    assert client(t="report", rid="r", user=4, reason="abuse", note="  rude ")["note"] == "rude"
+    for bad in ({"reason": "spam"}, {"reason": "spam", "msg": 3}, {"reason": "bored", "user": 4},
+                {"reason": "spam", "user": 4, "note": "x" * 501}, {"reason": "spam", "user": 0}):
+        with pytest.raises(P.ProtocolError):
+            client(t="report", rid="r", **bad)
+
+
+def test_banned_close_code_tells_the_client_to_stop_and_say_so() -> None:
+    assert P.CLOSE_BANNED == 4013
+    assert P.close_action(4013) == P.BANNED

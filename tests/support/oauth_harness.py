@@ -69,6 +69,12 @@ def build_app(settings: Settings) -> FastAPI:
         app.state.tokens_revoked.append((user_id, site_id))
 
     app.state.on_tokens_revoked = on_tokens_revoked
+    app.state.banned = []
+
+    async def on_banned(user_id: int, site_id: int | None) -> None:  # the relay closes these sockets (4013)
+        app.state.banned.append((user_id, site_id))
+
+    app.state.on_banned = on_banned
     app.include_router(web_router())
     app.include_router(oauth_router())
     app.include_router(frame_session_router())

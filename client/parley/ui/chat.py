@@ -269,7 +269,7 @@ class ChatScreen:
             retry = el("button", {"type": "button", "class_": "p-link", "data-action": "retry",
                                   "data-arg": message.get("cid")}, t("retry"))
         stored = message.get("status") is None and message.get("id") is not None and not message.get("deleted")
-        actions = self._actions(message, mine) if stored else None
+        actions = self._actions(conv, message, mine) if stored else None
         return el("li", attrs, who, el("div", {"class_": "p-row"}, el("div", {"class_": "p-bubble"}, body), actions),
                   self._reactions(message) if stored else None,
                   el("div", {"class_": "p-meta"}, meta, retry))
@@ -284,9 +284,9 @@ class ChatScreen:
                   el("span", {"class_": "p-quote-who"}, name),
                   el("span", {"class_": "p-quote-text" + (" p-deleted" if quote.get("deleted") else "")}, text))
 
-    def _actions(self, message, mine):
-        """The message's action button and, when open, its menu: reactions, reply, and edit/delete for the
-        visitor's own."""
+    def _actions(self, conv, message, mine):
+        """The message's action button and, when open, its menu: reactions, reply, edit/delete for the
+        visitor's own, and "Report" (to the site's owners) for other people's."""
         m, t = self.panel.model, self.panel.t
         mid = str(message["id"])
         is_open = m.messages.menu_for == message["id"]
@@ -311,6 +311,11 @@ class ChatScreen:
         if mine:
             items.append(el("button", {"type": "button", "class_": "p-link p-danger", "data-action": "msg-delete",
                                        "data-arg": mid}, t("delete_everyone")))
+        else:
+            items.append(el("button", {"type": "button", "class_": "p-link p-report-msg", "data-action": "report-msg",
+                                       "data-arg": str(message.get("conv") or (conv.id if conv else "")) + ":" + mid,
+                                       "data-user": str(message.get("from") or ""),
+                                       "aria-label": t("report_message")}, t("report")))
         menu = el("div", {"class_": "p-menu", "role": "group", "aria-label": t("msg_actions"),
                           "data-action": "msg-menu-keys", "id": "p-menu-" + mid}, items)
         return el("div", {"class_": "p-actions"}, button, menu)

@@ -13,12 +13,14 @@ from parley.ui.dom import Delegator, el, icon, replace
 from parley.ui.groups import group_info_screen, group_new_screen, share_picker
 from parley.ui.home import HomeScreen, welcome
 from parley.ui.people import PeopleScreen, invite_screen
+from parley.ui.report import report_screen
 from parley.ui.search import SearchScreen
 from parley.ui.settings import STATUS_LABELS, settings_screen
 
 SCREENS = {"invite": invite_screen, "group_new": group_new_screen, "group_info": group_info_screen,
-           "share": share_picker}  # screen name -> builder(model, t) of the body's children
-TITLES = {"share": "share_pick", "settings": "settings", "people": "people", "invite": "invite_open",
+           "share": share_picker, "report": report_screen}  # screen name -> builder(model, t) of the body's children
+TITLES = {"report": "report", "share": "share_pick", "settings": "settings", "people": "people",
+          "invite": "invite_open",
           "group_new": "group_new", "group_info": "group_info",
           "search": "search"}  # screens with a back button and their title
 

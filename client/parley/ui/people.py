@@ -29,6 +29,9 @@ def person_row(m, t, person, rel, actions):
         buttons.append(el("button", {"type": "button", "class_": css, "data-action": "friend-op",
                                      "data-arg": op + ":" + str(person["id"]),
                                      "aria-label": t("act_on", action=label, name=name)}, label))
+    buttons.append(el("button", {"type": "button", "class_": "p-chip", "data-action": "report-user",
+                                 "data-arg": str(person["id"]),
+                                 "aria-label": t("act_on", action=t("report"), name=name)}, t("report")))
     status = m.state.status_of(person["id"]) if rel == PP.FRIENDS else None
     return el("li", {"class_": "p-person", "data-user": person["id"]},
               avatar(person["id"], name, status),
