@@ -114,7 +114,7 @@ def host_app(public_url: str) -> Starlette:
     return Starlette(routes=[Route("/", page), *library_routes(public_url)])  # + the library's demo pages
 
 
-async def seed(store: Any, settings: Settings, host_origin: str) -> None:
+async def seed(store: Any, settings: Settings, host_origin: str, files: Any = None) -> None:
     """Create alice and bob (friends), their book club (demo_messages) and the demo site, unless they exist."""
     ids = []
     for username, display_name, password in DEMO_USERS:
@@ -133,7 +133,7 @@ async def seed(store: Any, settings: Settings, host_origin: str) -> None:
         "settings": {"theme": "auto", "runtime": "micropython"},
     }
     await save_demo_site(store, DEMO_CLIENT_ID, ids[0], values)
-    await seed_club(store, ids[0], ids[1])  # edits, a deletion, a reply and reactions to look at
+    await seed_club(store, ids[0], ids[1], files)  # edits, a deletion, a reply, reactions and a picture to look at
     await seed_extension_site(store, settings, host_origin, ids[0], DEMO_SCOPES)
 
 
@@ -151,7 +151,7 @@ async def _run(settings: Settings, host_port: int) -> None:
             task.result()
             return
         await asyncio.sleep(0.05)
-    await seed(app.state.store, settings, host_origin)
+    await seed(app.state.store, settings, host_origin, app.state.files)
     host_task = asyncio.create_task(host.serve())
     while not host.started:
         await asyncio.sleep(0.05)

@@ -9,11 +9,15 @@ from typing import Any
 
 from parley import protocol as P
 
+from .demo_picture import as_chunks, screenshot_png
+from .files.policy import FilePolicy
+
 CLUB = "Lantern book club"
 
 
-async def seed_club(store: Any, alice: int, bob: int) -> None:
-    """Create the club with its messages unless alice already has a group of that name."""
+async def seed_club(store: Any, alice: int, bob: int, files: Any = None) -> None:
+    """Create the club with its messages unless alice already has a group of that name; with ``files`` (the
+    server's FileService), bob also shares a screenshot of the site there."""
     if any(conv.title == CLUB for conv in await store.list_conversations(alice)):
         return
     club = (await store.create_group(alice, [bob], CLUB)).id
@@ -25,5 +29,11 @@ async def seed_club(store: Any, alice: int, bob: int) -> None:
     await store.react(club, bob, first.id, P.REACTIONS[1])
     await store.react(club, alice, reply.id, P.REACTIONS[0])
     await store.react(club, bob, reply.id, P.REACTIONS[2])
+    last = reply
+    if files is not None:  # a picture shared in the conversation, through the real upload path
+        picture = screenshot_png()
+        upload = await files.upload(bob, club, "front-page.png", len(picture), as_chunks(picture), FilePolicy())
+        attached = await store.attach_file(upload.id, bob, club, "demo-4")
+        last, _ = await store.append_message(club, bob, "demo-4", "file", "", attached.message_data())
     for user in (alice, bob):
-        await store.set_read_position(club, user, reply.position)
+        await store.set_read_position(club, user, last.position)

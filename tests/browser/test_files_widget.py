@@ -111,3 +111,20 @@ async def test_pictures_and_files_reach_the_friend(demo: DemoServer, new_context
             break
         await bob.page.wait_for_timeout(100)
     assert len(await thumbnails_loaded(bob.log)) >= before + 2
+
+
+@pytest.mark.anyio
+async def test_the_demo_club_shows_a_shared_screenshot(demo: DemoServer, new_context: Any) -> None:
+    """`parley demo` seeds bob's screenshot of the site in the book club, through the real upload path: alice
+    sees it as a thumbnail drawn from a blob: URL, beside the edited, deleted and reacted messages."""
+    alice = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, "micropython")
+    await alice.open_signed_in("alice")
+    await alice.frame.get_by_role("list", name="Groups").get_by_role("button").filter(
+        has_text="Lantern book club").first.click()
+    await alice.log.get_by_text("Message deleted").wait_for(timeout=20000)
+    deadline = time.monotonic() + 20
+    while not await thumbnails_loaded(alice.log) and time.monotonic() < deadline:
+        await alice.page.wait_for_timeout(100)
+    loaded = await thumbnails_loaded(alice.log)
+    assert len(loaded) == 1 and loaded[0].startswith("blob:")
+    await alice.page.screenshot(path=screenshot_path("demo-club"))
