@@ -66,6 +66,7 @@ __all__ = [
     "open_conversation",
     "outgoing_filter",
     "react",
+    "report",
     "safe_url",
     "search",
     "send",
@@ -196,6 +197,12 @@ async def delete(conversation: int, message: int) -> None:
 async def react(conversation: int, message: int, emoji: str) -> None:
     """React to any message with one of ``parley.REACTIONS``."""
     await _current().react(conversation, message, emoji)
+
+
+async def report(reason: str, user: "int | None" = None, conversation: "int | None" = None,
+                 message: "int | None" = None, note: "str | None" = None) -> None:
+    """Report a message (``conversation`` and ``message``) or a person (``user``) to this site's owners."""
+    await _current().report(reason, user=user, conversation=conversation, message=message, note=note)
 
 
 async def unreact(conversation: int, message: int, emoji: str) -> None:

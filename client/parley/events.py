@@ -26,6 +26,8 @@ EVENTS = (
     "conversation",  # a group's name, owner or members changed, or one was joined or left:
     # {"conversation", "kind", "title", "owner", "members"} or {"conversation", "gone": True}
     "group",  # a group event's system message: {"message", "conversation", "event"}
+    "banned",  # the site's owners banned the visitor from its chat (a live socket closed 4013, or the sign-in
+    # was refused): {}
 )
 
 
