@@ -82,7 +82,7 @@ MESSAGE_KINDS = (KIND_TEXT, KIND_SHARE, KIND_SYSTEM, KIND_FILE)
 MAX_FILE_NAME_CHARS = 255
 # group events carried by system messages (data.event)
 REACTIONS = ("\U0001f44d", "\u2764\ufe0f", "\U0001f602", "\U0001f62e", "\U0001f622", "\U0001f64f")  # the fixed set
-MAX_SNIPPET_CHARS = 100  # what a reply quotes of the message it answers
+MAX_QUOTE_CHARS = 100  # what a reply quotes of the message it answers
 EDIT_WINDOW_MS = 24 * 3600 * 1000  # a message can be edited for 24 hours after it was sent
 
 GROUP_CREATED = "created"
@@ -760,7 +760,7 @@ REPLY_FIELDS = (
     ("id", ID, True),
     ("pos", ID, True),
     ("from", ID, False),
-    ("text", _str(0, MAX_SNIPPET_CHARS, multiline=True), False),
+    ("text", _str(0, MAX_QUOTE_CHARS, multiline=True), False),
     ("deleted", _bool, False),
 )
 REACTION_FIELDS = (("emoji", _choice(REACTIONS), True), ("users", _list(ID, 1, 100000), True))
@@ -1262,8 +1262,8 @@ def message_state(out, edited=None, deleted=False, change=0, reply_to=None, repl
 
 
 def reply_fields(id, pos, sender, text, deleted=False):
-    """The quoted start of a replied-to message (at most MAX_SNIPPET_CHARS of its text)."""
-    out = {"id": id, "pos": pos, "from": sender, "text": "" if deleted else text[:MAX_SNIPPET_CHARS]}
+    """The quoted start of a replied-to message (at most MAX_QUOTE_CHARS of its text)."""
+    out = {"id": id, "pos": pos, "from": sender, "text": "" if deleted else text[:MAX_QUOTE_CHARS]}
     if deleted:
         out["deleted"] = True
     return out

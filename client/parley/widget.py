@@ -34,6 +34,7 @@ class Widget:
         self.client = client
         self.storage = storage  # parley.storage.Storage: the visitor's place is kept there (None: nowhere)
         self.restored_open = None  # the panel was open (True) or closed (False) on the last page; None: unknown
+        self._opened_once = False  # the first opening of a page that restored an open panel is a restore
         self.scroll = None  # the open conversation's scroll anchor (parley.place.scroll_anchor; None: at the end)
         self.pending_scroll = None  # an anchor to restore once its message is drawn
         self._starting = True  # until start() has restored the place: nothing drawn or saved before
@@ -236,7 +237,10 @@ class Widget:
         if is_open != self.is_open:
             self.client.events.emit("open" if is_open else "close", {})
         self.is_open = is_open
-        if opening and self.client.signed_in and self.screen in ("home", "chat"):
+        restoring = opening and self.restored_open and not self._opened_once  # back as the visitor left it
+        if opening:
+            self._opened_once = True
+        if opening and not restoring and self.client.signed_in and self.screen in ("home", "chat"):
             self._go_to_unread()
         if is_open and self.screen == "chat":
             self.client.mark_read(self.current_conv)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.async_api import expect
 
 from tests.browser.conftest import screenshot_path
 from tests.browser.widget import visit
@@ -71,7 +72,7 @@ async def test_pictures_and_files_reach_the_friend(demo: DemoServer, new_context
     assert len(loaded) >= before + 2, loaded
     assert all(src.startswith("blob:") for src in loaded)  # no token or file URL in an <img src>
     last = bob.log.get_by_role("button", name=f"Open {blue} full size")  # the uploads run side by side
-    assert await bob.log.get_by_role("button", name="Open pasted ").count() == pasted_before + 1  # named for it
+    await expect(bob.log.get_by_role("button", name="Open pasted ")).to_have_count(pasted_before + 1)  # named for it
 
     # full size in the panel's viewer, closed with Escape
     await last.click()

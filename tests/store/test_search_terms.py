@@ -44,3 +44,18 @@ def test_snippet_marks_are_ranges_of_the_snippet() -> None:
     text, marks = snippet(long, parse("targ"))
     assert text.startswith("…") and text.endswith("…")
     assert [text[a:b] for a, b in marks] == ["target"]
+
+
+def test_what_the_store_cuts_fits_what_the_protocol_accepts():
+    """A search snippet (with its ellipses) and a reply's quote, as the store cuts them, pass the frames' limits:
+    a client drops a frame whose field is too long (two limits once shared one name and broke search)."""
+    from parley import protocol as P
+
+    from server.store import message_changes, search_terms
+
+    assert search_terms.SNIPPET_CHARS + 2 <= P.MAX_SNIPPET_CHARS
+    assert message_changes.SNIPPET_CHARS <= P.MAX_QUOTE_CHARS
+    long_text = "word " * 200 + "lighthouse" + " word" * 200
+    text, _marks = search_terms.snippet(long_text, search_terms.parse("lighthouse"))
+    hit = P.search_hit(1, 1, 1, 1, 1, "text", text, _marks)
+    assert P.validate(P.make_search_results("r", [hit]), P.SERVER_FRAMES)["hits"][0]["snippet"] == text
