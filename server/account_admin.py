@@ -6,9 +6,7 @@ servers' periodic token re-check closes them within 30 s. Both are written to th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from parley import protocol as P
@@ -16,7 +14,8 @@ from parley import protocol as P
 from .broker import open_broker
 from .relay import channels
 from .settings import Settings
-from .store import Store, StoreError, open_store
+from .store import Store
+from .store_command import run_with_store
 
 
 def register(user_sub: Any, database_option: Any) -> None:
@@ -28,24 +27,6 @@ def register(user_sub: Any, database_option: Any) -> None:
         parser.add_argument("--broker-url", help="memory:// or redis://host:port/db (PARLEY_BROKER_URL)")
         database_option(parser)
         parser.set_defaults(handler=handler)
-
-
-def _run(settings: Settings, action: Callable[[Store], Awaitable[int]]) -> int:
-    async def main() -> int:
-        store = await open_store(settings.database_url)
-        try:
-            return await action(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(main())
-    except StoreError as error:
-        print(f"parley: {error.message}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as error:
-        print(f"parley: cannot use the database or the broker: {error}", file=sys.stderr)
-        return 1
 
 
 async def _close_sockets(broker_url: str, user_id: int) -> None:
@@ -73,7 +54,7 @@ def user_disable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"disabled {user.username}: every session and token ended, sign-in refused")
         return 0
 
-    return _run(settings, action)
+    return run_with_store(settings, action, "the database or the broker")
 
 
 def user_enable(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,4 +68,4 @@ def user_enable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"enabled {user.username}: they can sign in again" if changed else f"{user.username} was not disabled")
         return 0
 
-    return _run(settings, action)
+    return run_with_store(settings, action, "the database or the broker")

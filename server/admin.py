@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import account_admin
 from .settings import Settings
-from .store import Store, StoreError, open_store
+from .store import Store
+from .store_command import run_with_store
 
 
 def register(subparsers: Any) -> None:
@@ -50,24 +49,6 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help="sqlite+aiosqlite:///path or postgresql+asyncpg://...")
 
 
-def _run(settings: Settings, action: Callable[[Store], Awaitable[int]]) -> int:
-    async def main() -> int:
-        store = await open_store(settings.database_url)
-        try:
-            return await action(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(main())
-    except StoreError as error:
-        print(f"parley: {error.message}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as error:
-        print(f"parley: cannot use the database: {error}", file=sys.stderr)
-        return 1
-
-
 def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
     print(json.dumps(data) if getattr(args, "json", False) else text)
 
@@ -79,7 +60,7 @@ def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         print(f"database schema at revision {await store.schema_revision()}")
         return 0
 
-    return _run(settings, action)
+    return run_with_store(settings, action)
 
 
 def user_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,7 +83,7 @@ def user_add(args: argparse.Namespace, settings: Settings) -> int:
         _print(args, data, f"created user {user.username} (id {user.id}){extra}")
         return 0
 
-    return _run(settings, action)
+    return run_with_store(settings, action)
 
 
 def friends_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,4 +108,4 @@ def friends_add(args: argparse.Namespace, settings: Settings) -> int:
         _print(args, data, f"{a.username} and {b.username} are friends")
         return 0
 
-    return _run(settings, action)
+    return run_with_store(settings, action)

@@ -15,7 +15,7 @@ from ..store.clock import now_ms
 from . import sessions
 from .account import call_revoke_hook, csrf_failure
 from .pages import render, see_other
-from .site_access import no_such_site, owned_site
+from .site_access import site_to_change, site_to_show
 from .site_page import choices, render_site_page
 
 EMPTY_FORM: dict[str, Any] = {
@@ -88,12 +88,9 @@ def console_router() -> APIRouter:
 
     @router.get("/sites/{client_id}")
     async def show_site(request: Request, client_id: str) -> Response:
-        signed_in = await sessions.current(request)
-        if signed_in is None:
-            return see_other(f"/account?next=/sites/{client_id}")
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        site = await site_to_show(request, client_id, f"/sites/{client_id}")
+        if isinstance(site, Response):
+            return site
         notice = {"created": "Site registered: paste the snippet below into your pages.",
                   "saved": "Changes saved.", "widget": "Widget settings saved: visitors get them on their next page.",
                   "invited": "Invitation sent: it waits on their Your sites page.", "removed": "Owner removed."}
@@ -102,13 +99,10 @@ def console_router() -> APIRouter:
 
     @router.post("/sites/{client_id}")
     async def edit_site(request: Request, client_id: str) -> Response:
-        form = await request.form()
-        signed_in = await sessions.current(request)
-        if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
-            return await csrf_failure(request)
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, _owner, form = found
         values = _form_values(form, {"theme": site.theme, "runtime": site.runtime})
         try:
             data = _validate(values)
@@ -123,13 +117,10 @@ def console_router() -> APIRouter:
 
     @router.post("/sites/{client_id}/delete")
     async def remove_site(request: Request, client_id: str) -> Response:
-        form = await request.form()
-        signed_in = await sessions.current(request)
-        if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
-            return await csrf_failure(request)
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, _owner, _form = found
         users = await request.app.state.store.consenting_users(site.id)
         await request.app.state.store.delete_site(site.id)
         for user_id in users:

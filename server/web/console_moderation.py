@@ -12,10 +12,8 @@ from starlette.responses import Response
 
 from .. import revocation
 from ..store.records import SiteRecord
-from . import sessions
-from .account import csrf_failure
 from .pages import render, see_other
-from .site_access import no_such_site, owned_site
+from .site_access import site_to_change, site_to_show
 
 
 def when(ms: int) -> str:
@@ -37,32 +35,19 @@ def moderation_router() -> APIRouter:
     """The moderation page and its three forms."""
     router = APIRouter(include_in_schema=False)
 
-    async def posting_owner(request: Request, client_id: str) -> tuple[int | None, SiteRecord | None]:
-        """(the signed-in user with a valid CSRF token, the site if they own it); (None, None) otherwise."""
-        form = await request.form()
-        token = form.get("csrf_token", "")
-        signed_in = await sessions.current(request)
-        if signed_in is None or not isinstance(token, str) or not await sessions.csrf_valid(request, token):
-            return None, None
-        return signed_in.user.id, await owned_site(request, client_id, signed_in.user.id)
-
     @router.get("/sites/{client_id}/moderation")
     async def page(request: Request, client_id: str) -> Response:
-        signed_in = await sessions.current(request)
-        if signed_in is None:
-            return see_other(f"/account?next=/sites/{client_id}/moderation")
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        site = await site_to_show(request, client_id, f"/sites/{client_id}/moderation")
+        if isinstance(site, Response):
+            return site
         return await moderation_page(request, site)
 
     @router.post("/sites/{client_id}/moderation/reports/{report_id}/ban")
     async def ban(request: Request, client_id: str, report_id: int) -> Response:
-        user_id, site = await posting_owner(request, client_id)
-        if user_id is None:
-            return await csrf_failure(request)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, user_id, _form = found
         store = request.app.state.store
         report = await store.site_report(site.id, report_id)
         if report is None:
@@ -75,22 +60,20 @@ def moderation_router() -> APIRouter:
 
     @router.post("/sites/{client_id}/moderation/reports/{report_id}/dismiss")
     async def dismiss(request: Request, client_id: str, report_id: int) -> Response:
-        user_id, site = await posting_owner(request, client_id)
-        if user_id is None:
-            return await csrf_failure(request)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, user_id, _form = found
         if not await request.app.state.store.dismiss_report(site.id, report_id, user_id):
             return await moderation_page(request, site, error="No such open report.", status_code=404)
         return see_other(f"/sites/{client_id}/moderation?done=dismissed")
 
     @router.post("/sites/{client_id}/moderation/bans/{banned_id}/lift")
     async def lift(request: Request, client_id: str, banned_id: int) -> Response:
-        user_id, site = await posting_owner(request, client_id)
-        if user_id is None:
-            return await csrf_failure(request)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, user_id, _form = found
         if not await request.app.state.store.lift_ban(site.id, banned_id, user_id):
             return await moderation_page(request, site, error="This person is not banned here.", status_code=404)
         return see_other(f"/sites/{client_id}/moderation?done=lifted")

@@ -15,11 +15,9 @@ from ..oauth.origins import origin_of
 from ..oauth.sites import RUNTIMES, THEMES
 from ..oauth.widget_settings import WidgetInputError, accent_of, offset_of, validate_widget
 from ..store.clock import now_ms
-from . import sessions
-from .account import csrf_failure
 from .extension_check import check_extensions
 from .pages import render, see_other
-from .site_access import no_such_site, owned_site
+from .site_access import site_to_change, site_to_show
 from .site_page import render_site_page
 
 WIDGET_FIELDS = ("theme", "runtime", "accent", "side", "offset", "lang", "sound", "extensions")
@@ -87,13 +85,10 @@ def widget_router() -> APIRouter:
 
     @router.post("/sites/{client_id}/widget")
     async def save_widget(request: Request, client_id: str) -> Response:
-        form = await request.form()
-        signed_in = await sessions.current(request)
-        if signed_in is None or not await sessions.csrf_valid(request, str(form.get("csrf_token") or "")):
-            return await csrf_failure(request)
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        found = await site_to_change(request, client_id)
+        if isinstance(found, Response):
+            return found
+        site, _owner, form = found
         values = widget_form(form)
         errors = check_look(values)
         data: dict[str, Any] = {}
@@ -116,12 +111,9 @@ def widget_router() -> APIRouter:
 
     @router.get("/sites/{client_id}/preview")
     async def preview(request: Request, client_id: str) -> Response:
-        signed_in = await sessions.current(request)
-        if signed_in is None:
-            return see_other(f"/account?next=/sites/{client_id}")
-        site = await owned_site(request, client_id, signed_in.user.id)
-        if site is None:
-            return await no_such_site(request)
+        site = await site_to_show(request, client_id, f"/sites/{client_id}")
+        if isinstance(site, Response):
+            return site
         public_url: str = request.app.state.settings.public_url
         return await render(request, "preview.html", {
             "site": site, "snippet": preview_snippet(public_url, site.client_id, request.query_params),
