@@ -129,3 +129,54 @@ async def test_the_demo_club_shows_a_shared_screenshot(demo: DemoServer, new_con
     loaded = await thumbnails_loaded(alice.log)
     assert len(loaded) == 1 and loaded[0].startswith("blob:")
     await alice.page.screenshot(path=screenshot_path("demo-club"))
+
+
+BIG_FILE = """(target, [name, megabytes]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(megabytes * 1024 * 1024)], name, {type: 'application/octet-stream'}));
+  target.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+}"""
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_a_failed_upload_is_kept_for_retry_or_cancel(demo: DemoServer, new_context: Any,
+                                                           runtime: str) -> None:
+    """The network drops while alice sends two pictures: both stay listed with the reason and Retry / Cancel.
+    Cancel removes one and it never reaches bob; Retry, once back online, delivers the other. A file over the
+    site's limit is refused before any byte is sent, with the limit named."""
+    alice_context = await new_context(viewport={"width": 1100, "height": 760})
+    alice = await visit(alice_context, demo, runtime)
+    bob = await visit(await new_context(viewport={"width": 1100, "height": 760}), demo, runtime, "/?page=2")
+    for visitor, name in ((alice, "alice"), (bob, "bob")):
+        await visitor.open_signed_in(name)
+    await alice.open_chat_with("Bob Okafor")
+    await bob.open_chat_with("Alice Martin")
+    stamp = str(time.time_ns())
+    kept, dropped = f"kept-{stamp}.png", f"dropped-{stamp}.png"
+    uploads = alice.frame.locator("li.p-upload-failed")
+
+    await alice_context.set_offline(True)
+    await alice.log.evaluate(PUT_FILE, ["drop", picture((30, 160, 60), (320, 200)), kept, "image/png"])
+    await alice.log.evaluate(PUT_FILE, ["drop", picture((160, 30, 160), (200, 320)), dropped, "image/png"])
+    await expect(uploads).to_have_count(2, timeout=20000)
+    await expect(uploads.filter(has_text=kept)).to_contain_text("The connection was lost.")
+    await alice.frame.get_by_role("button", name=f"Cancel upload of {dropped}").click()
+    await expect(uploads).to_have_count(1)
+    await alice.page.screenshot(path=screenshot_path(f"files-upload-failed-{runtime}"))
+
+    await alice_context.set_offline(False)
+    await alice.frame.get_by_role("button", name=f"Retry upload of {kept}").click()
+    await expect(uploads).to_have_count(0, timeout=20000)
+    await bob.log.get_by_role("button", name=f"Open {kept} full size").wait_for(timeout=20000)
+    await expect(bob.log.get_by_role("button", name=f"Open {dropped} full size")).to_have_count(0)
+    await expect(alice.log.get_by_role("button", name=f"Open {dropped} full size")).to_have_count(0)
+
+    # over the demo site's 10 MiB: refused at once, nothing uploaded, the limit said
+    big = f"big-{stamp}.bin"
+    await alice.log.evaluate(BIG_FILE, [big, 11])
+    refused = uploads.filter(has_text=big)
+    await expect(refused).to_contain_text(f"{big} is larger than this site allows (10", timeout=20000)
+    await alice.frame.get_by_role("button", name=f"Cancel upload of {big}").click()
+    await expect(uploads).to_have_count(0)
+    await expect(bob.log.locator(".p-file", has_text=big)).to_have_count(0)
