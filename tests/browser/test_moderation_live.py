@@ -124,3 +124,51 @@ async def test_a_reported_writer_is_banned_from_this_site_only(
         assert not await bob.message_box.count()
     finally:
         await lift_ban(console, demo, "bob")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_a_ban_reaches_the_inline_widget_and_its_lift_needs_no_new_sign_in(
+    demo: DemoServer, new_context: Any, runtime: str
+) -> None:
+    """The same ban in a developer's own page (`parley.mount()`, the site is the OAuth client in the page): bob's
+    inline widget says so at once and after a reload (its token refresh refused), and once the ban is lifted a
+    reload signs him in again without a popup (the inline widget kept its refresh token)."""
+    from tests.browser.test_people_inline import inline_page
+    from tests.browser.widget import sign_in_inline
+
+    stamp = time.time_ns() % 10_000_000
+    spam = f"inline spam {runtime} {stamp}"
+    alice = await visit(await new_context(**VIEW), demo, runtime)
+    bob_page, bob = await inline_page(await new_context(**VIEW), f"{demo.host_url}/inline?runtime={runtime}")
+    console = await (await new_context(**VIEW)).new_page()
+    try:
+        await alice.open_signed_in("alice")
+        await sign_in_inline(bob_page, "bob")
+        await bob.get_by_role("list", name="Friends").get_by_role("button", name="Alice Martin").first.click()
+        box = bob.get_by_role("textbox", name="Message")
+        await box.fill(spam)
+        await box.press("Enter")
+        await alice.open_chat_with("Bob Okafor")
+        await alice.log.get_by_text(spam).wait_for(timeout=15000)
+        await report_by_keyboard(alice, spam)
+
+        await sign_in_console(console, demo)
+        await console.goto(moderation_url(demo))
+        row = console.get_by_role("list", name="Open reports").get_by_role("listitem").filter(has_text=spam)
+        await row.get_by_role("button", name="Ban bob from this site").click()
+        await console.get_by_role("status").filter(has_text="Banned").wait_for()
+
+        await bob.get_by_role("status").filter(has_text=BANNED).wait_for(timeout=15000)  # at once
+        await bob_page.reload()
+        await bob.get_by_role("status").filter(has_text=BANNED).wait_for(timeout=90000)  # the refresh refused
+        assert not await bob.get_by_role("textbox", name="Message").count()
+        await bob_page.screenshot(path=screenshot_path(f"moderation-banned-inline-{runtime}"))
+
+        await lift_ban(console, demo, "bob")
+        await bob_page.reload()
+        await bob.locator("#parley-root[data-screen=home], #parley-root[data-screen=chat]").wait_for(timeout=90000)
+        assert not await bob.get_by_text(BANNED).count()
+        assert not await bob.get_by_role("button", name="Sign in").count()
+    finally:
+        await lift_ban(console, demo, "bob")
