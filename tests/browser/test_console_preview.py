@@ -2,7 +2,7 @@
 theme (dark + accent), launcher side (left) and language (fr), the preview (the real widget on Parley's
 origin) follows before saving, and after saving a page of the demo host site (another origin) does too; an
 extension module that is not there is refused on save next to its field, and the preview shows which
-modules loaded and why another was disabled."""
+modules loaded and why another was disabled; choosing Pyodide boots the preview on it before saving."""
 
 from __future__ import annotations
 
@@ -124,6 +124,16 @@ async def tune_and_check(page: Page, context: Any, demo: DemoServer) -> None:
     await expect(page.locator("#w-extensions")).to_have_value(f"{good}\n{broken}")
     await expect(widget.get_by_role("button", name="Se connecter")).to_be_visible(timeout=30000)
     await page.locator("section.card.wide").screenshot(path=str(screenshot_path("console-preview")))
+
+    # the runtime: the preview boots the same widget on Pyodide before the choice is saved
+    await page.locator("#w-runtime").select_option("pyodide")
+    await expect(page.locator("#preview-frame")).to_have_attribute("src", re.compile(r"runtime=pyodide"),
+                                                                   timeout=5000)
+    widget = await preview_ready(page)
+    await expect(widget.locator("script[type=py]")).to_have_count(1)
+    await expect(widget.locator("script[type=mpy]")).to_have_count(0)
+    await expect(widget.get_by_role("button", name="Se connecter")).to_be_visible(timeout=90000)
+    await expect(preview.locator("#parley-extensions .ext-loaded")).to_have_text(f"{good} — loaded", timeout=90000)
 
 
 def _draft_url() -> Any:
