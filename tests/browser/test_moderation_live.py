@@ -1,7 +1,8 @@
 """Moderation end to end, in real Chromium against the real server, on both runtimes: a message is reported from
 its action menu in the widget (by keyboard), the site's owner sees the report with the message's copy in the
 console and bans its writer; the writer's widget on that site says so at once (no reload) and again on a reload
-(the refused silent sign-in), while the same person on another site of the same host keeps chatting."""
+(the refused silent sign-in) and in a new browser (the popup's sign-in refused), while the same person on another
+site of the same host keeps chatting."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import screenshot_path
 from tests.browser.test_console_preview import SITE, sign_in_console
-from tests.browser.widget import Visitor, visit
+from tests.browser.widget import Visitor, sign_in_popup, visit
 from tests.servers import DemoServer
 
 RUNTIMES = ["micropython", "pyodide"]
@@ -122,6 +123,13 @@ async def test_a_reported_writer_is_banned_from_this_site_only(
         await bob.open()
         await bob.frame.get_by_role("status").filter(has_text=BANNED).wait_for(timeout=15000)
         assert not await bob.message_box.count()
+
+        # in a browser where he was never signed in, the popup's sign-in ends in the same notice
+        fresh = await visit(await new_context(**VIEW), demo, runtime)
+        await fresh.open()
+        await sign_in_popup(fresh.page, fresh.frame.get_by_role("button", name="Sign in"), "bob")
+        await fresh.frame.get_by_role("status").filter(has_text=BANNED).wait_for(timeout=20000)
+        assert not await fresh.message_box.count()
     finally:
         await lift_ban(console, demo, "bob")
 
