@@ -55,13 +55,15 @@ def side_by_side(commands: dict[str, list[str]]) -> None:
 
 
 def ensure_chromium() -> None:
+    """Debian's Chromium with a text font and the colour emoji font (reactions in screenshots), when missing."""
     if Path(CHROMIUM).exists():
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         sys.exit(f"tests/run.py: {CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)")
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     step("apt-get update", ["apt-get", "update", "-qq"], env)
-    step("install chromium", ["apt-get", "install", "-y", "-qq", "chromium", "fonts-dejavu-core"], env)
+    packages = ["chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"]
+    step("install chromium", ["apt-get", "install", "-y", "-qq", *packages], env)
 
 
 def main() -> None:
