@@ -11,84 +11,13 @@
  * The frame page's DPoP key (dpop.js, non-extractable, one per frame page) is made here too, so that request
  * already carries a proof (with the nonce the page's config brings) and its access token is bound to the key;
  * Python takes the same key (globalThis.parleyDpop) for every later proof.
- * A re-entry paints the panel as the visitor left it before Python is up: the place the last page kept (in
- * the page itself, #parley-kept, when the server holds it; the frame's sessionStorage; else the sign-in
- * answer's "kept") carries the panel's last drawing (parley.place
- * paint_of: markup the browser serialized from the DOM the widget built, written only by this frame). It is
- * painted inert (no data-action, so the widget's handlers ignore it), with its message box live: what is
- * typed there, and sent with Enter, waits in the root's data-early for the live widget (parley.painted).
- * parley:painted marks it; the host page is told ("painted") so that an open panel is shown at once. */
+ * A re-entry's first paint (the panel as the visitor left it) is frame-paint.js's, as the page is parsed;
+ * when neither the page nor the frame's storage had the place, the sign-in answer's "kept" is painted here. */
 const me = document.currentScript || document.querySelector("script[data-core]");
 const { core, idb, dpop } = me.dataset;
 performance.mark("parley:boot");
-const INERT = "script,iframe,frame,object,embed,link,meta,style,base,form";
-
-function paint(text, config, user) {
-  const root = document.getElementById("parley-root");
-  // only over the server's "Loading…": never over what the live widget drew
-  if (!root || root.dataset.state !== "loading" || !document.getElementById("parley-status")) return;
-  let place = null;
-  try { place = JSON.parse(text); } catch (e) { return; }
-  const drawn = place && place.paint;
-  if (!drawn || typeof drawn.html !== "string" || (user !== null && place.user !== user)) return;
-  const template = document.createElement("template");
-  template.innerHTML = drawn.html;
-  template.content.querySelectorAll(INERT).forEach((node) => node.remove());
-  template.content.querySelectorAll("*").forEach((node) => {
-    for (const attr of Array.from(node.attributes)) {
-      if (/^on/i.test(attr.name) || attr.name === "data-action") node.removeAttribute(attr.name);
-    }
-    if (/^blob:/.test(node.getAttribute("src") || "")) node.removeAttribute("src");  // gone with the last page
-  });
-  root.replaceChildren(template.content);
-  root.dataset.state = "painted";
-  root.dataset.screen = drawn.screen === "chat" ? "chat" : "home";
-  const early = { conv: drawn.conv, sends: [], typed: false };
-  const keep = () => { root.dataset.early = JSON.stringify(early); };
-  const log = root.querySelector(".p-log");
-  const box = root.querySelector("textarea");
-  if (box && drawn.screen === "chat") {
-    const drafts = place.drafts || {};
-    box.disabled = false;
-    box.value = typeof drafts[drawn.conv] === "string" ? drafts[drawn.conv] : "";
-    box.addEventListener("input", () => { early.typed = true; keep(); });
-    box.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter" || event.shiftKey || event.isComposing || root.dataset.state !== "painted") return;
-      event.preventDefault();
-      if (!box.value.trim()) return;
-      early.sends.push(box.value);
-      early.typed = true;
-      if (log) {  // shown at once as the visitor's message on its way (as text, never markup)
-        const item = document.createElement("li");
-        item.className = "p-msg p-mine p-early";
-        const bubble = item.appendChild(document.createElement("div"));
-        bubble.className = "p-bubble";
-        const line = bubble.appendChild(document.createElement("p"));
-        line.className = "p-text";
-        line.textContent = box.value;
-        log.appendChild(item);
-      }
-      box.value = "";
-      keep();
-      if (log) log.scrollTop = log.scrollHeight;
-    });
-  }
-  keep();
-  if (log) log.scrollTop = log.scrollHeight;
-  performance.mark("parley:painted");
-  if (place.open === true && window.parent !== window) {
-    window.parent.postMessage({ parley: 1, type: "painted", open: true }, config.host_origin);
-  }
-}
-
 try {
   const config = JSON.parse(document.getElementById("parley-config").textContent);
-  const inPage = document.getElementById("parley-kept");  // the server's copy (server/widget/paint.py)
-  if (inPage) paint(JSON.parse(inPage.textContent), config, null);
-  try {  // else the frame's own storage, when the browser grants it
-    const kept = sessionStorage.getItem("parley.place." + config.site.client_id);
-    if (kept) paint(kept, config, null);
-  } catch (e) { /* refused: the sign-in answer may bring the place */ }
   // The site's launcher settings (side, offset, accent, sound, language) go to the loader at once, before
   // Python starts, so the launcher moves to its place without waiting for the widget.
   if (config.look && window.parent !== window) {
@@ -116,7 +45,9 @@ try {
   globalThis.parleyRestore.then((answer) => {
     if (answer.status !== 200) return;
     const body = JSON.parse(answer.text);
-    if (body.kept && typeof body.kept.place === "string" && body.user) paint(body.kept.place, config, body.user.id);
+    if (body.kept && typeof body.kept.place === "string" && body.user && globalThis.parleyPaint) {
+      globalThis.parleyPaint(body.kept.place, body.user.id);  // not painted yet (frame-paint.js): now
+    }
   }).catch(() => { /* not painted: Python draws */ });
 } catch (e) { /* no config: Python asks itself */ }
 const fake = await import(idb);
