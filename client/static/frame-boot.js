@@ -11,7 +11,7 @@
  * The frame page's DPoP key (dpop.js, non-extractable, one per frame page) is made here too, so that request
  * already carries a proof (with the nonce the page's config brings) and its access token is bound to the key;
  * Python takes the same key (globalThis.parleyDpop) for every later proof.
- * A re-entry's first paint (the panel as the visitor left it) is frame-paint.js's, as the page is parsed;
+ * A re-entry's first paint (the panel as the visitor left it) is paint.js's, as the page is parsed;
  * when neither the page nor the frame's storage had the place, the sign-in answer's "kept" is painted here. */
 const me = document.currentScript || document.querySelector("script[data-core]");
 const { core, idb, dpop } = me.dataset;
@@ -46,7 +46,7 @@ try {
     if (answer.status !== 200) return;
     const body = JSON.parse(answer.text);
     if (body.kept && typeof body.kept.place === "string" && body.user && globalThis.parleyPaint) {
-      globalThis.parleyPaint(body.kept.place, body.user.id);  // not painted yet (frame-paint.js): now
+      globalThis.parleyPaint(body.kept.place, body.user.id);  // not painted yet (paint.js): now
     }
   }).catch(() => { /* not painted: Python draws */ });
 } catch (e) { /* no config: Python asks itself */ }

@@ -158,7 +158,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
             interpreter_wasm=bundle.url(wasm),
             module_urls=[bundle.url(n) for n in package_files(bundle, runtime)] if runtime == "micropython" else [],
             boot_js=bundle.url("static/frame-boot.js"),
-            paint_js=bundle.url("static/frame-paint.js"),
+            paint_js=bundle.url("static/paint.js"),
             dpop_js=bundle.url("static/dpop.js"),
             boot_modules=boot_modules(bundle, runtime),
             idb_js=bundle.url("fake-indexeddb/fake-indexeddb.js"),
