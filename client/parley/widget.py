@@ -24,7 +24,7 @@ from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
 TYPING_SWEEP_S = 1
-PAINT_DELAY_S = 1.0  # the panel's drawing is kept for the next page this long after its last change
+PAINT_DELAY_S = 3.0  # the panel's drawing is kept this long after its last change (and when the page goes)
 PREVIEW_CHARS = 80  # the notice's preview of the newest unread message (shown in the Parley-origin frame only)
 NOTICE_NAMES = 3  # at most this many writers are named in the notice
 
@@ -260,7 +260,7 @@ class Widget:
             self.save_place()
 
     def _repaint_later(self):
-        """Keep the panel's drawing with the place PAINT_DELAY_S after its last change (a burst is one)."""
+        """Keep the panel's drawing with the place PAINT_DELAY_S after a change (at most that often)."""
         if self.paints and self._paint_task is None and not self._starting and self.client.signed_in:
             self._paint_task = asyncio.create_task(self._repaint())
 

@@ -32,6 +32,8 @@
       }
       if (/^blob:/.test(node.getAttribute("src") || "")) node.removeAttribute("src");  // gone with the last page
     });
+    // what was passing on the last page is not shown as if it were now: who was typing, a notice
+    template.content.querySelectorAll(".p-typing, .p-notice").forEach((node) => { node.textContent = ""; });
     root.replaceChildren(template.content);
     root.dataset.state = "painted";
     root.dataset.screen = drawn.screen === "chat" ? "chat" : "home";
