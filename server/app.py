@@ -33,6 +33,7 @@ from .widget.bundle import Bundle, bundle_router
 from .widget.inline import inline_router, install_api_cors
 from .widget.kept import frame_kept_router
 from .widget.page import frame_router
+from .widget.paint import PaintKeys
 from .widget.signin import frame_session_router
 
 
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.settings = settings
     app.state.invite_codes = InviteCodes(settings.secret_key)
+    app.state.paint_keys = PaintKeys(settings.secret_key)
     app.state.bundle = bundle
     app.include_router(bundle_router(bundle))
     app.include_router(frame_router(bundle))

@@ -44,6 +44,7 @@ documented examples: <code>/roll</code>, product cards and "highlight what a fri
 the chat as you left it (its place and drafts in this page's sessionStorage: <code>keep="session"</code>).</p>
 </article>
 <div id="chat"></div></main>
+<script src="{parley}/inline/paint.js" data-site="demo-site" data-target="#chat"></script>
 <script type="{script_type}" config="{parley}/inline/config.json?site=demo-site&amp;runtime={runtime}">
 import parley
 

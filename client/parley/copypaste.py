@@ -115,6 +115,7 @@ async def main():
         on_sound=lambda sound: bridge.post("sound", value=sound),  # the chime plays in the host page
     )
     notice.widget = session.widget
+    session.widget.keep_drawing()  # kept with the place: the next page paints the panel at once
     session.widget.on_invite_taken = lambda: bridge.post("invite-taken")  # the host strips it from its address
     bridge.on_message(host_handler(session, notice))
     # an unsent message the frame could not keep (storage refused): the host page warns before it unloads
@@ -126,6 +127,7 @@ async def main():
     bridge.post("event", name="extensions", detail={"loaded": loaded, "failed": dict(REGISTRY.failures)})
     await session.start()
     root.setAttribute("data-state", "ready")
+    window.performance.mark("parley:live")
     root.removeAttribute("aria-busy")
     root.setAttribute("data-storage", session.client.storage.kind)  # session, server (refused here) or none
     # open: the panel as the visitor left it on the last page of this visit (None: not known here)

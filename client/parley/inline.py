@@ -63,15 +63,20 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     from parley.ui.dom import el
 
     server, client_id, config = _settings(server, client_id)
-    host = document.createElement("parley-inline")
-    host.setAttribute("style", "display:block;height:100%;min-height:420px")
-    _target(target).appendChild(host)
-    shadow = host.attachShadow(window.JSON.parse('{"mode": "open"}'))
-    css = config.get("css") or (server + "/widget.css")
-    shadow.appendChild(el("link", {"rel": "stylesheet", "href": css}))
-    root = el("div", {"class_": "parley", "id": "parley-root", "data-theme": theme, "data-mode": "inline",
-                      "aria-label": "Parley"})
-    shadow.appendChild(root)
+    node = _target(target)
+    host, root = _painted(node)
+    if host is None:
+        host = document.createElement("parley-inline")
+        host.setAttribute("style", "display:block;height:100%;min-height:420px")
+        node.appendChild(host)
+        shadow = host.attachShadow(window.JSON.parse('{"mode": "open"}'))
+        css = config.get("css") or (server + "/widget.css")
+        shadow.appendChild(el("link", {"rel": "stylesheet", "href": css}))
+        root = el("div", {"class_": "parley", "id": "parley-root", "data-theme": theme, "data-mode": "inline",
+                          "aria-label": "Parley"})
+        shadow.appendChild(root)
+    else:  # painted by paint.js: the live widget takes it over (parley.painted)
+        root.setAttribute("data-theme", theme)
 
     def show():
         host.hidden = False
@@ -88,10 +93,23 @@ async def mount(target=None, server=None, client_id=None, scope=None, theme="aut
     if hidden:
         hide()
     session.widget.on_invite_taken = _forget_invite  # the invite code leaves the address once used
+    if keep == "session" and node.getAttribute("data-parley-paint") == client_id:
+        session.widget.keep_drawing()  # the page has paint.js: its next page paints the panel at once
     session.widget.set_page(str(window.location.href), str(document.title))
     await session.start()
     root.setAttribute("data-state", "ready")
+    root.removeAttribute("aria-busy")
     return session
+
+
+def _painted(node):
+    """(host, root) of a panel paint.js painted in `node` before Python was up, else (None, None)."""
+    host = node.querySelector("parley-inline")
+    shadow = host.shadowRoot if host else None
+    root = shadow.getElementById("parley-root") if shadow else None
+    if root and root.getAttribute("data-state") == "painted":
+        return host, root
+    return None, None
 
 
 def _forget_invite():

@@ -60,6 +60,7 @@ class ServerKept:
         self.values = {}  # name -> the latest text saved here
         self.pending = {}  # name -> text not yet confirmed by the server
         self.on_settled = None
+        self.on_leave = []  # called when the page goes away, before what is pending leaves (last saves)
         self._primed = False
         self._task = None
         self._failures = 0
@@ -154,11 +155,16 @@ class ServerKept:
 
     def _on_pagehide(self, event):
         """The page goes away: what is still pending leaves in a keepalive request (if small enough)."""
+        for hook in self.on_leave:
+            hook()
         if not self.pending or not self.auth.signed_in:
             return
         body = {"client_id": self.auth.client_id}
         body.update(self.pending)
         text = json.dumps(body)
+        if len(text.encode("utf-8")) > KEEPALIVE_MAX_BYTES and "outbox" in body and "place" in body:
+            body.pop("place")  # the outbox first: the place (with the panel's drawing) is the lesser loss
+            text = json.dumps(body)
         if len(text.encode("utf-8")) > KEEPALIVE_MAX_BYTES:
             return  # too big to outlive the page: the unsent message was reported at risk meanwhile
         if self._beacon is None:

@@ -23,6 +23,8 @@ MAX_DRAFTS = 50  # conversations with a draft (the most recently written are kep
 MAX_OUTBOX = 200  # unsent messages kept
 MAX_STORED_CHARS = 1 << 20  # a stored value longer than this is not read at all
 MAX_SCROLL_PX = 1 << 24
+PAINT_SCREENS = ("home", "chat")  # the screens whose last drawing is kept to paint the next page at once
+MAX_PAINT_CHARS = 200000  # a bigger drawing is not kept (the next page then waits for Python to draw)
 
 
 def _is_int(value):
@@ -47,7 +49,7 @@ def _loads(raw):
 
 def empty_place():
     """What a first visit starts from: nothing known (``open`` None: the widget has no opinion)."""
-    return {"open": None, "screen": "home", "conv": None, "scroll": None, "drafts": {}}
+    return {"open": None, "screen": "home", "conv": None, "scroll": None, "drafts": {}, "paint": None}
 
 
 def scroll_anchor(pos, offset):
@@ -75,9 +77,19 @@ def _clean_drafts(drafts):
     return kept
 
 
-def save_place(user_id, is_open, screen, conv, scroll, drafts):
+def paint_of(screen, conv, html):
+    """The panel's last drawing (its markup, as the browser serializes the DOM the widget built), kept so
+    that the copy-paste frame's next page paints it before Python is up (client/static/frame-boot.js); None
+    when that screen is not painted or the markup is too big."""
+    if screen not in PAINT_SCREENS or not isinstance(html, str) or not html or len(html) > MAX_PAINT_CHARS:
+        return None
+    return {"screen": screen, "conv": _id(conv) if screen == "chat" else None, "html": html}
+
+
+def save_place(user_id, is_open, screen, conv, scroll, drafts, paint=None):
     """The text to store for the visitor's place; `drafts` maps conversation id -> text (empty ones dropped,
-    at most MAX_DRAFTS: the last ones in the dict, i.e. the most recently written)."""
+    at most MAX_DRAFTS: the last ones in the dict, i.e. the most recently written). `paint` (from
+    ``paint_of``) is kept only when it shows this same screen and conversation."""
     items = [(conv_id, text) for conv_id, text in drafts.items() if text]
     items = items[-MAX_DRAFTS:]
     place = {
@@ -89,7 +101,14 @@ def save_place(user_id, is_open, screen, conv, scroll, drafts):
         "scroll": scroll if isinstance(scroll, dict) else None,
         "drafts": {str(conv_id): text for conv_id, text in items},
     }
+    if _paint_matches(paint, place["screen"], place["conv"]):
+        place["paint"] = paint
     return json.dumps(place)
+
+
+def _paint_matches(paint, screen, conv):
+    return isinstance(paint, dict) and paint.get("screen") == screen and \
+        (screen != "chat" or paint.get("conv") == conv) and paint_of(screen, conv, paint.get("html")) is not None
 
 
 def read_place(raw, user_id):
@@ -110,6 +129,9 @@ def read_place(raw, user_id):
     scroll = data.get("scroll")
     if place["screen"] == "chat" and isinstance(scroll, dict):
         place["scroll"] = scroll_anchor(scroll.get("pos"), scroll.get("offset"))
+    paint = data.get("paint")
+    if _paint_matches(paint, place["screen"], place["conv"]):
+        place["paint"] = paint_of(place["screen"], place["conv"], paint["html"])
     return place
 
 

@@ -6,12 +6,15 @@ Used by the copy-paste page (parley.copypaste) and by developers mounting the wi
 import asyncio
 
 from pyscript import window
+from pyscript.ffi import create_proxy
 
+from parley import painted, place
 from parley import people as PP
-from parley import place
+from parley import protocol as P
 from parley import state as S
 from parley.errors import ParleyError
 from parley.i18n import Translator, is_rtl
+from parley.listeners import listen
 from parley.ui import format as fmt
 from parley.ui.panel import Panel
 from parley.widget_files import FilesController
@@ -21,6 +24,7 @@ from parley.widget_search import SearchController
 from parley.widget_social import SocialController
 
 TYPING_SWEEP_S = 1
+PAINT_DELAY_S = 3.0  # the panel's drawing is kept this long after its last change (and when the page goes)
 PREVIEW_CHARS = 80  # the notice's preview of the newest unread message (shown in the Parley-origin frame only)
 NOTICE_NAMES = 3  # at most this many writers are named in the notice
 
@@ -38,6 +42,9 @@ class Widget:
         self.scroll = None  # the open conversation's scroll anchor (parley.place.scroll_anchor; None: at the end)
         self.pending_scroll = None  # an anchor to restore once its message is drawn
         self._starting = True  # until start() has restored the place: nothing drawn or saved before
+        self.paints = False  # keep the panel's drawing with the place (the copy-paste frame paints it early)
+        self.paint = None  # that drawing (parley.place.paint_of), as last kept
+        self._paint_task = None
         self.site_name = site_name
         self.lang = lang
         self.t = Translator(lang)
@@ -195,10 +202,13 @@ class Widget:
         self.screen = "home" if self.client.signed_in else "signed_out"
         if self.client.signed_in and self.storage is not None:
             self._restore_place()
+        early = painted.take(self.panel.root) if self.paints else None
         if self.screen == "chat":
             self.go("chat", self.current_conv)
         else:
             self.panel.render()
+        if early is not None:
+            self._adopt(early)
         if self.client.banned:  # the saved sign-in was refused: the site's owners banned the visitor
             self.panel.show_notice(self.t("banned_here"))
         self._counts()
@@ -215,6 +225,7 @@ class Widget:
         self.drafts = saved["drafts"]
         self.screen, self.current_conv = place.restorable_screen(saved, set(self.client.conv_info))
         self.pending_scroll = saved["scroll"] if self.screen == "chat" else None
+        self.paint = saved["paint"]
 
     def save_place(self):
         """Keep where the visitor is (called on every change of it)."""
@@ -222,7 +233,63 @@ class Widget:
             return
         screen = self.screen if self.screen in place.SCREENS else "home"
         self.storage.save(self.place_key, place.save_place(
-            self.me["id"], self.is_open, screen, self.current_conv, self.scroll, self.drafts))
+            self.me["id"], self.is_open, screen, self.current_conv, self.scroll, self.drafts,
+            self.paint if self.paints else None))
+        self._repaint_later()
+
+    def keep_drawing(self):
+        """Keep the panel's drawing with the place (the copy-paste frame's next page paints it at once): a
+        PAINT_DELAY_S after each change, and when the page goes away (before the storage's last write)."""
+        self.paints = True
+        if hasattr(self.storage, "on_leave"):
+            self.storage.on_leave.append(self._paint_now)
+        else:
+            listen(window, "pagehide", create_proxy(lambda event: self._paint_now()))
+
+    def _paint_now(self):
+        if self.paints and not self._starting and self.client.signed_in:
+            self._paint()
+
+    def _paint(self):
+        if self.screen in place.PAINT_SCREENS:
+            paint = place.paint_of(self.screen, self.current_conv, str(self.panel.root.innerHTML))
+        else:
+            paint = None
+        if paint != self.paint:
+            self.paint = paint
+            self.save_place()
+
+    def _repaint_later(self):
+        """Keep the panel's drawing with the place PAINT_DELAY_S after a change (at most that often)."""
+        if self.paints and self._paint_task is None and not self._starting and self.client.signed_in:
+            self._paint_task = asyncio.create_task(self._repaint())
+
+    async def _repaint(self):
+        await asyncio.sleep(PAINT_DELAY_S)
+        self._paint_task = None
+        if self.client.signed_in:
+            self._paint()
+
+    def _adopt(self, early):
+        """What the visitor did in the painted panel before Python was up (parley.painted.take): the text
+        typed in its message box becomes the draft, and what they sent from it is sent now, in order."""
+        if self.screen != "chat" or early["conv"] != self.current_conv:
+            return
+        for text in early["sends"]:
+            if text.strip() and len(text) <= P.MAX_TEXT_CHARS:
+                self.client.send_text(self.current_conv, text)
+        composer = self.panel.composer
+        if early["typed"] and composer is not None:
+            composer.value = early["text"]
+            self.drafts.pop(self.current_conv, None)
+            if early["text"]:
+                self.drafts[self.current_conv] = early["text"]
+            self.panel.chat.update_counter()
+        if composer is not None and early["focused"]:
+            composer.focus()
+            end = len(str(composer.value))
+            composer.setSelectionRange(end, end)
+        self.save_place()
 
     def scroll_restored(self):
         self.pending_scroll = None
@@ -341,6 +408,7 @@ class Widget:
             elif event[0] == S.EV_CONVERSATION and event[1] == self.current_conv and self.screen == "chat":
                 self.panel.render_header()
         self._counts()
+        self._repaint_later()
 
     def _counts(self):
         here = len([u for u in self.state.friends_here() if u in self.friends]) if self.client.signed_in else 0

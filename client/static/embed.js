@@ -173,6 +173,13 @@
 
   function setOpen(open) {
     mountFrame();
+    showOpen(open);
+    send({ type: open ? "open" : "close" });
+  }
+
+  // The launcher and the frame as open (or closed); the frame is told by setOpen, or by "ready" when open.
+  function showOpen(open) {
+    open = open !== false;
     state.open = open;
     state.peek = false;
     keepOpen(open);
@@ -180,7 +187,6 @@
     layout();
     button.setAttribute("aria-expanded", open ? "true" : "false");
     renderCounts();
-    send({ type: open ? "open" : "close" });
     emit(open ? "open" : "close", {});
   }
 
@@ -242,6 +248,9 @@
         // the panel as the visitor left it on the last page: the frame knows (its own storage), else the host
         if (!state.open && (typeof m.open === "boolean" ? m.open : keptOpen() === "1")) setOpen(true);
         emit("ready", { runtime: m.runtime });
+        break;
+      case "painted": // the frame painted the panel as the visitor left it (open), before its Python is up
+        if (m.open === true && !state.open && !state.ready) showOpen();
         break;
       case "look": siteLook(m); break;
       case "open": setOpen(true); break;

@@ -10,7 +10,9 @@
  * ("look") are posted to the host page first thing.
  * The frame page's DPoP key (dpop.js, non-extractable, one per frame page) is made here too, so that request
  * already carries a proof (with the nonce the page's config brings) and its access token is bound to the key;
- * Python takes the same key (globalThis.parleyDpop) for every later proof. */
+ * Python takes the same key (globalThis.parleyDpop) for every later proof.
+ * A re-entry's first paint (the panel as the visitor left it) is paint.js's, as the page is parsed;
+ * when neither the page nor the frame's storage had the place, the sign-in answer's "kept" is painted here. */
 const me = document.currentScript || document.querySelector("script[data-core]");
 const { core, idb, dpop } = me.dataset;
 performance.mark("parley:boot");
@@ -40,6 +42,13 @@ try {
     const stale = answer.status === 400 && answer.nonce && answer.text.includes('"use_dpop_nonce"');
     return stale ? ask(answer.nonce) : answer;
   }).catch(() => ({ status: 0, text: "", nonce: "" }));  // no network: FrameAuth retries it later
+  globalThis.parleyRestore.then((answer) => {
+    if (answer.status !== 200) return;
+    const body = JSON.parse(answer.text);
+    if (body.kept && typeof body.kept.place === "string" && body.user && globalThis.parleyPaint) {
+      globalThis.parleyPaint(body.kept.place, body.user.id);  // not painted yet (paint.js): now
+    }
+  }).catch(() => { /* not painted: Python draws */ });
 } catch (e) { /* no config: Python asks itself */ }
 const fake = await import(idb);
 const define = (name, value) => Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });

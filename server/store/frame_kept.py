@@ -39,14 +39,18 @@ class FrameKeptStore(StoreBase):
                 statement.on_conflict_do_update(index_elements=[kept.c.family_id], set_={**chosen, "updated_at": now})
             )
 
-    async def kept_for_frame(self, family_id: str) -> dict[str, str]:
-        """The texts kept for a sign-in (empty when nothing is, or the sign-in has ended)."""
+    async def kept_for_frame(self, family_id: str, site_id: int | None = None) -> dict[str, str]:
+        """The texts kept for a sign-in (empty when nothing is, or the sign-in has ended; with `site_id`, also
+        when the sign-in is another site's)."""
         newest = select(tok.c.revoked_at).where(tok.c.family_id == family_id).order_by(tok.c.id.desc()).limit(1)
         async with self._read() as conn:
             state = (await conn.execute(newest)).first()
             if state is None or state.revoked_at is not None:
                 return {}
-            row = (await conn.execute(select(kept.c.place, kept.c.outbox).where(kept.c.family_id == family_id))).first()
+            query = select(kept.c.place, kept.c.outbox).where(kept.c.family_id == family_id)
+            if site_id is not None:
+                query = query.where(kept.c.site_id == site_id)
+            row = (await conn.execute(query)).first()
         if row is None:
             return {}
         return {name: text for name, text in (("place", row.place), ("outbox", row.outbox)) if text}

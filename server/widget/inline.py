@@ -3,7 +3,8 @@
 - GET /inline/config.json?site=CLIENT_ID[&runtime=micropython|pyodide]: a PyScript config (interpreter and the
   parley package's hashed files, absolute URLs) with a `parley` section (server, client id, widget CSS, WebSocket
   URL) that parley.mount()/parley.init() read. Public data, so CORS `*`.
-- GET /inline/core.js and /inline/core.css: stable URLs redirecting to the hashed PyScript files.
+- GET /inline/core.js and /inline/core.css: stable URLs redirecting to the hashed PyScript files; /inline/paint.js
+  and /inline/widget.css: to the widget's first paint script (client/static/paint.js) and style.
 - ApiCors: lets the site's page call /api/v1 with its bearer token from the token's site's registered origins
   only (no cookies: credentials are never allowed).
 """
@@ -22,6 +23,8 @@ from .bundle import Bundle
 from .page import DEFAULT_RUNTIME, RUNTIMES, load_site, pyscript_config
 
 PUBLIC = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+# the first paint's script and style are on a re-entry's critical path: their redirects are cached a little
+STABLE = {**PUBLIC, "Cache-Control": "public, max-age=300"}
 API_PREFIX = "/api/v1/"
 API_METHODS = "GET, POST, PUT, DELETE"
 API_HEADERS = "Authorization, Content-Type, DPoP"
@@ -79,6 +82,14 @@ def inline_router(bundle: Bundle) -> APIRouter:
     @router.get("/inline/core.css", include_in_schema=False)
     async def core_css() -> Response:
         return RedirectResponse(bundle.url("pyscript/core.css"), status_code=302, headers=PUBLIC)
+
+    @router.get("/inline/paint.js", include_in_schema=False)
+    async def paint_js() -> Response:
+        return RedirectResponse(bundle.url("static/paint.js"), status_code=302, headers=STABLE)
+
+    @router.get("/inline/widget.css", include_in_schema=False)
+    async def widget_css() -> Response:
+        return RedirectResponse(bundle.url("static/widget.css"), status_code=302, headers=STABLE)
 
     return router
 

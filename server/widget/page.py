@@ -20,6 +20,7 @@ from ..oauth.origins import origin_of
 from ..store.records import SiteRecord
 from .bundle import Bundle
 from .look import accent_style, frame_look, launcher_look, preview_draft
+from .paint import kept_place
 
 RUNTIMES = {"micropython": ("mpy", "micropython/micropython.mjs", "micropython/micropython.wasm"),
             "pyodide": ("py", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm")}
@@ -145,6 +146,7 @@ def frame_router(bundle: Bundle) -> APIRouter:
             "dpop": public_url + bundle.url("static/dpop.js"),
             "dpop_nonce": request.app.state.dpop.nonce(),  # the first DPoP proof needs no nonce round trip
         }
+        kept = "" if previewing else await kept_place(request, info.client_id, info.id)
         script_type, _interpreter, wasm = RUNTIMES[runtime]
         html = _templates.get_template("frame.html").render(
             lang=lang,
@@ -156,11 +158,13 @@ def frame_router(bundle: Bundle) -> APIRouter:
             interpreter_wasm=bundle.url(wasm),
             module_urls=[bundle.url(n) for n in package_files(bundle, runtime)] if runtime == "micropython" else [],
             boot_js=bundle.url("static/frame-boot.js"),
+            paint_js=bundle.url("static/paint.js"),
             dpop_js=bundle.url("static/dpop.js"),
             boot_modules=boot_modules(bundle, runtime),
             idb_js=bundle.url("fake-indexeddb/fake-indexeddb.js"),
             runtime=runtime,
             config_json=json.dumps(config).replace("<", "\\u003c"),
+            kept_json=json.dumps(kept).replace("<", "\\u003c") if kept else "",
             script_type=script_type,
             pyscript_config=json.dumps(pyscript_config(bundle, public_url, runtime)),
         )

@@ -36,6 +36,7 @@ from ..oauth.origins import origin_of
 from ..oauth.tokens import issue_tokens, token_proof
 from ..store.clock import now_ms
 from ..store.secrets import hash_secret
+from .paint import clear_paint_key, set_paint_key
 
 COOKIE_PATH = "/frame/session"
 ROTATION_GRACE_MS = 15_000
@@ -78,6 +79,7 @@ def _set_cookie(response: Response, request: Request, client_id: str, refresh_to
 
 def _clear_cookie(response: Response, client_id: str) -> None:
     response.headers.append("set-cookie", partitioned_cookie(cookie_name(client_id), "", 0))
+    clear_paint_key(response, client_id)
 
 
 async def _with_user(
@@ -130,6 +132,9 @@ async def _exchange(request: Request, params: list[tuple[str, str]], client_id: 
     response = JSONResponse(await _with_user(request, body, include, family_id), headers={"Cache-Control": "no-store"})
     if refresh_token:
         _set_cookie(response, request, client_id, refresh_token)
+        family_id = family_id or await _family_of(request, refresh_token)
+        if family_id is not None:  # the frame page's first paint of the next page (widget/paint.py)
+            set_paint_key(response, request, client_id, family_id)
     return response
 
 

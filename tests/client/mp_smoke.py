@@ -114,8 +114,11 @@ assert len(calls) == len(items), len(calls)
 # place: the visitor's place and outbox across pages, read back checked
 raw = place.save_place(1, True, "chat", 7, place.scroll_anchor(12, -3), {7: "d\u00e9j\u00e0 \U0001F600"})
 assert place.read_place(raw, 1) == {"open": True, "screen": "chat", "conv": 7, "scroll": {"pos": 12, "offset": -3},
-                                    "drafts": {7: "d\u00e9j\u00e0 \U0001F600"}}, place.read_place(raw, 1)
+                                    "drafts": {7: "d\u00e9j\u00e0 \U0001F600"}, "paint": None}, place.read_place(raw, 1)
 assert place.read_place(raw, 2)["drafts"] == {}
+drawn = place.paint_of("chat", 7, "<ol class=\"p-log\"><li>d\u00e9j\u00e0</li></ol>")
+assert place.read_place(place.save_place(1, True, "chat", 7, None, {}, drawn), 1)["paint"] == drawn
+assert place.read_place(place.save_place(1, True, "home", None, None, {}, drawn), 1)["paint"] is None
 for bad in ("", "{", "[1]", "{" * 5000, '{"v":1,"user":1,"drafts":{"x":1},"screen":"chat"}'):
     assert place.read_place(bad, 1)["screen"] == "home", bad
 kept = S.ChatState(me=1)

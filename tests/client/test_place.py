@@ -16,7 +16,8 @@ ME, OTHER = 1, 2
 def test_a_place_round_trips_for_the_same_visitor() -> None:
     raw = place.save_place(ME, True, "chat", 7, place.scroll_anchor(12, -30), {7: "half a mess", 9: "hi"})
     assert place.read_place(raw, ME) == {"open": True, "screen": "chat", "conv": 7,
-                                         "scroll": {"pos": 12, "offset": -30}, "drafts": {7: "half a mess", 9: "hi"}}
+                                         "scroll": {"pos": 12, "offset": -30}, "drafts": {7: "half a mess", 9: "hi"},
+                                         "paint": None}
 
 
 def test_another_visitors_place_is_not_theirs() -> None:
@@ -54,6 +55,27 @@ def test_restorable_screen_needs_the_conversation_to_be_theirs() -> None:
     assert place.restorable_screen(share, set()) == ("share", None)
 
 
+def test_the_panels_drawing_is_kept_only_with_the_screen_it_shows() -> None:
+    paint = place.paint_of("chat", 7, "<header>Bob</header>")
+    assert place.read_place(place.save_place(ME, True, "chat", 7, None, {}, paint), ME)["paint"] == paint
+    assert place.read_place(place.save_place(ME, True, "chat", 8, None, {}, paint), ME)["paint"] is None
+    assert place.read_place(place.save_place(ME, True, "home", None, None, {}, paint), ME)["paint"] is None
+    home = place.paint_of("home", 7, "<ul></ul>")
+    assert home == {"screen": "home", "conv": None, "html": "<ul></ul>"}
+    assert place.read_place(place.save_place(ME, False, "home", None, None, {}, home), ME)["paint"] == home
+    assert place.paint_of("share", None, "<p></p>") is None and place.paint_of("chat", 7, "") is None
+    assert place.paint_of("chat", 7, "x" * (place.MAX_PAINT_CHARS + 1)) is None
+    assert place.read_place(place.save_place(ME, True, "chat", 7, None, {}, paint), OTHER)["paint"] is None
+
+
+def test_a_hostile_drawing_is_dropped_and_the_place_kept() -> None:
+    for paint in ("<p>", 5, {"screen": "chat", "conv": 7, "html": 5}, {"screen": "chat", "conv": "7", "html": "a"},
+                  {"screen": "settings", "conv": None, "html": "a"}, {"screen": "chat", "conv": 7}):
+        raw = json.dumps({"v": place.VERSION, "user": ME, "screen": "chat", "conv": 7, "paint": paint})
+        got = place.read_place(raw, ME)
+        assert got["paint"] is None and got["screen"] == "chat" and got["conv"] == 7, paint
+
+
 HOSTILE = [
     None, "", "not json", "[]", "null", "1", '"text"', "{", json.dumps({"v": 99, "user": ME}),
     json.dumps({"v": place.VERSION, "user": True}), json.dumps({"v": place.VERSION, "user": ME, "open": "yes",
@@ -81,6 +103,7 @@ def test_any_json_read_back_gives_a_valid_place(value: object) -> None:
         assert got["screen"] in place.SCREENS and got["open"] in (None, True, False)
         assert all(isinstance(k, int) and isinstance(v, str) and v for k, v in got["drafts"].items())
         assert got["conv"] is None or got["screen"] == "chat"
+        assert got["paint"] is None or (got["paint"]["screen"] == got["screen"] and got["paint"]["html"])
 
 
 def welcomed() -> S.ChatState:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import math
 import os
 import shutil
@@ -349,8 +350,10 @@ async def run_async(quick: bool, runs: int, servers: Servers,
 
 def private_bundle() -> Path:
     """The widget bundle built from the current client/ into a folder of the benchmark's own (incremental):
-    others rebuilding build/bundle mid-run must not change the files under a running server."""
-    out = Path(tempfile.gettempdir()) / f"parley-bench-bundle-{os.getuid()}"
+    others rebuilding build/bundle mid-run must not change the files under a running server, and neither must a
+    benchmark run from another checkout (worktree) by the same user: the folder is per checkout."""
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    out = Path(tempfile.gettempdir()) / f"parley-bench-bundle-{os.getuid()}-{checkout}"
     subprocess.run([sys.executable, "build.py", "--out", str(out), "--quiet"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     return out

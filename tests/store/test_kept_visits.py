@@ -24,6 +24,8 @@ async def test_kept_texts_are_replaced_per_field_and_end_with_the_sign_in(store)
     assert await store.kept_for_frame(token.family_id) == {"place": "P2", "outbox": "O1"}
     await store.keep_for_frame(token, {"outbox": ""})
     assert await store.kept_for_frame(token.family_id) == {"place": "P2"}
+    assert await store.kept_for_frame(token.family_id, site) == {"place": "P2"}  # the frame page's first paint
+    assert await store.kept_for_frame(token.family_id, site + 1) == {}  # never on another site's frame
     await store.revoke_family(token.family_id)
     assert await store.kept_for_frame(token.family_id) == {}
     await store.keep_for_frame(token, {"place": "late"})  # a write racing the sign-out is never read back

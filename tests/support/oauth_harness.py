@@ -36,6 +36,7 @@ from server.settings import Settings
 from server.store import open_store
 from server.web import web_router
 from server.widget.kept import frame_kept_router
+from server.widget.paint import PaintKeys
 from server.widget.signin import frame_session_router
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -55,6 +56,7 @@ def build_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
     app.state.settings = settings
+    app.state.paint_keys = PaintKeys(settings.secret_key)
     app.state.revoked = []
     # Every test signs up from 127.0.0.1: lift the per-IP sign-up limit (the sign-in limit stays as shipped).
     app.state.parley_rate_limits = {"signup": SlidingWindow(100_000, 600.0)}

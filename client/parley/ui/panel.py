@@ -38,7 +38,10 @@ class Panel:
         self.header = el("header", {"class_": "p-header"})
         self.notice = el("div", {"class_": "p-notice", "role": "status", "aria-live": "polite"})
         self.body = el("div", {"class_": "p-body"})
-        replace(root, self.header, self.notice, self.body)
+        # a panel painted before Python was up (parley.painted) stays on screen until the first render
+        self._attached = root.getAttribute("data-state") != "painted"
+        if self._attached:
+            replace(root, self.header, self.notice, self.body)
         self.home = HomeScreen(self)
         self.chat = ChatScreen(self)
         self.people = PeopleScreen(self)
@@ -53,6 +56,9 @@ class Panel:
 
     def render(self):
         """Draw the header and the current screen."""
+        if not self._attached:
+            self._attached = True
+            replace(self.root, self.header, self.notice, self.body)
         self.render_header()
         screen = self.model.screen
         if screen == "chat":
