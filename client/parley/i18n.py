@@ -29,6 +29,8 @@ STRINGS = {
         "report_thanks": "Thanks, the site's owners will look at it.",
         "report_failed": "The report was not sent: {reason}",
         "banned_here": "You can't use chat on this site.",
+        "painted_unsent": "What you wrote before the chat was ready was not sent: that conversation is no longer"
+                          " open to you.",
         "title": "Chat",
         "open_chat": "Open chat",
         "close_chat": "Close chat",
@@ -234,6 +236,8 @@ STRINGS = {
         "report_thanks": "Merci, les responsables du site vont l'examiner.",
         "report_failed": "Le signalement n'a pas été envoyé : {reason}",
         "banned_here": "Vous ne pouvez pas utiliser la discussion sur ce site.",
+        "painted_unsent": "Ce que vous avez écrit avant que la discussion soit prête n’a pas été envoyé : cette"
+                          " conversation ne vous est plus ouverte.",
         "title": "Discussion",
         "open_chat": "Ouvrir la discussion",
         "close_chat": "Fermer la discussion",
@@ -439,6 +443,7 @@ STRINGS = {
         "report_thanks": "شكرًا، سيراجع أصحاب الموقع الأمر.",
         "report_failed": "لم يُرسَل البلاغ: {reason}",
         "banned_here": "لا يمكنك استخدام الدردشة على هذا الموقع.",
+        "painted_unsent": "لم يُرسل ما كتبته قبل أن تصبح الدردشة جاهزة: هذه المحادثة لم تعد متاحة لك.",
         "title": "الدردشة",
         "open_chat": "فتح الدردشة",
         "close_chat": "إغلاق الدردشة",

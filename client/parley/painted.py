@@ -27,3 +27,13 @@ def take(root):
         "text": str(box.value) if box else "",
         "focused": bool(box.matches(":focus")) if box else False,
     }
+
+
+def unsent(early):
+    """What the visitor wrote in the painted panel that the live widget could not take over (it did not open
+    the painted conversation: no longer theirs, or the sign-in ended): the texts sent with Enter there (never
+    sent: they were only shown on their way), then what the box still held, in order, blank ones left out."""
+    texts = [text for text in early["sends"] if text.strip()]
+    if early["typed"] and early["text"].strip():
+        texts.append(early["text"])
+    return texts

@@ -274,6 +274,7 @@ class Widget:
         """What the visitor did in the painted panel before Python was up (parley.painted.take): the text
         typed in its message box becomes the draft, and what they sent from it is sent now, in order."""
         if self.screen != "chat" or early["conv"] != self.current_conv:
+            self._keep_unsent(early)
             return
         for text in early["sends"]:
             if text.strip() and len(text) <= P.MAX_TEXT_CHARS:
@@ -290,6 +291,19 @@ class Widget:
             end = len(str(composer.value))
             composer.setSelectionRange(end, end)
         self.save_place()
+
+    def _keep_unsent(self, early):
+        """The live widget did not open the painted conversation: what was written there is not dropped. It
+        becomes that conversation's draft while it is still the visitor's, else a notice says it was not sent."""
+        texts = painted.unsent(early)
+        if not texts:
+            return
+        conv = early["conv"]
+        if self.client.signed_in and conv in self.client.conv_info:
+            self.drafts[conv] = "\n".join(texts)
+            self.save_place()
+        else:
+            self.panel.show_notice(self.t("painted_unsent"))
 
     def scroll_restored(self):
         self.pending_scroll = None

@@ -132,3 +132,54 @@ async def test_inline_the_painted_panel_takes_input_before_python_and_the_live_w
     await bob.open_chat_with("Alice Martin")
     await bob.log.get_by_text(f"inline before Python {stamp}", exact=True).wait_for()
     assert await bob.log.get_by_text(f"inline before Python {stamp}", exact=True).count() == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_what_the_live_widget_cannot_send_from_the_painted_panel_is_not_dropped_silently(
+        demo: DemoServer, new_context: Any, runtime: str) -> None:
+    """The next page paints the group alice had open, but she was removed from it meanwhile (the live widget
+    learns it from the sign-in's lists): what she sent and typed in the painted box is not sent, nothing reaches
+    the group, and the live widget says so instead of dropping it silently."""
+    import sqlite3
+
+    from server.store import open_store
+
+    stamp = str(time.time_ns())
+    title = f"Painted {runtime} {stamp[-6:]}"
+    database = demo.data_dir / "parley.sqlite3"
+    store = await open_store(f"sqlite+aiosqlite:///{database}")
+    try:
+        alice_user = await store.get_user_by_username("alice")
+        bob_user = await store.get_user_by_username("bob")
+        assert alice_user is not None and bob_user is not None
+        group = await store.create_group(bob_user.id, [alice_user.id], title)
+    finally:
+        await store.close()
+
+    context = await new_context(viewport={"width": 1000, "height": 720})
+    await context.add_init_script(REFUSE_STORAGE % demo.parley_url)
+    alice = await visit(context, demo, runtime)
+    await alice.open_signed_in("alice")
+    async with alice.page.expect_request(keeps_a_drawn_chat, timeout=15000):
+        await alice.frame.get_by_role("list", name="Groups").get_by_role("button").filter(has_text=title).click()
+
+    store = await open_store(f"sqlite+aiosqlite:///{database}")  # behind the relay's back: this page never knows
+    try:
+        await store.remove_from_group(group.id, bob_user.id, alice_user.id)
+    finally:
+        await store.close()
+    released = await hold_interpreters(context)
+    await alice.page.get_by_role("navigation", name="Site").get_by_role("link", name="Science").click()
+    await alice.frame.locator("#parley-root[data-state=painted][data-screen=chat]").wait_for(timeout=15000)
+    await alice.message_box.fill(f"too late {stamp}")
+    await alice.message_box.press("Enter")
+    await alice.message_box.fill(f"typed too {stamp}")
+
+    released.set()
+    await alice.frame.locator("#parley-root[data-state=ready]").wait_for(timeout=90000)
+    await alice.frame.get_by_role("status").filter(has_text="was not sent").wait_for(timeout=15000)
+    assert await alice.frame.locator("#parley-root").get_attribute("data-screen") == "home"
+    with sqlite3.connect(database) as db:
+        stored = db.execute("SELECT count(*) FROM messages WHERE text LIKE ?", (f"%{stamp}%",)).fetchone()[0]
+    assert stored == 0

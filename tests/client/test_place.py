@@ -159,3 +159,12 @@ def test_stored_frames_are_checked_as_the_server_would() -> None:
     assert place.read_outbox(raw, ME) == [(good, 0)]
     for raw in [*HOSTILE, json.dumps({"v": place.VERSION, "user": ME, "entries": {"a": 1}})]:
         assert place.read_outbox(raw, ME) == []
+
+
+def test_what_the_painted_panel_could_not_hand_over_is_listed_in_order() -> None:
+    from parley import painted
+
+    early = {"conv": 7, "sends": ["first", "  ", "second"], "typed": True, "text": "half a thought", "focused": True}
+    assert painted.unsent(early) == ["first", "second", "half a thought"]
+    assert painted.unsent({**early, "typed": False}) == ["first", "second"]  # the box held the old draft only
+    assert painted.unsent({"conv": 7, "sends": [], "typed": True, "text": "   ", "focused": False}) == []
