@@ -227,6 +227,8 @@ class Subscriber:
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._link: _Link | None = None
         self._supervisor: asyncio.Task[None] | None = None
+        self._last_raw = b""
+        self._last_text = ""
 
     async def start(self, first: str) -> None:
         """Connect, subscribe ``first`` (a channel kept for the link's life) and start watching the link."""
@@ -244,7 +246,10 @@ class Subscriber:
     def _pushed(self, reply: list[Any]) -> None:
         kind = reply[0]
         if kind == b"message":
-            self.deliver(reply[1].decode(), reply[2].decode())
+            raw = reply[2]
+            if raw != self._last_raw:  # a fan-out pushes one payload once per member's channel: decode it once
+                self._last_raw, self._last_text = raw, raw.decode()
+            self.deliver(reply[1].decode(), self._last_text)
         elif kind == b"subscribe":
             future = self._confirmations.get(reply[1].decode())
             if future is not None and not future.done():
