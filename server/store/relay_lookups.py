@@ -145,7 +145,7 @@ class RelayLookups(StoreBase):
     async def last_positions(self, user_id: int, conversation_ids: Sequence[int]) -> dict[int, int]:
         """Last position of each listed conversation the user is a member of."""
         found: dict[int, int] = {}
-        async with self._read() as conn:
+        async with self._read() if len(conversation_ids) > CHUNK else self._read_one() as conn:
             for chunk in _chunks(conversation_ids):
                 rows = await conn.execute(
                     select(c.c.id, c.c.last_position)
