@@ -10,6 +10,7 @@ process dies, its entries are not removed by anyone: they expire, so its users f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,6 +47,13 @@ class Broker(ABC):
         allows (fan-out of one message to every member's channel)."""
         for channel in channels:
             await self.publish(channel, payload)
+
+    def publish_later(self, channels: Sequence[str], payload: str) -> None:
+        """``publish_many`` without waiting for the backend: queued after every earlier publish of this
+        process (so the order holds), failures logged. For the relay's commit loop, which must not wait on
+        the broker once per message."""
+        task = asyncio.get_running_loop().create_task(self.publish_many(channels, payload))
+        task.add_done_callback(_log_failure)
 
     async def subscribe(self, channel: str, dispatch: Dispatch) -> None:
         """Route ``channel``'s payloads to ``dispatch`` (replacing any earlier one for that channel)."""
@@ -111,6 +119,11 @@ class Broker(ABC):
                 callback()
             except Exception:
                 logger.exception("broker reset callback failed")
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("publish failed: %r", future.exception())
 
 
 def check_ttl(ttl_s: float) -> int:

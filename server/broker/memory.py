@@ -38,9 +38,19 @@ class MemoryBroker(Broker):
         self._deliver(channel, payload)
 
     async def publish_many(self, channels: Sequence[str], payload: str) -> None:
-        """``_deliver`` for each channel, inlined: this loop runs once per recipient of a fan-out."""
         if self._closed:
             raise RuntimeError("broker is closed")
+        self._deliver_all(channels, payload)
+
+    def publish_later(self, channels: Sequence[str], payload: str) -> None:
+        """Delivered now, like ``publish_many`` (nothing to wait for in memory)."""
+        if self._closed:
+            logger.warning("publish to a closed broker dropped")
+            return
+        self._deliver_all(channels, payload)
+
+    def _deliver_all(self, channels: Sequence[str], payload: str) -> None:
+        """``_deliver`` for each channel, inlined: this loop runs once per recipient of a fan-out."""
         dispatchers = self._dispatchers
         for channel in channels:
             dispatch = dispatchers.get(channel)

@@ -12,7 +12,6 @@ Keys and channels start with a prefix (URL query ``?prefix=``, default ``parley`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,9 +19,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from server.broker.base import Broker, PresenceEntry, check_ttl
+from server.broker.redis_links import Publisher, Subscriber, link_params
 
 logger = logging.getLogger("parley.broker")
 
@@ -46,16 +45,9 @@ redis.call('PEXPIREAT', KEYS[1], latest)
 return now
 """
 
-# ARGV[1] = payload, ARGV[2..] = channels: one command for a whole fan-out, the payload sent once.
-PUBLISH_MANY = """
-for i = 2, #ARGV do
-  redis.call('PUBLISH', ARGV[i], ARGV[1])
-end
-return #ARGV - 1
-"""
-
-RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0)
-SUBSCRIBE_TIMEOUT = 10.0  # seconds to wait for Redis to confirm a subscription
+def _logged(future: asyncio.Future[object]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("publish failed: %r", future.exception())
 
 
 def split_prefix(url: str) -> tuple[str, str]:
@@ -68,38 +60,36 @@ def split_prefix(url: str) -> tuple[str, str]:
 
 
 class RedisBroker(Broker):
-    """Broker over one Redis server (or a compatible one: Valkey, KeyDB)."""
+    """Broker over one Redis server (or a compatible one: Valkey, KeyDB). Publishing and the pub/sub
+    listener use the lean links of ``redis_links``; presence and claims use redis-py."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self._redis_url, self.prefix = split_prefix(url)
         self._channel_prefix = f"{self.prefix}:ch:"
         self._redis: aioredis.Redis | None = None
-        self._pubsub: Any = None
-        self._listener: asyncio.Task[None] | None = None
         self._set_presence: Any = None
-        self._publish_many: Any = None
-        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._publisher: Publisher | None = None
+        self._subscriber: Subscriber | None = None
 
     async def connect(self) -> None:
         self._redis = aioredis.from_url(self._redis_url, decode_responses=True, client_name=self.prefix)
         await self._redis.ping()
         self._set_presence = self._redis.register_script(SET_PRESENCE)
-        self._publish_many = self._redis.register_script(PUBLISH_MANY)
-        self._pubsub = self._redis.pubsub()
+        params = link_params(self._redis_url, self.prefix)
+        self._publisher = Publisher(params)
+        await self._publisher.connect()
+        self._subscriber = Subscriber(params, self._received, self._reset)
         # A control channel keeps the pub/sub connection subscribed even when no conversation is.
-        await self._pubsub.subscribe(f"{self.prefix}:control")
-        self._listener = asyncio.create_task(self._listen(), name="parley-broker-listener")
+        await self._subscriber.start(f"{self.prefix}:control")
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
-        if self._pubsub is not None:
-            await self._pubsub.aclose()
-            self._pubsub = None
+        if self._subscriber is not None:
+            await self._subscriber.close()
+            self._subscriber = None
+        if self._publisher is not None:
+            await self._publisher.close()
+            self._publisher = None
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
@@ -111,69 +101,42 @@ class RedisBroker(Broker):
             raise RuntimeError("broker is not connected")
         return self._redis
 
+    @property
+    def publisher(self) -> Publisher:
+        if self._publisher is None:
+            raise RuntimeError("broker is not connected")
+        return self._publisher
+
     async def ping(self) -> None:
         await self.redis.ping()
 
     async def publish(self, channel: str, payload: str) -> None:
-        await self.redis.publish(self._channel_prefix + channel, payload)
+        await self.publisher.post([self._channel_prefix + channel], payload)
 
     async def publish_many(self, channels: Sequence[str], payload: str) -> None:
-        """One command for the whole fan-out: a script that PUBLISHes the payload to each channel, in order
-        (the payload crosses the network once, not once per channel)."""
-        if len(channels) == 1:
-            await self.publish(channels[0], payload)
-            return
+        """One PUBLISH per channel, pipelined: written together, answered in order."""
         if channels:
             prefix = self._channel_prefix
-            await self._publish_many(args=[payload, *(prefix + channel for channel in channels)])
+            await self.publisher.post([prefix + channel for channel in channels], payload)
+
+    def publish_later(self, channels: Sequence[str], payload: str) -> None:
+        if channels:
+            prefix = self._channel_prefix
+            self.publisher.post([prefix + channel for channel in channels], payload).add_done_callback(_logged)
 
     async def _subscribe(self, channel: str) -> None:
         """Subscribe and wait until Redis confirms: payloads published after this returns arrive."""
-        await self._subscribe_confirmed(self._channel_prefix + channel)
-
-    async def _subscribe_confirmed(self, redis_channel: str) -> None:
-        future = self._confirmations.get(redis_channel)
-        if future is None:
-            future = self._confirmations[redis_channel] = asyncio.get_running_loop().create_future()
-        try:
-            await self._pubsub.subscribe(redis_channel)
-            await asyncio.wait_for(asyncio.shield(future), SUBSCRIBE_TIMEOUT)
-        finally:
-            if self._confirmations.get(redis_channel) is future:
-                del self._confirmations[redis_channel]
+        assert self._subscriber is not None
+        await self._subscriber.subscribe(self._channel_prefix + channel)
 
     async def _unsubscribe(self, channel: str) -> None:
-        await self._pubsub.unsubscribe(self._channel_prefix + channel)
+        if self._subscriber is not None:
+            self._subscriber.unsubscribe(self._channel_prefix + channel)
 
-    async def _listen(self) -> None:
-        """The one listener task: read pub/sub payloads and hand them to local dispatchers."""
-        failures = 0
-        cut = len(self._channel_prefix)
-        while True:
-            try:
-                message = await self._pubsub.get_message(timeout=None)
-            except (RedisError, OSError) as exc:
-                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-                failures += 1
-                logger.warning("broker listener lost Redis (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            if failures:  # reconnected (redis-py re-subscribed every channel on connect)
-                failures = 0
-                logger.info("broker listener reconnected to Redis")
-                self._reset()
-            if message is None:
-                continue
-            channel = message["channel"]
-            if message["type"] == "subscribe":
-                future = self._confirmations.get(channel)
-                if future is not None and not future.done():
-                    future.set_result(None)
-                continue
-            if message["type"] != "message":
-                continue
-            if channel.startswith(self._channel_prefix):
-                self._deliver(channel[cut:], message["data"])
+    def _received(self, channel: str, payload: str) -> None:
+        """A payload pushed by Redis: to the local dispatcher of its channel."""
+        if channel.startswith(self._channel_prefix):
+            self._deliver(channel[len(self._channel_prefix):], payload)
 
     async def claim_once(self, key: str, ttl_s: float) -> bool:
         """SET NX PX: one atomic command, so two processes claiming at once cannot both win."""

@@ -98,6 +98,16 @@ class Fanout:
         payload = message_payload(encode(frame), skip)
         await self.publish((m for m in await self.members(conversation_id) if m != but), payload)
 
+    async def post_to_members(self, conversation_id: int, frame: dict[str, Any], skip: str = "") -> None:
+        """Like ``to_members`` without waiting for the broker (queued in publication order, failures logged):
+        the commit loop's fan-out, so a batch's publishes leave together and the next batch need not wait."""
+        payload = message_payload(encode(frame), skip)
+        channels = [channel(m) for m in await self.members(conversation_id)]
+        try:
+            self.broker.publish_later(channels, payload)
+        except Exception as exc:
+            logger.warning("publish to %d users failed: %r", len(channels), exc)
+
     def deliver(self, connections: Sequence[Connection], payload: str) -> None:
         """Queue a message payload's frame on a user's local sockets that may read messages."""
         # the memory broker hands one payload object to every recipient's channel: split it once
@@ -142,6 +152,6 @@ class Fanout:
                 counts.stored(connection.site_id, message.kind, message.data, connection.grant.origins, rest == 0)
                 frame = message_fields(message)
                 frame["t"] = P.MSG
-                await self.to_members(message.conversation_id, frame, skip=connection.id)
+                await self.post_to_members(message.conversation_id, frame, skip=connection.id)
         if self.probe is not None:  # after the broker's own callbacks (FIFO), i.e. after local delivery
             asyncio.get_running_loop().call_soon(self.probe.committed, started)

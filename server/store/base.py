@@ -44,6 +44,18 @@ class StoreBase:
             yield conn
 
     @asynccontextmanager
+    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+        """For a read of one statement: on PostgreSQL in autocommit (no BEGIN and COMMIT round trips around
+        it; one statement sees one snapshot anyway), elsewhere a read transaction."""
+        if self.is_sqlite:
+            async with self._read() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+
+    @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
             async with self._write_engine.begin() as conn:

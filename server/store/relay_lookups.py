@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, cast, func, select
 
 from . import records, tables
 from .base import StoreBase
@@ -33,76 +33,68 @@ def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
         yield items[start : start + CHUNK]
 
 
+def _ids(joined: str | None) -> list[int]:
+    """Ids aggregated as a comma-separated string (None: none)."""
+    return [int(part) for part in joined.split(",")] if joined else []
+
+
+def _aggregated(column: Any, *where: Any) -> Any:
+    """A scalar subquery: the column's values as one comma-separated string (NULL when there are none)."""
+    return select(func.aggregate_strings(cast(column, String), ",")).where(*where).scalar_subquery()
+
+
+_here = con.alias("here")  # the consent for the token's own site (title sharing)
+_GRANT = (
+    select(
+        tok.c.user_id, tok.c.site_id, tok.c.scope, tok.c.revoked_at, tok.c.access_expires_at, tok.c.jkt,
+        usr.c.username, usr.c.display_name, usr.c.deleted_at, usr.c.disabled_at, sit.c.origins,
+        ban.c.user_id.label("banned"), _here.c.share_title, us.c.status, us.c.sound, us.c.findable, us.c.requests,
+        _aggregated(con.c.site_id, con.c.user_id == tok.c.user_id, con.c.hidden.is_(True)).label("hidden"),
+        _aggregated(fr.c.other_id, fr.c.user_id == tok.c.user_id, fr.c.state == "accepted").label("friends"),
+    )
+    .join(usr, usr.c.id == tok.c.user_id)
+    .join(sit, sit.c.id == tok.c.site_id)
+    .outerjoin(ban, (ban.c.site_id == tok.c.site_id) & (ban.c.user_id == tok.c.user_id))
+    .outerjoin(_here, (_here.c.user_id == tok.c.user_id) & (_here.c.site_id == tok.c.site_id))
+    .outerjoin(us, us.c.user_id == tok.c.user_id)
+    .where(tok.c.access_token_hash == bindparam("digest"))
+)
+
+
 class RelayLookups(StoreBase):
     """Batched reads for the relay's sockets."""
 
     async def access_grant(self, token_hash: str) -> records.AccessGrant | None:
         """The access token stored under ``token_hash`` with its state; while live, with the user's
-        accepted friends, hidden sites, chosen status and sound and title sharing on this site too (one read
-        transaction). None for an unknown token."""
-        async with self._read() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        tok.c.user_id,
-                        tok.c.site_id,
-                        tok.c.scope,
-                        tok.c.revoked_at,
-                        tok.c.access_expires_at,
-                        usr.c.username,
-                        usr.c.display_name,
-                        usr.c.deleted_at,
-                        sit.c.origins,
-                        tok.c.jkt,
-                        usr.c.disabled_at,
-                        ban.c.user_id.label("banned"),
-                    )
-                    .join(usr, usr.c.id == tok.c.user_id)
-                    .join(sit, sit.c.id == tok.c.site_id)
-                    .outerjoin(ban, (ban.c.site_id == tok.c.site_id) & (ban.c.user_id == tok.c.user_id))
-                    .where(tok.c.access_token_hash == token_hash)
-                )
-            ).first()
-            if row is None:
-                return None
-            grant = records.AccessGrant(
-                state=token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms(),
-                                  disabled_at=row.disabled_at, banned=row.banned is not None),
-                user_id=row.user_id,
-                username=row.username,
-                display_name=row.display_name,
-                site_id=row.site_id,
-                scope=row.scope,
-                origins=tuple(row.origins or ()),
-                jkt=row.jkt,
-            )
-            if grant.state != "live":
-                return grant
-            hidden = (
-                await conn.scalars(select(con.c.site_id).where(con.c.user_id == row.user_id, con.c.hidden.is_(True)))
-            ).all()
-            share_title = bool(
-                await conn.scalar(
-                    select(con.c.share_title).where(con.c.user_id == row.user_id, con.c.site_id == row.site_id)
-                )
-            )
-            chosen = (
-                await conn.execute(
-                    select(us.c.status, us.c.sound, us.c.findable, us.c.requests).where(us.c.user_id == row.user_id)
-                )
-            ).first()
-            friends = (
-                await conn.scalars(select(fr.c.other_id).where(fr.c.user_id == row.user_id, fr.c.state == "accepted"))
-            ).all()
+        accepted friends, hidden sites, chosen status and sound and title sharing on this site too. One
+        statement (the friends and hidden sites aggregated in it): a reconnect storm pays one round trip per
+        hello, not five. None for an unknown token."""
+        async with self._read_one() as conn:
+            row = (await conn.execute(_GRANT, {"digest": token_hash})).first()
+        if row is None:
+            return None
+        grant = records.AccessGrant(
+            state=token_state(row.revoked_at, row.access_expires_at, row.deleted_at, now_ms(),
+                              disabled_at=row.disabled_at, banned=row.banned is not None),
+            user_id=row.user_id,
+            username=row.username,
+            display_name=row.display_name,
+            site_id=row.site_id,
+            scope=row.scope,
+            origins=tuple(row.origins or ()),
+            jkt=row.jkt,
+        )
+        if grant.state != "live":
+            return grant
         return replace(
             grant,
-            hidden_sites=tuple(sorted(hidden)),
-            friends=tuple(friends),
-            status=chosen.status if chosen is not None else "online",
-            sound=chosen.sound if chosen is not None else "site",
-            findable=chosen.findable if chosen is not None else "everyone",
-            requests=chosen.requests if chosen is not None else "everyone",
-            share_title=share_title,
+            hidden_sites=tuple(sorted(_ids(row.hidden))),
+            friends=tuple(_ids(row.friends)),
+            status=row.status or "online",
+            sound=row.sound or "site",
+            findable=row.findable or "everyone",
+            requests=row.requests or "everyone",
+            share_title=bool(row.share_title),
         )
 
     async def token_states(self, token_hashes: Iterable[str]) -> dict[str, records.TokenState]:
@@ -153,7 +145,7 @@ class RelayLookups(StoreBase):
     async def last_positions(self, user_id: int, conversation_ids: Sequence[int]) -> dict[int, int]:
         """Last position of each listed conversation the user is a member of."""
         found: dict[int, int] = {}
-        async with self._read() as conn:
+        async with self._read() if len(conversation_ids) > CHUNK else self._read_one() as conn:
             for chunk in _chunks(conversation_ids):
                 rows = await conn.execute(
                     select(c.c.id, c.c.last_position)

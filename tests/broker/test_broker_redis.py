@@ -149,3 +149,60 @@ async def test_claim_once_holds_across_processes(redis_broker_url: str) -> None:
     finally:
         await one.close()
         await two.close()
+
+
+def test_links_work_on_uvloop(redis_broker_url: str) -> None:
+    """The server runs on uvloop (whose transports are not asyncio's): connect, subscribe, publish in order,
+    waiting (publish_many) and not waiting (publish_later) mixed."""
+    import asyncio
+
+    import uvloop
+
+    async def scenario() -> list[str]:
+        broker = await open_broker(redis_broker_url)
+        got: list[str] = []
+        try:
+            await broker.subscribe("u:1", got.append)
+            await broker.subscribe("u:2", got.append)
+            for i in range(50):
+                broker.publish_later(["u:1", "u:2"], f"later {i}")
+            await broker.publish_many(["u:2"], "waited")
+            for _ in range(100):
+                if len(got) == 101:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await broker.close()
+        return got
+
+    got = uvloop.run(scenario())
+    assert got == [f"later {i}" for i in range(50) for _ in (1, 2)] + ["waited"]
+
+
+async def test_publisher_reconnects_after_its_connection_is_cut(redis_broker_url: str) -> None:
+    """The publishing link is killed by the server: publishes after that reconnect and arrive; the one that
+    was in flight fails loudly (logged), never silently succeeds."""
+    broker = await open_broker(redis_broker_url)
+    assert isinstance(broker, RedisBroker)
+    try:
+        inbox = Inbox()
+        await broker.subscribe("conv:6", inbox)
+        await broker.publish("conv:6", "before")
+        admin = redis.Redis.from_url(redis_broker_url.split("?")[0], decode_responses=True)
+        killed = 0
+        for client in admin.client_list(_type="normal"):
+            if client.get("name") == broker.prefix and "publish" in client.get("cmd", ""):
+                admin.client_kill_filter(_id=client["id"])
+                killed += 1
+        admin.close()
+        assert killed == 1
+        with anyio.fail_after(5):
+            while True:
+                try:
+                    await broker.publish("conv:6", "after")
+                    break
+                except ConnectionError:
+                    await anyio.sleep(0.05)
+        assert await inbox.wait_for(2) == ["before", "after"]
+    finally:
+        await broker.close()

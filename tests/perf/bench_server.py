@@ -239,6 +239,7 @@ def cpu_targets() -> list[Target]:
 async def cpu_load(target: Target, plan: Plan, sizes: Sizes, log: Callable[[str], None]) -> Outcome:
     n, rooms, sender_ids = mixed_plan(sizes)
     conns = await fastclient.open_fast(target, n, rooms)
+    beats = asyncio.get_running_loop().create_task(fastclient.keep_alive(conns))
     room_of: dict[int, tuple[str, int]] = {}
     for name, members in rooms.items():
         for i in members:
@@ -259,6 +260,7 @@ async def cpu_load(target: Target, plan: Plan, sizes: Sizes, log: Callable[[str]
                 log(f"  {target.name} {rate:g}/s: {step.delivered}/{step.expected} delivered, "
                     f"{step.cpu_us_per_delivery:.1f} µs CPU each, generator {step.generator_cpu:.0%}")
     finally:
+        beats.cancel()
         await fastclient.close_all(conns)
     return outcome
 

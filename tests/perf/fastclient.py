@@ -121,5 +121,17 @@ async def open_fast(target: Target, n: int, rooms: Mapping[str, Sequence[int]] |
     return conns
 
 
+async def keep_alive(conns: Sequence[FastConn], every: float = 20.0) -> None:
+    """Send each socket's heartbeat frame (if its dialect has one) every ``every`` s, as a live client does:
+    sockets that only listen (group members who never talk) would otherwise be closed as dead by Parley's
+    heartbeat check during a long load. Runs until cancelled."""
+    while True:
+        await asyncio.sleep(every)
+        for conn in conns:
+            beat = conn.dialect.heartbeat
+            if beat is not None and conn.transport is not None and not conn.closed.done():
+                conn.send_now(beat)
+
+
 async def close_all(conns: Sequence[Any]) -> None:
     await asyncio.gather(*(c.close() for c in conns))

@@ -73,6 +73,7 @@ class Dialect:
 
     path = "/"
     pong: str | None = None
+    heartbeat: str | None = None  # what a client sends now and then so the server keeps a silent socket
 
     async def handshake(self, ws: ClientConnection, credential: Any) -> None:
         return None
@@ -163,6 +164,7 @@ class ParleyDialect(Dialect):
     """Parley protocol v1 (client/parley/protocol.py): hello{v,token} -> welcome; send -> ack; msg."""
 
     path = "/v1/ws"
+    heartbeat = '{"t":"ping"}'  # the relay closes a socket silent for 2 heartbeats (50 s); widgets ping
 
     async def handshake(self, ws: ClientConnection, credential: Any) -> None:
         await ws.send(json.dumps({"t": "hello", "v": 1, "token": credential}))

@@ -96,3 +96,46 @@ async def test_revoking_a_site_forgets_its_choices(store, alice_on_two_sites):
     await store.revoke_consent(alice.id, shop)
     found = await store.account_settings(alice.id)
     assert shop not in [s.site_id for s in found.sites] and found.status == "hidden"
+
+
+async def test_the_grant_is_one_statement_with_every_fact_the_socket_needs(store, alice_on_two_sites):
+    """hello's token check reads the token, its user and site, the ban, the site's title sharing, the account's
+    choices, the hidden sites and the accepted friends in one statement (a reconnect storm pays one round
+    trip per socket); defaults where no row exists."""
+    from sqlalchemy import event
+
+    from server.store import hash_secret
+    from tests.support.store_data import add_token
+
+    alice, shop, blog = alice_on_two_sites
+    bob, carol, dave = [await make_user(store, name) for name in ("bob", "carol", "dave")]
+    for friend in (bob, carol):
+        await store.request(alice.id, friend.username)
+        await store.accept(friend.id, alice.id)
+    await store.request(alice.id, dave.username)  # pending: not a friend
+    await add_token(store, alice.id, shop, "tok-grant", "friends messages", 60_000)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        plain = await store.access_grant(hash_secret("tok-grant"))
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert plain is not None and plain.state == "live"
+    assert sorted(plain.friends) == sorted([bob.id, carol.id])
+    assert (plain.hidden_sites, plain.status, plain.sound, plain.share_title) == ((), "online", "site", False)
+    assert (plain.findable, plain.requests) == ("everyone", "everyone")
+
+    await store.update_settings(alice.id, site_id=shop, hidden=True)
+    await store.update_settings(alice.id, site_id=blog, hidden=True, share_title=True)
+    await store.update_settings(alice.id, status="away", sound="off", findable="nobody")
+    chosen = await store.access_grant(hash_secret("tok-grant"))
+    assert chosen is not None
+    assert chosen.hidden_sites == tuple(sorted((shop, blog)))
+    assert (chosen.status, chosen.sound, chosen.findable, chosen.share_title) == ("away", "off", "nobody", False)
+    assert (await store.access_grant(hash_secret("no-such-token"))) is None
