@@ -1,4 +1,4 @@
-"""The RESP2 codec of the broker's lean links (pure: no Redis needed)."""
+"""The RESP2 codec of the broker's lean links (hiredis behind server.broker.resp; no Redis needed)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_command_is_an_array_of_bulk_strings() -> None:
 def test_every_reply_kind() -> None:
     reader = RespReader()
     replies = reader.feed(b"+OK\r\n:42\r\n$3\r\nabc\r\n$-1\r\n*-1\r\n-ERR wrong\r\n*2\r\n$1\r\na\r\n:7\r\n$0\r\n\r\n")
-    assert replies[:5] == ["OK", 42, b"abc", None, None]
+    assert replies[:5] == [b"OK", 42, b"abc", None, None]
     assert isinstance(replies[5], RespError) and str(replies[5]) == "ERR wrong"
     assert replies[6:] == [[b"a", 7], b""]
 
