@@ -1,17 +1,16 @@
 """scale: tens of thousands of idle authenticated sockets on ONE Parley process, then a load on top of them.
 
 `python -m tests.perf --only scale [--quick]`:
-1. One Parley server process (SQLite + the in-process broker, started as `parley serve` runs), pinned to one core.
-2. Without idle sockets: two-person conversations sent open-loop at rising rates (the compiled client of
-   fastclient.py), p50/p99 send -> delivery from each message's INTENDED send time (measure.py: no coordinated
-   omission, a lost delivery is infinitely late), until a step saturates; then the knee is narrowed
-   (saturation.next_probe) and a step at half the saturation rate is run on its own.
-3. IDLE authenticated sockets are opened (users, friendships in pairs and tokens made in bulk: bulk.py) by
-   helper processes on the generator's core (idle_holder.py: each from its own loopback source address, pinging
-   like an idle widget); server RSS before and after, per socket.
-4. The same ramp with the idle sockets connected. Budget: p99 < 50 ms at half the saturation rate, with them.
-
-Both ramps run against the same server process, the same load sockets and users; ratios are of one run.
+1. One Parley server process (SQLite + the in-process broker, started as `parley serve` runs), pinned to one
+   core; the load's sockets (two-person conversations, the compiled client of fastclient.py) connect first.
+2. On that fresh server, IDLE authenticated sockets are opened (users, friendships in pairs and tokens made in
+   bulk: bulk.py) by helper processes on the generator's core (idle_holder.py: each from its own loopback
+   source address, pinging like an idle widget): server RSS before and after, per socket.
+3. A ramp with them connected: open-loop sends at rising rates, p50/p99 send -> delivery from each message's
+   INTENDED send time (measure.py: no coordinated omission, a lost delivery is infinitely late), until a step
+   saturates; the knee narrowed (saturation.next_probe); a step at half the saturation rate on its own.
+   Budget: p99 < 50 ms at that half rate.
+4. The idle sockets close; the same ramp without them (same server, load sockets and users: ratios of one run).
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ BUDGET_P99_MS = 50.0
 TEXT = "a short message in a busy hour"
 DRAIN_LIMIT = 10.0  # seconds to wait for a step's deliveries after its last send
 SOCKETS_PER_HOLDER = 5_000  # idle sockets per helper process (and per loopback source address)
+RESERVED_FDS = 300  # the server's descriptors besides sockets: listener, SQLite files of its connections, pipes
 
 
 @dataclass
@@ -250,6 +250,9 @@ class Holders:
         return total
 
     def close(self) -> None:
+        """End the helpers (they close their sockets); idempotent."""
+        if not self.folder.exists():
+            return
         for process in self.processes:
             with contextlib.suppress(OSError):
                 assert process.stdin is not None
@@ -276,7 +279,20 @@ async def make_idle_tokens(target: ParleyTarget, n: int) -> list[str]:
         await store.close()
 
 
+async def keepalive(conns: Sequence[FastConn], every: float = 20.0) -> None:
+    """Ping the load's sockets like a widget does: the relay closes a socket silent for two heartbeats (50 s),
+    and opening the idle sockets takes longer than that."""
+    ping = json.dumps({"t": "ping"})
+    while True:
+        await asyncio.sleep(every)
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                conn.send_now(ping)
+
+
 async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> Scale:
+    """Memory first (a fresh server: the load's garbage would be reused by the idle sockets and hide their
+    cost), then the ramp with the idle sockets, then, once they are closed, the same ramp without them."""
     assert isinstance(target, ParleyTarget)
     result = Scale(plan)
     rooms = {f"p{p}": [2 * p, 2 * p + 1] for p in range(plan.pairs)}
@@ -284,12 +300,11 @@ async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
     senders = [(i, target.room_id(name)) for name, members in rooms.items() for i in members]
     meter = CpuMeter(target.pids)
     holders = Holders()
+    pinger = asyncio.get_running_loop().create_task(keepalive(conns))
     try:
-        await step(conns, senders, 300, 0.5, meter, 1.0)  # warm-up
-        result.without = await ramp(conns, senders, plan, meter, "without idle sockets", log)
         result.nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # the server raises its soft limit to it
         result.wanted = plan.idle
-        n = idle_capacity(plan.idle, result.nofile, len(conns))
+        n = idle_capacity(plan.idle, result.nofile, len(conns), reserve=RESERVED_FDS)
         started = time.perf_counter()
         tokens = await make_idle_tokens(target, n)
         log(f"  {n:,} users, friendships and tokens made in {time.perf_counter() - started:.1f} s")
@@ -302,9 +317,15 @@ async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
         result.rss_after_kib = sum(rss_kib(pid) for pid in target.pids)
         log(f"  {result.idle:,} idle sockets in {result.connect_s:.1f} s ({result.failed} failed), "
             f"{result.bytes_per_idle / 1024:.1f} KiB each")
+        await step(conns, senders, 300, 0.5, meter, 1.0)  # warm-up
         result.with_idle = await ramp(conns, senders, plan, meter, f"with {result.idle:,} idle sockets", log)
         result.still_open = await holders.count_open()
+        holders.close()
+        await asyncio.sleep(2.0)
+        await quiet(meter, 0.0, limit=30.0)  # the server has forgotten them
+        result.without = await ramp(conns, senders, plan, meter, "without idle sockets", log)
     finally:
+        pinger.cancel()
         holders.close()
         await fastclient.close_all(conns)
     return result
