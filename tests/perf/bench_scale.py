@@ -44,6 +44,7 @@ BUDGET_P99_MS = 50.0
 TEXT = "a short message in a busy hour"
 DRAIN_LIMIT = 10.0  # seconds to wait for a step's deliveries after its last send
 SOCKETS_PER_HOLDER = 5_000  # idle sockets per helper process (and per loopback source address)
+SETTLE_S = 20.0  # after the idle sockets are open, before the ramp: one presence poll and upkeep cycle
 RESERVED_FDS = 300  # the server's descriptors besides sockets: listener, SQLite files of its connections, pipes
 
 
@@ -317,12 +318,15 @@ async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
         result.rss_after_kib = sum(rss_kib(pid) for pid in target.pids)
         log(f"  {result.idle:,} idle sockets in {result.connect_s:.1f} s ({result.failed} failed), "
             f"{result.bytes_per_idle / 1024:.1f} KiB each")
+        await asyncio.sleep(SETTLE_S)  # connecting left garbage collections and a first presence poll due
         await step(conns, senders, 300, 0.5, meter, 1.0)  # warm-up
         result.with_idle = await ramp(conns, senders, plan, meter, f"with {result.idle:,} idle sockets", log)
         result.still_open = await holders.count_open()
         holders.close()
+        started = time.perf_counter()
         await asyncio.sleep(2.0)
-        await quiet(meter, 0.0, limit=30.0)  # the server has forgotten them
+        await quiet(meter, -0.05, limit=120.0)  # under 5% of a core: the server has forgotten them
+        log(f"  idle sockets closed; the server was done with them {time.perf_counter() - started:.0f} s later")
         result.without = await ramp(conns, senders, plan, meter, "without idle sockets", log)
     finally:
         pinger.cancel()
