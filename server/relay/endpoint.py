@@ -50,8 +50,9 @@ def relay_router() -> APIRouter:
 
 
 def serve(hub: Hub, scope: Scope, receive: Receive, send: Send) -> Any:
-    """The relay as a plain ASGI app for one WebSocket scope (a coroutine to await)."""
-    return Lifecycle(hub, scope, receive, send).run()
+    """The relay as a plain ASGI app for one WebSocket scope (a coroutine to await). The relay owns the scope
+    here, so it empties it once the handshake is done (nothing reads it afterwards)."""
+    return Lifecycle(hub, scope, receive, send, owns_scope=True).run()
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -75,14 +76,17 @@ def origin_allowed(origin: str | None, grant: grants.Grant, parley_origins: froz
 class Lifecycle:
     """One socket's life: authenticate, replay, then read frames until it closes."""
 
-    __slots__ = ("connection", "hub", "origin", "receive", "send", "state")
+    __slots__ = ("connection", "hub", "origin", "receive", "scope", "send", "state")
 
-    def __init__(self, hub: Hub, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, hub: Hub, scope: Scope, receive: Receive, send: Send, owns_scope: bool = False) -> None:
         self.hub = hub
         self.origin = header(scope, b"origin")
         # The request headers (~1 KB) would stay in the scope for the socket's life; the relay needs only
         # the Origin (the server needs none of them after the handshake).
         scope["headers"] = []
+        # the rest of the scope (~1 KB: its dicts, paths, addresses) is emptied after the accept, when the
+        # relay serves the socket straight from the server (a router may still read it otherwise)
+        self.scope: Scope | None = scope if owns_scope else None
         self.receive = receive
         self.send = send
         self.state = AWAIT_HELLO
@@ -99,6 +103,9 @@ class Lifecycle:
         if message["type"] != "websocket.connect":
             return
         await self.send({"type": "websocket.accept"})
+        if self.scope is not None:  # uvicorn reads it only up to the accept (its access log line)
+            self.scope.clear()
+            self.scope = None
         try:
             connection = await self._hello()
             if connection is None:

@@ -8,12 +8,19 @@ the first two for single-purpose equivalents that allocate only while someone wa
 handshake objects once the handshake is over (the request's headers are emptied: websockets' parser
 generator keeps the request itself as a local variable). Frames, flow control and the close handshake are
 uvicorn's own code, unchanged; the relay's tests run through this class.
+
+Two more cuts for the idle socket (measured with tracemalloc, docs/performance.md "Idle memory"):
+- ``receive`` is a plain method returning a future (uvicorn's is a coroutine awaiting ``queue.get()``, a
+  second one): a socket waiting for its next frame holds that future only, not two suspended coroutines.
+- uvicorn's protocol sets 37 attributes in ``__init__``; past 30, CPython (3.11+) gives up the compact
+  per-instance values of a class's shared keys and makes each instance a full dict (~1.6 KB). The ones
+  uvicorn sets once and rarely reads live in ``__slots__`` instead, so the rest stay compact.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -23,39 +30,44 @@ STALL_S = 50.0  # a peer with output waiting that reads none of it for this long
 
 class Inbox:
     """The protocol's incoming ASGI events: what uvicorn uses of an ``asyncio.Queue`` (``put_nowait``,
-    ``get``, ``empty``) for its one reader (ASGI allows one ``receive`` at a time)."""
+    ``empty``) for its one reader (ASGI allows one ``receive`` at a time), read with ``get``, which
+    returns a future: done at once when an event is queued, else the waiter the next event is handed to."""
 
     __slots__ = ("items", "waiter")
 
     def __init__(self) -> None:
-        self.items: list[Any] | None = None  # made on the first event, dropped when read empty
-        self.waiter: asyncio.Future[None] | None = None
+        self.items: list[Any] | None = None  # made when an event finds no waiter, dropped when read empty
+        self.waiter: asyncio.Future[Any] | None = None
 
     def put_nowait(self, item: Any) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():  # a reader cancelled meanwhile loses nothing: the event is queued
+                waiter.set_result(item)
+                return
         if self.items is None:  # mostly one event at a time: a list is cheaper to make than a deque
             self.items = [item]
         else:
             self.items.append(item)
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def empty(self) -> bool:
         return not self.items
 
-    async def get(self) -> Any:
-        while not self.items:
-            if self.waiter is not None:
-                raise RuntimeError("another receive() is already waiting on this WebSocket")
-            waiter = self.waiter = asyncio.get_running_loop().create_future()
-            try:
-                await waiter
-            finally:
-                self.waiter = None
-        item = self.items.pop(0)
-        if not self.items:
-            self.items = None
-        return item
+    def get(self) -> asyncio.Future[Any]:
+        """The next event, as a future. (A reader cancelled after its event was handed over loses that
+        event: only a task being torn down is cancelled while it reads.)"""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        items = self.items
+        if items:
+            future.set_result(items.pop(0))
+            if not items:
+                self.items = None
+        elif self.waiter is not None and not self.waiter.done():
+            raise RuntimeError("another receive() is already waiting on this WebSocket")
+        else:
+            self.waiter = future
+        return future
 
 
 class Gate:
@@ -107,10 +119,28 @@ class SlimWebSocketProtocol(WebSocketsSansIOProtocol):
     stall deadline keeps that, at no cost for sockets whose writes flow.)
     """
 
+    # set once by uvicorn's __init__ (or used only by its keepalive pings, which Parley turns off): slots keep
+    # the instance's other attributes at 30 or fewer, in CPython's compact shared-key form
+    __slots__ = (
+        "app_state", "asgi_version", "close_timeout", "config", "connections", "default_headers",
+        "initial_response", "last_ping_rtt", "logger", "pending_ping_payload", "ping_interval", "ping_sent_at",
+        "ping_timeout", "pong_timer", "root_path", "tasks",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = Inbox()  # type: ignore[assignment]
         self.writable = Gate()  # type: ignore[assignment]
+
+    def receive(self) -> Awaitable[Any]:  # type: ignore[override]
+        """uvicorn's receive without its coroutine: the next event's future; reading resumes (after
+        uvicorn paused it for the event handed over last) once nothing is left queued."""
+        inbox: Inbox = self.queue  # type: ignore[assignment]
+        future = inbox.get()
+        if self.read_paused and inbox.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
+        return future
 
     def pause_writing(self) -> None:
         super().pause_writing()

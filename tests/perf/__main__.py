@@ -14,6 +14,8 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
           bare relay, on SQLite (1 process) and PostgreSQL + Redis (2 processes)
   curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
+  scale   20,000 idle authenticated sockets on one Parley process (5,000 --quick): RSS per socket, and p99
+          send->delivery at rising open-loop rates until saturation, with and without them (~5 min, ~1.5 quick)
   insight send -> ack with the insight and metrics counting as shipped vs those hooks off, side by side
   search  message search latency over 100,000 messages on SQLite and PostgreSQL (query shapes vs a history page)
   files   upload and download MiB/s and the time to a picture's first thumbnail vs a static-file serve of the
@@ -30,7 +32,7 @@ from collections.abc import Callable
 from . import machine
 from .report import Table
 
-SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "insight", "search", "files")
+SUITES = ("widget", "visit", "relay", "store", "cpu", "curve", "storm", "scale", "insight", "search", "files")
 
 
 def log(line: str) -> None:
@@ -51,6 +53,8 @@ def suite(name: str) -> Callable[[bool, int, Callable[[str], None]], list[Table]
         from .bench_server import run_curve as run
     elif name == "storm":
         from .bench_server import run_storm as run
+    elif name == "scale":
+        from .bench_scale import run
     elif name == "insight":
         from .bench_insight import run
     elif name == "search":
