@@ -3,8 +3,7 @@
 
 Installs Debian's Chromium with apt-get when it is missing, builds the widget bundle (into a folder of this
 run's own, given to the servers as PARLEY_BUNDLE_DIR), then runs ruff, mypy (server) and the whole pytest
-suite, browser tests included (as three pytest processes side by side: the browser tests in two halves, and
-everything else). Exits non-zero when anything fails.
+suite, browser tests included. Exits non-zero when anything fails.
 """
 
 from __future__ import annotations
@@ -55,20 +54,6 @@ def side_by_side(commands: dict[str, list[str]]) -> None:
         sys.exit("tests/run.py: " + ", ".join(failed) + " failed")
 
 
-def browser_shards() -> tuple[list[str], list[str]]:
-    """The browser test files in two halves of about the same length (a file's size follows its scenarios),
-    each run by its own pytest with its own demo server: the browser tests wait on pages much of the time, so
-    two of them beside the rest keep both cores busy."""
-    halves: tuple[list[str], list[str]] = ([], [])
-    sizes = [0, 0]
-    files = sorted((ROOT / "tests" / "browser").glob("test_*.py"), key=lambda f: (-f.stat().st_size, f.name))
-    for path in files:
-        lighter = 0 if sizes[0] <= sizes[1] else 1
-        halves[lighter].append(str(path.relative_to(ROOT)))
-        sizes[lighter] += path.stat().st_size
-    return halves
-
-
 def ensure_chromium() -> None:
     """Debian's Chromium with a text font and the colour emoji font (reactions in screenshots), when missing."""
     if Path(CHROMIUM).exists():
@@ -94,10 +79,8 @@ def main() -> None:
         if sys.argv[1:]:
             step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
         else:
-            first, second = browser_shards()
             side_by_side({
-                "pytest (browser 1 of 2)": [PY, "-m", "pytest", *first],
-                "pytest (browser 2 of 2)": [PY, "-m", "pytest", *second],
+                "pytest (browser)": [PY, "-m", "pytest", "tests/browser"],
                 "pytest (everything else)": [PY, "-m", "pytest", "--ignore=tests/browser"],
             })
     finally:
