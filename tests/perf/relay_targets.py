@@ -384,8 +384,8 @@ class SocketIO(Target):
         return [([*SERVER_MODULE, "socketio", *extra], {})] * self.processes_wanted
 
 
-def parley_has_relay() -> bool:
-    """Whether the Parley app serves /v1/ws (the relay has landed)."""
+def parley_relay_missing() -> str | None:
+    """Why the Parley app cannot be benchmarked here (no widget bundle, no /v1/ws route), or None."""
     try:
         from server.app import create_app
         from server.settings import Settings
@@ -398,9 +398,9 @@ def parley_has_relay() -> bool:
                     inner = getattr(route, "original_router", route)  # FastAPI's _IncludedRouter
                     yield from paths(getattr(inner, "routes", ()))
 
-            return "/v1/ws" in set(paths(app.routes))
-    except Exception:
-        return False
+            return None if "/v1/ws" in set(paths(app.routes)) else "the Parley app serves no /v1/ws"
+    except Exception as error:  # shown in the table instead of a figure
+        return f"the Parley app does not start here: {error}"
 
 
 class ParleyTarget(Target):
@@ -427,9 +427,8 @@ class ParleyTarget(Target):
         return [(int(n), float(t)) for n, t in zip(lines[::2], lines[1::2], strict=True)]
 
     def pending_reason(self) -> str | None:
-        if not parley_has_relay():
-            return "pending: the Parley server has no /v1/ws yet"
-        return None
+        missing = parley_relay_missing()
+        return f"not measured: {missing}" if missing else None
 
     def commands(self) -> list[tuple[list[str], dict[str, str]]]:
         env = {
