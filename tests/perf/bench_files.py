@@ -110,7 +110,7 @@ async def memory(tmp: Path) -> dict[int, float]:
 
 
 async def run_async(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
-    from tests.perf.bench_store import postgres_up
+    from tests.perf.databases import POSTGRES_DOWN, postgres_up
     from tests.support.store_data import create_postgres_database, drop_postgres_database
 
     size = 8 if quick else 32
@@ -126,7 +126,7 @@ async def run_async(quick: bool, runs: int, log: Callable[[str], None]) -> list[
         finally:
             await drop_postgres_database(url)
     else:
-        backends["PostgreSQL chunks"] = "pending: PostgreSQL at 127.0.0.1:5432 unreachable"
+        backends["PostgreSQL chunks"] = POSTGRES_DOWN
     with tempfile.TemporaryDirectory(prefix="bench-files-") as tmp:
         peaks = await memory(Path(tmp))
     speed = Table(f"Files: throughput, MiB/s (median of {runs} runs, one {size} MiB file, loopback)",

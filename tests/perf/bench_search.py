@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from .bench_store import postgres_up
+from .databases import on_both
 from .report import Table, fmt_ratio, median, percentile, ratio
 
 MINE = 40  # direct conversations of the searcher
@@ -114,24 +112,7 @@ async def bench(url: str, total: int, repeat: int) -> dict[str, tuple[list[float
 
 
 async def run_async(total: int, repeat: int, log: Callable[[str], None]) -> dict[str, Any]:
-    from tests.support.store_data import create_postgres_database, drop_postgres_database
-
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        started = time.perf_counter()
-        results["SQLite"] = await bench(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", total, repeat)
-        log(f"  search SQLite {time.perf_counter() - started:.1f}s")
-    if not postgres_up():
-        results["PostgreSQL"] = "pending: PostgreSQL at 127.0.0.1:5432 unreachable"
-        return results
-    started = time.perf_counter()
-    url = await create_postgres_database("parley_bench")
-    try:
-        results["PostgreSQL"] = await bench(url, total, repeat)
-    finally:
-        await drop_postgres_database(url)
-    log(f"  search PostgreSQL {time.perf_counter() - started:.1f}s")
-    return results
+    return await on_both("search", lambda url: bench(url, total, repeat), log)
 
 
 def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:

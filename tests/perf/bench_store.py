@@ -18,13 +18,11 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import socket
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
+from .databases import on_both
 from .report import Table, fmt_ratio, median, percentile, ratio
 
 CONVERSATIONS = 10
@@ -162,33 +160,8 @@ async def bench(url: str, runs: int, n: int) -> dict[str, tuple[list[float], lis
     return out
 
 
-def postgres_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 async def run_async(runs: int, n: int, log: Callable[[str], None]) -> dict[str, Any]:
-    from tests.support.store_data import create_postgres_database, drop_postgres_database
-
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        started = time.perf_counter()
-        results["SQLite"] = await bench(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", runs, n)
-        log(f"  store SQLite {time.perf_counter() - started:.1f}s")
-    if not postgres_up():
-        results["PostgreSQL"] = "pending: PostgreSQL at 127.0.0.1:5432 unreachable"
-        return results
-    started = time.perf_counter()
-    url = await create_postgres_database("parley_bench")
-    try:
-        results["PostgreSQL"] = await bench(url, runs, n)
-    finally:
-        await drop_postgres_database(url)
-    log(f"  store PostgreSQL {time.perf_counter() - started:.1f}s")
-    return results
+    return await on_both("store", lambda url: bench(url, runs, n), log)
 
 
 def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
