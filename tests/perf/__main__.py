@@ -15,7 +15,8 @@ loopback; every loop is bounded, so the command ends by itself (timings of the l
   curve   latency vs offered rate until saturation (p50/p99 from the intended send time), drawn as a PNG
   storm   N reconnects with resume within one second: all welcomed and caught up, the token check's share
   scale   20,000 idle authenticated sockets on one Parley process (5,000 --quick): RSS per socket, and p99
-          send->delivery at rising open-loop rates until saturation, with and without them (~5 min, ~1.5 quick)
+          send->delivery at rising open-loop rates until saturation, with and without them; then the bare
+          relay and python-socketio with as many idle sockets of their own (~12 min, ~3 quick)
   insight send -> ack with the insight and metrics counting as shipped vs those hooks off, side by side
   search  message search latency over 100,000 messages on SQLite and PostgreSQL (query shapes vs a history page)
   files   upload and download MiB/s and the time to a picture's first thumbnail vs a static-file serve of the

@@ -11,6 +11,8 @@
    saturates; the knee narrowed (saturation.next_probe); a step at half the saturation rate on its own.
    Budget: p99 < 50 ms at that half rate.
 4. The idle sockets close; the same ramp without them (same server, load sockets and users: ratios of one run).
+5. The peers (scale_peers.py): the bare room relay and python-socketio, one process each, with as many idle
+   sockets of their own kind and the same ramp with them connected: memory per socket, saturation, p99 at half.
 """
 
 from __future__ import annotations
@@ -135,10 +137,10 @@ async def step(conns: Sequence[FastConn], senders: Sequence[tuple[int, str]], ra
     seen = {"msg": 0, "last": 0.0}
 
     def on_text(conn: FastConn, text: str, at: float) -> None:
-        if '"t":"msg"' not in text or tag not in text:
+        if tag not in text:
             return
-        cid = json.loads(text).get("cid", "")
-        if cid.startswith(tag):
+        kind, cid = conn.dialect.classify(text)
+        if kind == "msg" and cid is not None and cid.startswith(tag):
             deliveries[cid].append(at)
             seen["msg"] += 1
             seen["last"] = at
@@ -215,18 +217,20 @@ async def ramp(conns: Sequence[FastConn], senders: Sequence[tuple[int, str]], pl
 class Holders:
     """The helper processes holding the idle sockets (idle_holder.py), pinned to the generator's core(s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str = "parley") -> None:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+        self.dialect = dialect  # what an idle client of the target does (idle_holder.py)
 
-    async def open(self, port: int, tokens: Sequence[str]) -> tuple[int, int]:
+    async def open(self, port: int, tokens: Sequence[str | None]) -> tuple[int, int]:
         """Start one helper per SOCKETS_PER_HOLDER tokens (source addresses 127.0.0.2, ...); (opened, failed)."""
         cores = sorted(os.sched_getaffinity(0))
         for k, first in enumerate(range(0, len(tokens), SOCKETS_PER_HOLDER)):
             path = self.folder / f"tokens-{k}.json"
             path.write_text(json.dumps(list(tokens[first : first + SOCKETS_PER_HOLDER])))
             process = subprocess.Popen(
-                [sys.executable, "-m", "tests.perf.idle_holder", str(port), str(path), f"127.0.0.{2 + k}"],
+                [sys.executable, "-m", "tests.perf.idle_holder", str(port), str(path), f"127.0.0.{2 + k}",
+                 self.dialect],
                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             os.sched_setaffinity(process.pid, cores)
             self.processes.append(process)
@@ -415,14 +419,17 @@ def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
     if target.pending_reason():
         raise RuntimeError(target.pending_reason())
 
-    def body(server_cores: set[int] | None) -> tuple[Scale, str]:
+    def body(server_cores: set[int] | None) -> tuple[Scale, list[PeerScale], str]:
         scale = run_target(target, server_cores, lambda t: scale_load(t, plan, log))
+        found = run_peers(plan, scale.idle, server_cores, log)
         note = (f"Server on core(s) {sorted(server_cores)}, generator and idle holders on the other(s)."
                 if server_cores else "Single core: server and generator share it.")
-        return scale, f"{note} Load average at the start: {load}; at the end: {_load()}."
+        return scale, found, f"{note} Load average at the start: {load}; at the end: {_load()}."
 
-    scale, note = pinned(body)
-    return tables(scale, note)
+    from .scale_peers import PeerScale, peer_table, run_peers  # imports this module
+
+    scale, found, note = pinned(body)
+    return [*tables(scale, note), peer_table(scale, found)]
 
 
 def _load() -> str:
