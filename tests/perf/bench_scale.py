@@ -401,19 +401,8 @@ def tables(scale: Scale, note: str) -> list[Table]:
     return [steps, verdict, memory]
 
 
-def bundle_dir() -> None:
-    """The server refuses to start without a widget bundle; the relay serves none of it, so an empty one does
-    (unless PARLEY_BUNDLE_DIR names a built bundle)."""
-    if "PARLEY_BUNDLE_DIR" not in os.environ:
-        folder = Path(tempfile.gettempdir()) / f"parley-bench-empty-bundle-{os.getuid()}"
-        folder.mkdir(exist_ok=True)
-        (folder / "manifest.json").write_text('{"files": {}}')
-        os.environ["PARLEY_BUNDLE_DIR"] = str(folder)
-
-
 def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
     plan = Plan.pick(quick)
-    bundle_dir()
     load = _load()
     target = ParleyTarget()
     if target.pending_reason():

@@ -384,6 +384,21 @@ class SocketIO(Target):
         return [([*SERVER_MODULE, "socketio", *extra], {})] * self.processes_wanted
 
 
+def server_bundle_dir() -> Path:
+    """The widget bundle a benchmark's Parley server is given: PARLEY_BUNDLE_DIR, else build/bundle when built,
+    else an empty one (the server refuses to start without a bundle; the relay serves none of it)."""
+    named = os.environ.get("PARLEY_BUNDLE_DIR")
+    if named:
+        return Path(named)
+    built = ROOT / "build" / "bundle"
+    if (built / "manifest.json").exists():
+        return built
+    empty = Path(tempfile.gettempdir()) / f"parley-bench-empty-bundle-{os.getuid()}"
+    empty.mkdir(exist_ok=True)
+    (empty / "manifest.json").write_text('{"files": {}}')
+    return empty
+
+
 def parley_relay_missing() -> str | None:
     """Why the Parley app cannot be benchmarked here (no widget bundle, no /v1/ws route), or None."""
     try:
@@ -391,7 +406,7 @@ def parley_relay_missing() -> str | None:
         from server.settings import Settings
 
         with tempfile.TemporaryDirectory() as data:
-            app = create_app(Settings(data_dir=Path(data), secret_key="bench"))
+            app = create_app(Settings(data_dir=Path(data), secret_key="bench", bundle_dir=server_bundle_dir()))
             def paths(routes: Any) -> Any:
                 for route in routes:
                     yield getattr(route, "path", "")
@@ -437,6 +452,7 @@ class ParleyTarget(Target):
             "PARLEY_WS_COMPRESSION": "false",
             "PARLEY_SECRET_KEY": "bench-secret-key",
             "PARLEY_MAX_FRAMES_PER_SECOND": "1000000",  # the loads send far above a person's 50 frames/s
+            "PARLEY_BUNDLE_DIR": str(server_bundle_dir()),
         }
         if not self.scaled:  # with Redis, deliveries arrive after the sender's process has logged
             env["PARLEY_BENCH_FANOUT_LOG"] = str(self.fanout_log)
