@@ -197,6 +197,12 @@ class Connection:
         """Encode and queue a frame meant for this socket only."""
         self.push(encode(frame))
 
+    def send_now(self, frame: dict[str, Any]) -> None:
+        """Like ``send``, then write what is queued for this socket at once (in order) instead of in the send
+        queue's next flush: an ack goes on the wire before the commit loop's fan-out work, not after it."""
+        self.push(encode(frame))
+        self.drain()
+
     def release(self, frames: list[str], replayed: dict[int, int] | None = None) -> None:
         """End the hold: queue ``frames`` (the held ones, filtered) and start writing. ``replayed`` (conversation
         -> last position the replay sent) also filters live messages published after the release."""
@@ -228,7 +234,7 @@ class Connection:
     def drain(self) -> None:
         """Write what is queued (from the send queue's flush). A send that has to wait for the peer goes on in
         a writer task, which also writes the rest."""
-        if self.writer is not WAITING:  # closed meanwhile
+        if self.writer is not WAITING:  # closed meanwhile, written already (send_now), or a writer task runs
             return
         queue = self.queue
         send = self.send_message
