@@ -4,7 +4,8 @@ Output is written without a task per frame: ``push`` queues the encoded frame an
 hub's ``SendQueue``; one loop callback then writes the frames of every connection waiting there, driving the
 ASGI send coroutine by hand (on uvicorn it completes at once unless the transport is paused). Only a
 socket that cannot take more right now gets a writer task, which finishes that send and drains the rest.
-An idle socket holds no queue and no task.
+An idle socket holds no queue and no task. An ack does not wait for that callback: ``send_now`` writes the
+socket's queue at once, so the ack leaves before the commit loop's fan-out work.
 
 Fan-out only ever calls ``push`` (never awaits a socket); a socket whose queue overflows is closed with
 4009 (the client reconnects and resumes). ``close`` drops what is queued and sends the close frame from a
