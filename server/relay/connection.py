@@ -4,7 +4,8 @@ Output is written without a task per frame: ``push`` queues the encoded frame an
 hub's ``SendQueue``; one loop callback then writes the frames of every connection waiting there, driving the
 ASGI send coroutine by hand (on uvicorn it completes at once unless the transport is paused). Only a
 socket that cannot take more right now gets a writer task, which finishes that send and drains the rest.
-An idle socket holds no queue and no task.
+An idle socket holds no queue and no task. An ack does not wait for that callback: ``send_now`` writes the
+socket's queue at once, so the ack leaves before the commit loop's fan-out work.
 
 Fan-out only ever calls ``push`` (never awaits a socket); a socket whose queue overflows is closed with
 4009 (the client reconnects and resumes). ``close`` drops what is queued and sends the close frame from a
@@ -197,6 +198,12 @@ class Connection:
         """Encode and queue a frame meant for this socket only."""
         self.push(encode(frame))
 
+    def send_now(self, frame: dict[str, Any]) -> None:
+        """Like ``send``, then write what is queued for this socket at once (in order) instead of in the send
+        queue's next flush: an ack goes on the wire before the commit loop's fan-out work, not after it."""
+        self.push(encode(frame))
+        self.drain()
+
     def release(self, frames: list[str], replayed: dict[int, int] | None = None) -> None:
         """End the hold: queue ``frames`` (the held ones, filtered) and start writing. ``replayed`` (conversation
         -> last position the replay sent) also filters live messages published after the release."""
@@ -228,7 +235,7 @@ class Connection:
     def drain(self) -> None:
         """Write what is queued (from the send queue's flush). A send that has to wait for the peer goes on in
         a writer task, which also writes the rest."""
-        if self.writer is not WAITING:  # closed meanwhile
+        if self.writer is not WAITING:  # closed meanwhile, written already (send_now), or a writer task runs
             return
         queue = self.queue
         send = self.send_message

@@ -141,7 +141,8 @@ class Fanout:
                 stats.error(error["code"])
                 connection.send(error)
                 continue
-            connection.send(
+            # written at once: the ack need not wait for this batch's fan-out (nor for the other acks' encoding)
+            connection.send_now(
                 P.make_ack(item.cid, message.id, message.conversation_id, message.position, message.created_at, rest)
             )
             stats.sent("ack")

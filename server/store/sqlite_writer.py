@@ -18,8 +18,15 @@ Where it runs:
   loop waits for the disk's flush. (Page reads are the OS's: the relay's working set is hot.)
 - **In the writer thread** (bigger batches, or when the lock is busy): its own connection with the
   engine's busy timeout. After every ``CHECKPOINT_EVERY`` messages committed on the loop, a PASSIVE
-  checkpoint runs here (it copies committed pages to the database file and fsyncs, without blocking
-  writers), as SQLite's automatic checkpoint would have after about as many pages.
+  checkpoint runs here (it copies committed pages to the database file and fsyncs; it never waits for
+  readers), as SQLite's automatic checkpoint would have after about as many pages.
+
+A write on the loop that comes while that checkpoint runs waits for it (~1 ms, once per
+``CHECKPOINT_EVERY`` messages). Only then can the WAL start over: SQLite rewrites the WAL from its start
+only when a write transaction begins with every frame copied back, so a checkpoint overlapped by commits
+never lets it. When they overlapped, under a steady stream of messages the WAL grew without bound (325 MB
+after 6,300 messages, measured) and every commit appended to the end of a growing file: ~21 µs more per
+COMMIT (57 vs 36 µs, docs/performance.md, issue 18).
 
 Both connections have the engine's pragmas (WAL, synchronous=NORMAL, foreign keys). Durability is the
 same either way: the result is returned after COMMIT.
@@ -59,6 +66,9 @@ class SqliteWriter:
         """``fn(connection)`` inside one IMMEDIATE transaction; returns after COMMIT. ``size`` (messages
         written) up to ``INLINE_MAX_ROWS`` runs it on the loop unless another process holds the lock."""
         if size is not None and size <= INLINE_MAX_ROWS:
+            checkpoint = self._checkpoint
+            if checkpoint is not None and not checkpoint.done():  # let it finish first: see the module's notes
+                await asyncio.wrap_future(checkpoint)
             conn = self._inline_connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")

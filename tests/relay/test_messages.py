@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -80,6 +81,26 @@ async def test_concurrent_sends_are_group_committed(relay: Relay, world: World) 
             await c.expect("ack")
     assert relay.hub.committer.batches - batches < len(cids)  # several messages shared a transaction
     assert len(await relay.store.messages_after(world.conv, world.alice.id, 0)) == len(cids)
+
+
+async def test_the_ack_is_written_before_the_fan_out_runs(relay: Relay, world: World) -> None:
+    # issue 18: the ack goes on the wire once the commit is done, not after the batch's fan-out work
+    a = await join(relay, await world.token(world.alice))
+    b = await join(relay, await world.token(world.bob))
+    fanout = relay.hub.fanout
+    (sender,) = relay.hub.users[world.alice.id]
+    left_queued: list[list[str] | None] = []
+    publish = fanout.post_to_members
+
+    async def watched(conversation_id: int, frame: dict[str, Any], skip: str = "") -> None:
+        left_queued.append(sender.queue)  # what of the sender's output still waits for the send queue's flush
+        await publish(conversation_id, frame, skip)
+
+    fanout.post_to_members = watched  # type: ignore[method-assign]
+    cid = await a.send_text(world.conv, "ack first")
+    await a.expect("ack", cid=cid)
+    await b.expect("msg", cid=cid)
+    assert left_queued == [None]
 
 
 async def test_send_to_a_foreign_conversation_is_forbidden(relay: Relay, world: World) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 
@@ -79,3 +80,23 @@ async def test_messages_committed_on_the_loop_are_checkpointed_in_the_thread(cha
     assert len(checkpoints) == 1 and checkpoints[0] != threading.get_ident()
     with sqlite3.connect(store._appender.writer.path) as raw:  # every commit is in the database
         assert raw.execute("SELECT count(*) FROM messages").fetchone() == (5,)
+
+
+async def test_the_wal_starts_over_after_each_checkpoint_under_a_steady_stream(chat, monkeypatch):
+    # Appends keep coming while the thread checkpoints: a write that comes meanwhile waits for it, so the next
+    # write finds every frame copied back and SQLite rewrites the WAL from its start. (Commits overlapping the
+    # checkpoint never let it start over: the WAL grew by every message's pages, without bound.)
+    store, path, alice, conv = chat
+    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_EVERY", 5)
+    wal = f"{path}-wal"
+
+    async def append(count: int, tag: str) -> None:
+        for i in range(count):
+            await store.append_messages([NewMessage(conv, alice.id, f"{tag}{i}", "text", "hello there")])
+
+    await append(10, "a")
+    first = os.path.getsize(wal)
+    await append(100, "b")
+    assert os.path.getsize(wal) < 2 * first  # 100 more messages' pages in the same few frames of the file
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT count(*) FROM messages").fetchone() == (110,)
