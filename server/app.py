@@ -27,6 +27,7 @@ from .relay.endpoint import serve as serve_relay
 from .relay.fanout_log import FanoutLog
 from .relay.limits import ConnectionLimits
 from .settings import Settings
+from .stall_log import StallLog
 from .store import Store
 from .web import web_router
 from .widget.bundle import Bundle, bundle_router
@@ -126,6 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from .store import open_store
 
         async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
+            if settings.bench_stall_log:
+                stalls = StallLog(settings.bench_stall_log)
+                stalls.start()
+                stack.callback(stalls.stop)
             app.state.store = await open_store(settings.database_url, max_group_members=settings.max_group_members)
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
