@@ -25,7 +25,8 @@ from types import FrameType
 from typing import Any
 
 THRESHOLD_MS = 20.0  # loop lateness logged as a stall from this on
-PROBE_S = 0.005  # the monitor wakes the loop this often (and samples the main thread while it is late)
+PROBE_S = 0.005  # the monitor wakes the loop this often
+SAMPLE_S = 0.02  # and samples the main thread this often while an answer is late (each sample takes the GIL)
 FRAMES = 6  # frames of the main thread's stack kept per sample
 
 
@@ -92,7 +93,7 @@ class StallLog:
             except RuntimeError:  # the loop is closed
                 return
             samples: Counter[str] = Counter()
-            while not answered.wait(PROBE_S):
+            while not answered.wait(SAMPLE_S):
                 samples[self._sample()] += 1
                 if self._stop.is_set():
                     return
