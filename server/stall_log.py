@@ -3,7 +3,8 @@ event-loop stalls of this process, one line each, appended to a file. Not used u
 
 Lines (times are ``time.time()`` seconds, durations ms):
 - ``gc AT GEN MS COLLECTED FROZEN``: one collection of generation GEN (0-2), from ``gc.callbacks``; FROZEN is
-  ``gc.get_freeze_count()`` after it (objects the collector no longer scans).
+  ``gc.get_freeze_count()`` after a generation-2 one (objects the collector no longer scans), else -1 (the
+  count walks the whole frozen list: after every collection it cost ms per collection at 700,000 objects).
 - ``stall AT MS GCMS WHERE``: the loop answered a wake-up MS after it was due (MS >= the threshold: the loop
   was busy, or the process was not running, or the GIL was not handed to the monitor), GCMS of it spent in
   collections; WHERE is what the main thread ran most often when a monitor thread sampled it during the stall,
@@ -71,7 +72,9 @@ class StallLog:
         self._in_gc = False
         ms = (time.perf_counter() - self._gc_started) * 1e3
         self._gc_ms += ms
-        self._add(f"gc {time.time():.3f} {info['generation']} {ms:.3f} {info['collected']} {gc.get_freeze_count()}\n")
+        generation = info["generation"]
+        frozen = gc.get_freeze_count() if generation == 2 else -1  # it walks the frozen list: not every time
+        self._add(f"gc {time.time():.3f} {generation} {ms:.3f} {info['collected']} {frozen}\n")
 
     def _add(self, line: str) -> None:
         with self._lock:

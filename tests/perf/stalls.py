@@ -81,7 +81,8 @@ def summarize(events: Sequence[Event], start: float, end: float) -> Stalls:
             out.gc_count[e.generation] += 1
             out.gc_max_ms[e.generation] = max(out.gc_max_ms[e.generation], e.ms)
             out.gc_total_ms += e.ms
-            out.frozen = e.frozen
+            if e.frozen >= 0:
+                out.frozen = e.frozen
         else:
             out.stalls += 1
             out.stall_max_ms = max(out.stall_max_ms, e.ms)
