@@ -15,8 +15,8 @@ cycles) stays until the objects are unfrozen. A closed socket leaves no cycle (`
 the one websockets left: measured 0 objects per closed socket, 20 before), so this is a safety net: once as
 many sockets closed since the last thaw as are open now, everything is unfrozen, collected once and frozen
 again (one full collection, the stall that freezing avoids, per that many closes; CPython alone runs one
-each time new survivors reach a quarter of the old, under churn or under load; when most sockets close at
-once, the thaw comes when few are left, and costs little).
+each time new survivors reach a quarter of the old, under churn or under load; when every socket closes at
+once, the thaw runs when half of them have).
 """
 
 from __future__ import annotations
