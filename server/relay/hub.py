@@ -245,7 +245,9 @@ class Hub:
             for uid in part:
                 if uid not in self.users:
                     continue
-                presence.friends[uid] = friends.get(uid, frozenset())
+                found = friends.get(uid, frozenset())
+                if presence.friends.get(uid) != found:  # an equal set is kept: it may be frozen (gc_freeze.py)
+                    presence.friends[uid] = found
                 chosen = choices.get(uid)
                 if chosen is not None:
                     await self.apply_choices(uid, chosen.status, chosen.hidden_sites, chosen.title_sites)
