@@ -12,7 +12,7 @@ alive after start-up and after every burst of new sockets, once a collection of 
 freed what was already garbage (its cost grows with the objects made since the last freeze, not with all
 sockets). Frozen objects are still freed by reference counting; what only the collector frees (reference
 cycles) stays until the objects are unfrozen. A closed socket leaves no cycle (``relay.wsprotocol`` breaks
-the one websockets left: measured 0 objects per closed socket, 20 before), so this is a safety net: once as
+the one websockets left: measured 0 objects per closed socket, 20 before), so the thaw is a safety net: once as
 many sockets closed since the last thaw as are open now, everything is unfrozen, collected once and frozen
 again (one full collection, the stall that freezing avoids, per that many closes; CPython alone runs one
 each time new survivors reach a quarter of the old, under churn or under load; when every socket closes at
