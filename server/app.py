@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from .api import api_router, install_error_handlers
 from .broker import Broker
 from .files import FileService
+from .gc_freeze import GcFreezer
 from .health import health_router
 from .insight.flush import InsightFlusher
 from .invite_codes import InviteCodes
@@ -27,6 +28,7 @@ from .relay.endpoint import serve as serve_relay
 from .relay.fanout_log import FanoutLog
 from .relay.limits import ConnectionLimits
 from .settings import Settings
+from .stall_log import StallLog
 from .store import Store
 from .web import web_router
 from .widget.bundle import Bundle, bundle_router
@@ -126,6 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from .store import open_store
 
         async with AsyncExitStack() as stack:  # closed in reverse order: hub, broker, store
+            if settings.bench_stall_log:
+                stalls = StallLog(settings.bench_stall_log)
+                stalls.start()
+                stack.callback(stalls.stop)
             app.state.store = await open_store(settings.database_url, max_group_members=settings.max_group_members)
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
@@ -157,6 +163,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.hub.search_pacer = search_pacer(app)
             app.state.hub.report_pacer = report_pacer(app)
             app.state.on_banned = app.state.hub.ban  # a ban (or a disabled account): close its sockets, 4013
+            if settings.gc_freeze:  # last: what start-up made stays alive, frozen
+                stats = hub.stats
+                freezer = GcFreezer(lambda: (stats.opened, sum(stats.closes.values())))
+                freezer.start()
+                stack.push_async_callback(freezer.stop)
             yield
 
     app = ParleyApp(title="Parley", version="0.1.0", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)

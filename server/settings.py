@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_queue_frames: int = Field(256, gt=0)  # output frames waiting for one socket before it is closed (4009)
     max_queue_bytes: int = Field(1 << 20, gt=0)  # output characters waiting for one socket, likewise
     bench_fanout_log: str = ""  # benchmarks only: a file the relay appends fan-out timings to
+    gc_freeze: bool = True  # keep the cycle collector off long-lived objects (server/gc_freeze.py)
+    bench_stall_log: str = ""  # benchmarks only: a file this process appends its GCs and event-loop stalls to
     insight_flush_s: float = Field(5.0, gt=0)  # how often each process adds its insight counts to the store
     insight_retention_days: int = Field(400, ge=1)  # insight aggregates older than this are deleted
     metrics_enabled: bool = False  # serve /metrics (Prometheus text format) for operators

@@ -39,6 +39,7 @@ from .stats import RelayStats
 logger = logging.getLogger("parley.relay")
 
 RECHECK_S = 30.0  # re-check tokens (revoked, expired) and friend lists this often
+RECHECK_SLICE = 500  # users (and sockets) per store read of the re-check: their rows are built on the loop
 HEARTBEAT_S = 25
 
 
@@ -232,18 +233,24 @@ class Hub:
         connections = self.connections()
         if not connections:
             return
-        await self._close_invalid_tokens(connections)
+        # in slices: with 20,000 users, one read of each and the pass over them held the loop ~0.5-1.5 s
+        for first in range(0, len(connections), RECHECK_SLICE):
+            await self._close_invalid_tokens(connections[first : first + RECHECK_SLICE])
         users = list(self.users)
-        friends = await self.store.friend_sets(users)
-        choices = await self.store.presence_choices(users)
         presence = self.presence
-        for uid in users:
-            if uid not in self.users:
-                continue
-            presence.friends[uid] = friends.get(uid, frozenset())
-            chosen = choices.get(uid)
-            if chosen is not None:
-                await self.apply_choices(uid, chosen.status, chosen.hidden_sites, chosen.title_sites)
+        for first in range(0, len(users), RECHECK_SLICE):
+            part = users[first : first + RECHECK_SLICE]
+            friends = await self.store.friend_sets(part)
+            choices = await self.store.presence_choices(part)
+            for uid in part:
+                if uid not in self.users:
+                    continue
+                found = friends.get(uid, frozenset())
+                if presence.friends.get(uid) != found:  # an equal set is kept: it may be frozen (gc_freeze.py)
+                    presence.friends[uid] = found
+                chosen = choices.get(uid)
+                if chosen is not None:
+                    await self.apply_choices(uid, chosen.status, chosen.hidden_sites, chosen.title_sites)
 
     async def apply_choices(
         self,

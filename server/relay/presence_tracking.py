@@ -121,7 +121,12 @@ class PresenceTracker:
             del self.seen[user_id]
         if not watchers:
             return
-        found = await self.broker.get_presence(list(watchers))
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        ids = list(watchers)
+        for first in range(0, len(ids), SLICE):  # the in-process broker decodes every entry it returns at once
+            if first:
+                await asyncio.sleep(0)
+            found.update(await self.broker.get_presence(ids[first : first + SLICE]))
         for k, (user_id, local) in enumerate(watchers.items(), 1):
             if k % SLICE == 0:  # let the loop run between slices of a large poll
                 await asyncio.sleep(0)

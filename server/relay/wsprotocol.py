@@ -155,6 +155,13 @@ class SlimWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_stall_timer()
         super().connection_lost(exc)
+        # websockets' protocol object and its suspended parser generator refer to each other, and the parse
+        # error's traceback to both: ~20 objects per closed socket only the cycle collector could free (and
+        # not at all while frozen, server/gc_freeze.py). Broken here, reference counting frees them at once.
+        conn = self.conn
+        if conn.parser_exc is not None:
+            conn.parser_exc.__traceback__ = None
+        conn.parser.close()
 
     def _stop_stall_timer(self) -> None:
         gate: Gate = self.writable  # type: ignore[assignment]

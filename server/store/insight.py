@@ -59,13 +59,12 @@ class InsightStore(StoreBase):
         """Insert the keyed hashes not seen yet; (site, day, kind) of each row that was new."""
         new: list[tuple[int, int, str]] = []
         unique = sorted(set(keys))
+        statement = (
+            self._insight_insert(seen).on_conflict_do_nothing().returning(seen.c.site_id, seen.c.day, seen.c.kind)
+        )
         for start in range(0, len(unique), CHUNK):
             values = [{"site_id": s, "day": d, "kind": k, "key": h} for s, d, k, h in unique[start : start + CHUNK]]
-            statement = (
-                self._insight_insert(seen).values(values).on_conflict_do_nothing()
-                .returning(seen.c.site_id, seen.c.day, seen.c.kind)
-            )
-            new.extend((row.site_id, row.day, row.kind) for row in await conn.execute(statement))
+            new.extend((row.site_id, row.day, row.kind) for row in await conn.execute(statement, values))
         return new
 
     async def _upsert(

@@ -41,6 +41,7 @@ from .measure import CpuMeter, due, summarize
 from .relay_targets import ROOT, ParleyTarget, Target, rss_kib
 from .report import Table, fmt, fmt_ratio, ratio
 from .saturation import idle_capacity, next_probe, saturation_rate, within_budget
+from .stalls import OwnGc, StallReader, Stalls, stall_table
 
 BUDGET_P99_MS = 50.0
 TEXT = "a short message in a busy hour"
@@ -77,6 +78,7 @@ class Ramp:
     saturation: float = math.nan
     half: Step | None = None
     idle_cpu: float = math.nan  # share of a core the server used with no load (heartbeats, upkeep)
+    stalls: dict[int, Stalls] = field(default_factory=dict)  # id(step) -> the server's GCs and loop stalls in it
 
     def probes(self) -> list[tuple[float, bool]]:
         return [(s.rate, s.is_saturated) for s in self.steps]
@@ -97,6 +99,7 @@ class Scale:
     nofile: int = 0
     without: Ramp = field(default_factory=Ramp)
     with_idle: Ramp = field(default_factory=Ramp)
+    phases: list[tuple[str, Stalls]] = field(default_factory=list)  # GCs and stalls outside the steps
 
     @property
     def bytes_per_idle(self) -> float:
@@ -182,18 +185,24 @@ async def step(conns: Sequence[FastConn], senders: Sequence[tuple[int, str]], ra
 
 
 async def ramp(conns: Sequence[FastConn], senders: Sequence[tuple[int, str]], plan: Plan, meter: CpuMeter,
-               label: str, log: Callable[[str], None]) -> Ramp:
+               label: str, log: Callable[[str], None], stalls: StallReader, own_gc: OwnGc) -> Ramp:
     """Rising rates until one saturates, `plan.refine` steps narrowing the knee, then half the saturation rate."""
     out = Ramp()
     out.idle_cpu = await idle_share(meter)
     log(f"  {label}: server idle at {out.idle_cpu:.0%} of a core")
 
     async def run(rate: float, seconds: float) -> Step:
+        own_gc.take()
         s = await step(conns, senders, rate, seconds, meter, out.idle_cpu)
+        end = time.time()
+        out.stalls[id(s)] = found = stalls.window(end - s.wall - 0.05, end)
+        found.generator_gc_ms = own_gc.take()
         p50, p99 = (s.delivery.p50_ms, s.delivery.p99_ms) if s.delivery else (math.nan, math.nan)
         mark = " saturated" if s.is_saturated else ""
         log(f"  {label} {rate:g}/s: p50 {p50:.2f} p99 {p99:.2f} ms, {s.achieved:.0f} delivered/s, "
-            f"server CPU {s.server_cpu / s.wall:.0%}{mark}")
+            f"server CPU {s.server_cpu / s.wall:.0%}{mark}, generator late {s.lag_ms:.0f} ms; GCs {found.gc_count}, "
+            f"gen2 max {found.gc_max_ms[2]:.0f} ms, {found.stalls} stalls, max {found.stall_max_ms:.0f} ms; "
+            f"generator GC max {found.generator_gc_ms:.0f} ms")
         return s
 
     for rate in plan.rates:
@@ -305,8 +314,18 @@ async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
     senders = [(i, target.room_id(name)) for name, members in rooms.items() for i in members]
     meter = CpuMeter(target.pids)
     holders = Holders()
+    stalls = StallReader(target.stall_log) if target.stall_log else StallReader(target.data_dir / "none")
+    own_gc = OwnGc()
+    phase = {"at": time.time()}
+
+    def ended(name: str) -> None:
+        now = time.time()
+        result.phases.append((name, stalls.window(phase["at"], now)))
+        phase["at"] = now
+
     pinger = asyncio.get_running_loop().create_task(keepalive(conns))
     try:
+        own_gc.__enter__()
         result.nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # the server raises its soft limit to it
         result.wanted = plan.idle
         n = idle_capacity(plan.idle, result.nofile, len(conns), reserve=RESERVED_FDS)
@@ -316,23 +335,30 @@ async def scale_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
         await asyncio.sleep(1.0)
         result.rss_before_kib = sum(rss_kib(pid) for pid in target.pids)
         started = time.perf_counter()
+        ended("start-up, accounts made")
         result.idle, result.failed = await holders.open(target.ports[0], tokens)
         result.connect_s = time.perf_counter() - started
+        ended("idle sockets connecting")
         await asyncio.sleep(2.0)
         result.rss_after_kib = sum(rss_kib(pid) for pid in target.pids)
         log(f"  {result.idle:,} idle sockets in {result.connect_s:.1f} s ({result.failed} failed), "
             f"{result.bytes_per_idle / 1024:.1f} KiB each")
         await asyncio.sleep(SETTLE_S)  # connecting left garbage collections and a first presence poll due
+        ended(f"{SETTLE_S:g} s settling, no load")
         await step(conns, senders, 300, 0.5, meter, 1.0)  # warm-up
-        result.with_idle = await ramp(conns, senders, plan, meter, f"with {result.idle:,} idle sockets", log)
+        label = f"with {result.idle:,} idle sockets"
+        result.with_idle = await ramp(conns, senders, plan, meter, label, log, stalls, own_gc)
+        phase["at"] = time.time()
         result.still_open = await holders.count_open()
         holders.close()
         started = time.perf_counter()
         await asyncio.sleep(2.0)
         await quiet(meter, -0.05, limit=120.0)  # under 5% of a core: the server has forgotten them
         log(f"  idle sockets closed; the server was done with them {time.perf_counter() - started:.0f} s later")
-        result.without = await ramp(conns, senders, plan, meter, "without idle sockets", log)
+        ended("idle sockets closing")
+        result.without = await ramp(conns, senders, plan, meter, "without idle sockets", log, stalls, own_gc)
     finally:
+        own_gc.__exit__()
         pinger.cancel()
         holders.close()
         await fastclient.close_all(conns)
@@ -398,13 +424,20 @@ def tables(scale: Scale, note: str) -> list[Table]:
                fmt(per / 1024), "-" if math.isnan(per) else ("yes" if per / 1000 <= 16 else "NO"))
     memory.notes.append("RSS of the server process (/proc/PID/status) before opening the idle sockets and 2 s after "
                         "the last was welcomed.")
-    return [steps, verdict, memory]
+    rows: list[tuple[str, str, Stalls | None]] = [(name, "-", s) for name, s in scale.phases]
+    for label, r in ((f"{scale.idle:,} idle", scale.with_idle), ("0 idle", scale.without)):
+        ordered = sorted(r.steps, key=lambda s: s.rate)
+        for s in ordered + ([r.half] if r.half else []):
+            rows.append((label + (" (half sat.)" if s is r.half else ""), fmt(s.rate), r.stalls.get(id(s))))
+    stall = stall_table("Scale run: the server's garbage collections and event-loop stalls, per phase and step", rows)
+    return [steps, verdict, memory, stall]
 
 
 def run(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]:
     plan = Plan.pick(quick)
     load = _load()
     target = ParleyTarget()
+    target.stall_log = target.data_dir / "stalls.log"
     if target.pending_reason():
         raise RuntimeError(target.pending_reason())
 

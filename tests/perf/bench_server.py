@@ -36,6 +36,7 @@ from .fastclient import FastConn
 from .measure import CpuMeter, LatencySummary, due, per_cpu_second, saturated, summarize
 from .relay_targets import BareRoom, ParleyTarget, SocketIO, Target, cores
 from .report import Table, fmt, fmt_ratio, median, ratio, verdict
+from .stalls import StallReader, Stalls, stall_table
 
 CPU_FACTOR = 5.0  # Parley >= 5x python-socketio's messages per server CPU-second
 BARE_FACTOR = 0.7  # Parley >= 0.7x the bare room relay's
@@ -104,6 +105,7 @@ class Step:
 class Outcome:
     steps: dict[float, list[Step]] = field(default_factory=dict)  # rate -> runs
     failed: str | None = None
+    stalls: dict[float, Stalls] = field(default_factory=dict)  # rate -> the server's GCs and loop stalls (curve)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -370,11 +372,16 @@ async def curve_load(target: Target, plan: Plan, log: Callable[[str], None]) -> 
     senders = [(i, target.room_id(name), 1) for name, members in rooms.items() for i in members]
     meters = [CpuMeter(target.pids)]
     outcome = Outcome()
+    log_path = getattr(target, "stall_log", None)
+    stalls = StallReader(log_path) if log_path else None
     try:
         await open_loop(conns, senders, 300, 0.5, f"w{secrets.token_hex(3)}", meters)  # warm-up
         for rate in plan.curve_rates:
             step = await open_loop(conns, senders, rate, plan.curve_seconds, f"k{secrets.token_hex(3)}", meters)
             outcome.steps[rate] = [step]
+            if stalls is not None:
+                end = time.time()
+                outcome.stalls[rate] = stalls.window(end - step.wall, end)
             assert step.delivery is not None
             log(f"  {target.name} {rate:g}/s: p50 {step.delivery.p50_ms:.2f} p99 {step.delivery.p99_ms:.2f} ms, "
                 f"{step.achieved:.0f} delivered/s, server CPU {step.server_cpu / step.wall:.0%}")
@@ -432,6 +439,8 @@ def run_curve(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]
     def body(server_cores: set[int] | None) -> str:
         for target in cpu_targets():
             log(f"curve: {target.name}")
+            if isinstance(target, ParleyTarget):  # its GCs and event-loop stalls per step (stalls.py)
+                target.stall_log = target.data_dir / "stalls.log"
             if target.pending_reason():
                 results[target.name] = Outcome(failed="pending")
                 continue
@@ -476,7 +485,11 @@ def run_curve(quick: bool, runs: int, log: Callable[[str], None]) -> list[Table]
     table.notes.append(draw_curve(results, chart_path(), "Parley and peers: latency vs offered rate "
                                   f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {_load()})"))
     table.notes.append(note)
-    return [table]
+    stall_rows = [(name, fmt(rate), found) for name, o in results.items() for rate, found in o.stalls.items()]
+    if not stall_rows:
+        return [table]
+    return [table, stall_table("Latency vs offered rate: Parley's garbage collections and event-loop stalls per step",
+                               stall_rows)]
 
 
 def _ms(value: float) -> str:

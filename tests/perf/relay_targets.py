@@ -432,6 +432,7 @@ class ParleyTarget(Target):
         self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'parley.sqlite3'}"
         self.pg_url: str | None = None
         self.fanout_log = self.data_dir / "fanout.log"  # the relay appends "frames seconds" per fan-out
+        self.stall_log: Path | None = None  # set: each process logs its GCs and loop stalls there (stalls.py)
 
     def server_fanout(self) -> list[tuple[int, float]]:
         """(frames pushed, seconds from commit to the last push) per fan-out so far, then forget them."""
@@ -458,6 +459,8 @@ class ParleyTarget(Target):
             env["PARLEY_BENCH_FANOUT_LOG"] = str(self.fanout_log)
         if self.scaled:
             env["PARLEY_BROKER_URL"] = REDIS_URL
+        if self.stall_log is not None:  # with 2 processes, both append to it
+            env["PARLEY_BENCH_STALL_LOG"] = str(self.stall_log)
         command = [sys.executable, "-m", "server.cli", "serve", "--log-level", "warning"]
         return [(command, env)] * (2 if self.scaled else 1)
 

@@ -22,6 +22,7 @@ from .measure import CpuMeter
 from .relay_targets import BareRoom, SocketIO, Target, rss_kib
 from .report import Table, fmt
 from .saturation import within_budget
+from .stalls import OwnGc, StallReader
 
 DIALECTS = {"bare Starlette room relay": "bare", "python-socketio": "socketio"}
 
@@ -59,6 +60,7 @@ async def peer_load(target: Target, plan: Plan, idle: int, log: Callable[[str], 
     senders = [(i, target.room_id(name)) for name, members in rooms.items() for i in members]
     meter = CpuMeter(target.pids)
     holders = Holders(DIALECTS[target.name])
+    no_log = StallReader(holders.folder / "no-stall-log")  # the peers have no stall log: their stall rows stay empty
     try:
         await asyncio.sleep(1.0)
         result.rss_before_kib = sum(rss_kib(pid) for pid in target.pids)
@@ -71,7 +73,9 @@ async def peer_load(target: Target, plan: Plan, idle: int, log: Callable[[str], 
             f"{result.bytes_per_idle / 1024:.1f} KiB each")
         await asyncio.sleep(SETTLE_S)
         await step(conns, senders, 300, 0.5, meter, 1.0)  # warm-up
-        result.with_idle = await ramp(conns, senders, plan, meter, f"{target.name} with {result.idle:,} idle", log)
+        label = f"{target.name} with {result.idle:,} idle"
+        with OwnGc() as own_gc:
+            result.with_idle = await ramp(conns, senders, plan, meter, label, log, no_log, own_gc)
         result.still_open = await holders.count_open()
     finally:
         holders.close()

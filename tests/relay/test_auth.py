@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
+from server.relay import hub as hub_module
 from server.store import tables
 from server.store.secrets import hash_secret
 
@@ -145,3 +147,23 @@ async def test_periodic_recheck_closes_revoked_and_expired_tokens(relay: Relay, 
     await relay.hub.recheck()
     assert await revoked.closed() == 4010
     assert await expiring.closed() == 4001
+
+
+async def test_periodic_recheck_reads_the_store_in_slices(relay: Relay, world: World,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub_module, "RECHECK_SLICE", 1)  # one user per read, as 500 of 20,000 are
+    for user in (world.alice, world.bob, world.dave):
+        await join(relay, await world.token(user))
+    reads: list[int] = []
+    friend_sets = relay.store.friend_sets
+
+    async def counted(user_ids: Any) -> dict[int, frozenset[int]]:
+        ids = list(user_ids)
+        reads.append(len(ids))
+        return await friend_sets(ids)
+
+    monkeypatch.setattr(relay.store, "friend_sets", counted)
+    relay.hub.presence.friends[world.bob.id] = frozenset()  # stale: the re-check reads it again
+    await relay.hub.recheck()
+    assert reads == [1, 1, 1]
+    assert relay.hub.presence.friends[world.bob.id] == frozenset({world.alice.id})

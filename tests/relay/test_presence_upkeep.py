@@ -4,9 +4,11 @@ loop for the whole pass (the in-process broker never suspends, so a pass over 20
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import pytest
 
+from server.broker.base import PresenceEntry
 from server.broker.memory import MemoryBroker
 from server.relay.connection import Connection, SendQueue
 from server.relay.grants import Grant
@@ -63,3 +65,27 @@ async def test_refresh_skips_entries_renewed_recently() -> None:
     await tracker.refresh([fresh, stale], now=100.0, every=10.0)
     assert fresh.refreshed == 95.0 and stale.refreshed == 100.0
     assert set(await broker.get_presence([1, 2])) == {2}
+
+
+class SlicesSeen(MemoryBroker):
+    """The in-process broker, noting how many users each presence read asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[int] = []
+
+    async def get_presence(self, user_ids: Iterable[int]) -> dict[int, dict[str, PresenceEntry]]:
+        ids = list(user_ids)
+        self.reads.append(len(ids))
+        return await super().get_presence(ids)
+
+
+async def test_poll_reads_watched_friends_in_slices() -> None:
+    broker = SlicesSeen()
+    await broker.connect()
+    users = {uid: [_connection(uid)] for uid in range(1, 2 * SLICE + 2)}
+    tracker = PresenceTracker(broker, None, users, ttl=30.0)  # type: ignore[arg-type]  # nothing to show
+    for uid in users:
+        tracker.friends[uid] = frozenset({100_000 + uid})  # each watches one friend, offline
+    await tracker.poll()
+    assert broker.reads == [SLICE, SLICE, 1]  # every watched friend, never all in one synchronous read
