@@ -22,6 +22,7 @@ from .oauth import oauth_router
 from .oauth.dpop_check import DpopChecker
 from .oauth.origins import origin_of
 from .pacing import find_pacer, report_pacer, request_pacer, search_pacer
+from .passwords import Passwords
 from .relay import Hub, relay_router
 from .relay.endpoint import PATH as RELAY_PATH
 from .relay.endpoint import serve as serve_relay
@@ -117,8 +118,11 @@ async def open_files(store: Store, settings: Settings) -> FileService:
     return FileService(store, blobs, settings.data_dir / "spool", settings.max_upload_mb * 1024 * 1024)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The Parley ASGI app. Opens the store on start-up (upgrading its schema) and closes it on shutdown."""
+def create_app(settings: Settings | None = None, *, passwords: Passwords | None = None) -> FastAPI:
+    """The Parley ASGI app. Opens the store on start-up (upgrading its schema) and closes it on shutdown.
+
+    ``passwords`` hashes the accounts' passwords (default: argon2id's shipped cost; test suites pass
+    ``Passwords.fast()``)."""
     settings = (settings or Settings()).resolved()
     bundle = Bundle.load(settings.bundle_dir)
 
@@ -132,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 stalls = StallLog(settings.bench_stall_log)
                 stalls.start()
                 stack.callback(stalls.stop)
-            app.state.store = await open_store(settings.database_url, max_group_members=settings.max_group_members)
+            app.state.store = await open_store(
+                settings.database_url, passwords=passwords, max_group_members=settings.max_group_members
+            )
             stack.push_async_callback(app.state.store.close)
             app.state.broker = await open_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)

@@ -2,8 +2,9 @@
 """Run every check Parley has: `python tests/run.py [pytest args]`.
 
 Installs Debian's Chromium with apt-get when it is missing, builds the widget bundle (into a folder of this
-run's own, given to the servers as PARLEY_BUNDLE_DIR), then runs ruff, mypy (server) and the whole pytest
-suite, browser tests included. Exits non-zero when anything fails.
+run's own, given to the servers as PARLEY_BUNDLE_DIR) beside ruff and mypy (server), then runs the whole pytest
+suite, browser tests included, as a queue of pytest processes two at a time (`suites()`). Exits non-zero when
+anything fails. With pytest args, runs only `pytest ARGS` after the build and the checks.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CHROMIUM = "/usr/bin/chromium"
+# pytest processes at once: the CI machine has 2 cores, and a third process beside two was measured slower
+# (5a03585: 19 min 18 s with the browser tests in two processes beside everything else).
+LANES = 2
 
 
 def step(title: str, command: list[str], env: dict[str, str] | None = None) -> None:
@@ -31,27 +36,68 @@ def step(title: str, command: list[str], env: dict[str, str] | None = None) -> N
         sys.exit(f"tests/run.py: {title} failed (exit {result.returncode})")
 
 
-def side_by_side(commands: dict[str, list[str]]) -> None:
-    """Run the commands at once, each into a log file; print each log when it ends; fail if any failed."""
+def in_lanes(commands: dict[str, list[str]], lanes: int = LANES) -> None:
+    """Run the commands in the order given, at most `lanes` at a time (the next starts as soon as one ends),
+    each into a log file; print each log when it ends; fail if any failed."""
     started = time.perf_counter()
+    waiting = list(commands.items())
+    running: dict[str, tuple[subprocess.Popen[bytes], IO[bytes], float]] = {}
     failed = []
     with contextlib.ExitStack() as logs:
-        runs = {}
-        for title, command in commands.items():
-            print(f"\n=== {title}: {' '.join(command)} (started)", flush=True)
-            log = logs.enter_context(tempfile.TemporaryFile())
-            runs[title] = (subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT), log)
-        for title, (process, log) in runs.items():
-            code = process.wait()
-            log.seek(0)
-            print(f"\n=== {title}: output", flush=True)
-            sys.stdout.buffer.write(log.read())
-            sys.stdout.flush()
-            print(f"=== {title}: exit {code} after {time.perf_counter() - started:.1f} s", flush=True)
-            if code != 0:
-                failed.append(f"{title} (exit {code})")
+        while waiting or running:
+            while waiting and len(running) < lanes:
+                title, command = waiting.pop(0)
+                at = time.perf_counter() - started
+                print(f"\n=== {title}: {' '.join(command)} (started at {at:.1f} s)", flush=True)
+                log = logs.enter_context(tempfile.TemporaryFile())
+                process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                running[title] = (process, log, time.perf_counter())
+            time.sleep(0.2)
+            for title, (process, log, began) in list(running.items()):
+                code = process.poll()
+                if code is None:
+                    continue
+                del running[title]
+                log.seek(0)
+                print(f"\n=== {title}: output", flush=True)
+                sys.stdout.buffer.write(log.read())
+                sys.stdout.flush()
+                ended = time.perf_counter() - started
+                print(f"=== {title}: exit {code} in {ended - (began - started):.1f} s, at {ended:.1f} s", flush=True)
+                if code != 0:
+                    failed.append(f"{title} (exit {code})")
     if failed:
         sys.exit("tests/run.py: " + ", ".join(failed) + " failed")
+
+
+def browser_halves() -> tuple[list[str], list[str]]:
+    """The browser test files in two halves of about the same length (a file's size follows its scenarios)."""
+    halves: tuple[list[str], list[str]] = ([], [])
+    sizes = [0, 0]
+    files = sorted((ROOT / "tests" / "browser").glob("test_*.py"), key=lambda f: (-f.stat().st_size, f.name))
+    for path in files:
+        lighter = 0 if sizes[0] <= sizes[1] else 1
+        halves[lighter].append(str(path.relative_to(ROOT)))
+        sizes[lighter] += path.stat().st_size
+    return halves
+
+
+def suites() -> dict[str, list[str]]:
+    """Every test, as pytest runs for `in_lanes`, long ones first so that no lane is left with a long tail.
+
+    The browser tests come in two halves (each its own demo server) so that one of them can fill the time the
+    other lane leaves; only one browser half runs beside the non-browser relay tests at the start. The last
+    run is everything the others do not name, so a new test folder is never left out.
+    """
+    first, second = browser_halves()
+    named = ["tests/browser", "tests/relay", "tests/api"]
+    return {  # the second half by size holds the longest scenarios by time (moderation, re-entry): first
+        "pytest (browser, 2 of 2)": [PY, "-m", "pytest", *second],
+        "pytest (relay)": [PY, "-m", "pytest", "tests/relay"],
+        "pytest (browser, 1 of 2)": [PY, "-m", "pytest", *first],
+        "pytest (everything else)": [PY, "-m", "pytest", *(f"--ignore={folder}" for folder in named)],
+        "pytest (api)": [PY, "-m", "pytest", "tests/api"],
+    }
 
 
 def ensure_chromium() -> None:
@@ -72,17 +118,17 @@ def main() -> None:
     # which must not change the files under the tests' servers mid-run. Servers read PARLEY_BUNDLE_DIR.
     bundle = Path(tempfile.mkdtemp(prefix="parley-test-bundle-"))
     try:
-        step("build widget bundle", [PY, "build.py", "--quiet", "--out", str(bundle)])
+        # The build (npm, mpy-cross, compression) and the checks each keep about one core busy: side by side.
+        in_lanes({
+            "build widget bundle": [PY, "build.py", "--quiet", "--out", str(bundle)],
+            "ruff": [PY, "-m", "ruff", "check", "."],
+            "mypy (server)": [PY, "-m", "mypy"],
+        })
         os.environ["PARLEY_BUNDLE_DIR"] = str(bundle)
-        step("ruff", [PY, "-m", "ruff", "check", "."])
-        step("mypy (server)", [PY, "-m", "mypy"])
         if sys.argv[1:]:
             step("pytest", [PY, "-m", "pytest", *sys.argv[1:]])
         else:
-            side_by_side({
-                "pytest (browser)": [PY, "-m", "pytest", "tests/browser"],
-                "pytest (everything else)": [PY, "-m", "pytest", "--ignore=tests/browser"],
-            })
+            in_lanes(suites())
     finally:
         shutil.rmtree(bundle, ignore_errors=True)
 

@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from server.app import create_app, server_options
+from server.passwords import Passwords
 from server.relay import Hub
 from server.settings import Settings
 from server.store import Store, tables
@@ -36,7 +37,7 @@ class Relay:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, passwords=Passwords.fast())  # argon2id's real cost: ~0.16 s CPU a hash
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]

@@ -15,6 +15,7 @@ import pytest
 import redis as redis_sync
 from sqlalchemy import select
 
+from server.passwords import Passwords
 from server.store import Store, open_store, tables
 from tests.conftest import service_missing
 from tests.support.store_data import create_postgres_database, drop_postgres_database, make_friends, make_user
@@ -48,7 +49,7 @@ async def pg_store() -> AsyncIterator[tuple[str, Store]]:
         url = await create_postgres_database("parley_relay")
     except (OSError, ConnectionError) as exc:
         service_missing("PostgreSQL", exc)
-    store = await open_store(url)
+    store = await open_store(url, passwords=Passwords.fast())  # users made here: cheap hashing
     try:
         yield url, store
     finally:
@@ -127,7 +128,7 @@ async def test_two_processes_behave_as_one(tmp_path: Path, pg_store: tuple[str, 
 
 async def test_every_acked_message_survives_sigkill(tmp_path: Path) -> None:
     database = f"sqlite+aiosqlite:///{tmp_path / 'parley.sqlite3'}"
-    store = await open_store(database)
+    store = await open_store(database, passwords=Passwords.fast())
     alice = await make_user(store, "alice")
     bob = await make_user(store, "bob")
     await make_friends(store, alice, bob)

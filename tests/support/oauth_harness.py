@@ -122,7 +122,7 @@ class LiveServer:
         """Run an async function against the same database from the test side (its own store)."""
 
         async def main() -> Any:
-            store = await open_store(self.database_url, migrate=False)
+            store = await open_store(self.database_url, passwords=Passwords.fast(), migrate=False)
             try:
                 return await coro_factory(store)
             finally:
