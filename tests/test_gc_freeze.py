@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -46,17 +47,19 @@ def test_bursts_of_sockets_are_frozen_and_closes_thaw(thawed: None) -> None:
     counts.opened = gc_freeze.MIN_NEW - 1
     assert freezer.tick() == ""
     counts.opened = gc_freeze.MIN_NEW
-    frozen = gc.get_freeze_count()
     assert freezer.tick() == "freeze"
-    assert gc.get_freeze_count() >= frozen + len(kept)  # the burst's objects: the collector skips them now
     assert freezer.tick() == ""  # nothing new
 
-    del kept  # frozen cycles: only a thaw frees them
+    # Followed by weak references, not by gc.get_freeze_count(): other frozen objects of this process (pytest's)
+    # may be freed by reference counting meanwhile, which lowers the count by an amount no test controls.
+    alive = [weakref.ref(c) for c in kept]
+    del kept  # the burst's cycles are frozen: the collector skips them, only a thaw frees them
     gc.collect()
-    assert gc.get_freeze_count() >= frozen + 500
+    assert all(r() is not None for r in alive)
     counts.opened = counts.closed = 4 * gc_freeze.MIN_CLOSED  # all closed
     assert freezer.tick() == "thaw"
-    assert gc.get_freeze_count() < frozen + 500  # the cycles were collected, the rest frozen again
+    assert all(r() is None for r in alive)  # the cycles were collected, the rest frozen again
+    assert gc.get_freeze_count() > 0
     assert freezer.thaws == 1
 
 
