@@ -73,7 +73,7 @@ async def test_what_is_typed_in_the_painted_panel_is_sent_and_kept_by_the_live_w
     await alice.frame.locator("#parley-root[data-state=ready]").wait_for()
     sent = alice.log.get_by_text(f"sent before Python {stamp}", exact=True)
     await sent.wait_for()
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)  # acknowledged
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)  # acknowledged
     assert await sent.count() == 1
     assert await alice.message_box.input_value() == f"still a draft {stamp}"
     host_storage = await alice.page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
@@ -124,7 +124,7 @@ async def test_inline_the_painted_panel_takes_input_before_python_and_the_live_w
     assert await page.locator("parley-inline").count() == 1  # the painted panel was taken over, not doubled
     sent = alice.log.get_by_text(f"inline before Python {stamp}", exact=True)
     await sent.wait_for()
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)  # acknowledged
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)  # acknowledged
     assert await sent.count() == 1
     assert await alice.message_box.input_value() == f"inline draft {stamp}"
     bob = await visit(await new_context(viewport={"width": 1000, "height": 720}), demo, runtime)

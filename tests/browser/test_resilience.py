@@ -57,7 +57,7 @@ async def test_server_restart_loses_and_doubles_nothing(own_demo: DemoServer, ne
     own_demo.process = restarted.process
     for n in range(3):
         await bob.log.get_by_text(f"offline {n} {stamp}", exact=True).wait_for(timeout=30000)
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=15000)
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=15000)
     await bob.page.wait_for_timeout(500)
     for visitor in (alice, bob):
         assert await count_text(visitor, f"before {stamp}") == 1

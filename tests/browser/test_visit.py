@@ -132,12 +132,12 @@ async def test_inline_the_conversation_scroll_draft_and_outbox_survive_the_sites
     for n in range(20):  # enough to scroll
         await alice.say(f"line {n} {stamp}")
     await alice.log.get_by_text(f"line 19 {stamp}", exact=True).wait_for(timeout=20000)
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)
 
     stall.stall_all()  # this one reaches the server (bob sees it) but its ack never reaches alice's page
     await alice.say(f"left unacknowledged {stamp}")
     await bob.log.get_by_text(f"left unacknowledged {stamp}", exact=True).wait_for(timeout=20000)
-    await alice.log.get_by_text("Sending…").wait_for(timeout=5000)
+    await alice.log.get_by_text("Sending…").first.wait_for(timeout=5000)
     await alice.log.get_by_text(f"line 4 {stamp}", exact=True).evaluate(  # scrolled up to "line 4"
         "text => { const log = text.closest('ol'); const li = text.closest('li');"
         " log.scrollTop = li.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop; }")
@@ -162,7 +162,7 @@ async def test_inline_the_conversation_scroll_draft_and_outbox_survive_the_sites
     geometry = await alice.log.evaluate("log => log.scrollHeight - log.scrollTop - log.clientHeight")
     assert geometry > 40
     # the message left unacknowledged is sent again with its client id: stored once, shown once
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)
     await alice.say(f"and then {stamp}")  # per-conversation order: a double would arrive before this one
     await bob.log.get_by_text(f"and then {stamp}", exact=True).wait_for(timeout=20000)
     assert await bob.log.get_by_text(f"left unacknowledged {stamp}", exact=True).count() == 1
@@ -188,7 +188,7 @@ async def test_copy_paste_with_frame_storage_refused_keeps_the_visit_on_the_serv
     await alice.open_chat_with("Bob Okafor")
     stamp = str(time.time_ns())
     await alice.say(f"sent and acknowledged {stamp}")
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)
     draft = f"half a thought {stamp}"
     await alice.message_box.fill(draft)
     async with alice.page.expect_response(lambda r: r.url.endswith("/frame/session/kept")):
@@ -205,12 +205,12 @@ async def test_copy_paste_with_frame_storage_refused_keeps_the_visit_on_the_serv
 
     stall.stall_all()  # the message reaches the server, its ack never reaches this page
     await alice.say(f"left unacknowledged {stamp}")
-    await alice.log.get_by_text("Sending…").wait_for(timeout=5000)
+    await alice.log.get_by_text("Sending…").first.wait_for(timeout=5000)
     async with alice.page.expect_response(lambda r: r.url.endswith("/frame/session/kept")):
         pass  # the outbox is kept on the server: leaving asks nothing
     await go_to(alice, "Travel", 3)
     await alice.page.get_by_role("button", name="Close chat").wait_for(timeout=10000)
-    await alice.log.get_by_text("Sending…").wait_for(state="detached", timeout=20000)  # resent, acknowledged
+    await alice.log.get_by_text("Sending…").first.wait_for(state="detached", timeout=20000)  # resent, acknowledged
     assert await alice.log.get_by_text(f"left unacknowledged {stamp}", exact=True).count() == 1
     host_storage = await alice.page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
     assert stamp not in host_storage  # neither the draft nor the messages are the host page's to read
@@ -219,7 +219,7 @@ async def test_copy_paste_with_frame_storage_refused_keeps_the_visit_on_the_serv
     await context.route(re.compile(r"/frame/session/kept"), lambda route: route.abort())
     stall.stall_all()
     await alice.say(f"not acknowledged yet {stamp}")
-    await alice.log.get_by_text("Sending…").wait_for(timeout=5000)
+    await alice.log.get_by_text("Sending…").first.wait_for(timeout=5000)
     dialogs: list[str] = []
 
     async def stay(dialog: Dialog) -> None:
